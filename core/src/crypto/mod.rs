@@ -1,0 +1,257 @@
+//! Envelope encryption (DESIGN §3.1).
+//!
+//! * The application supplies a 256-bit master key. Vallum derives from it,
+//!   with HKDF-SHA256, a key-encryption key (KEK) and a key-check value; the
+//!   check value tells a wrong master key apart from corrupt data.
+//! * Each (scope, owner) has its own random data key (DEK), stored only
+//!   wrapped by the KEK with AES-256-GCM.
+//! * Values are sealed with AES-256-GCM under the owner's DEK; the associated
+//!   data binds each ciphertext to (format version, scope, owner, entry key,
+//!   DEK id), so a row copied elsewhere fails to decrypt.
+//!
+//! The byte formats are documented in `docs/adr/0001-key-hierarchy-and-storage-format.md`
+//! and pinned by `tests/vectors/crypto-kat.json`.
+
+mod aead;
+mod keyring;
+
+pub(crate) use aead::header as aead_header;
+pub use aead::{open_value, seal_value, FORMAT_VERSION};
+pub use keyring::{Keyring, DEFAULT_DEK_USE_LIMIT};
+
+use crate::error::{Error, Result};
+use hkdf::Hkdf;
+use sha2::Sha256;
+use std::fmt;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// Length of every symmetric key, in bytes.
+pub const KEY_LEN: usize = 32;
+
+/// The application's master key. Zeroized on drop; never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct MasterKey([u8; KEY_LEN]);
+
+impl MasterKey {
+    /// A master key from exactly 32 bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let arr: [u8; KEY_LEN] = bytes.try_into().map_err(|_| Error::InvalidKey {
+            message: format!("a master key is {KEY_LEN} bytes; got {}", bytes.len()),
+        })?;
+        Ok(Self(arr))
+    }
+
+    /// A master key from text: 64 hex digits or standard base64 of 32 bytes.
+    pub fn from_encoded(text: &str) -> Result<Self> {
+        let t = text.trim();
+        if t.len() == 2 * KEY_LEN && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let mut out = [0u8; KEY_LEN];
+            for (i, chunk) in t.as_bytes().chunks(2).enumerate() {
+                let hex = std::str::from_utf8(chunk).map_err(|_| bad_encoding())?;
+                out[i] = u8::from_str_radix(hex, 16).map_err(|_| bad_encoding())?;
+            }
+            let key = Self(out);
+            out.zeroize();
+            return Ok(key);
+        }
+        use base64::Engine as _;
+        let mut bytes = base64::engine::general_purpose::STANDARD
+            .decode(t)
+            .map_err(|_| bad_encoding())?;
+        let key = Self::from_bytes(&bytes);
+        bytes.zeroize();
+        key
+    }
+
+    /// Reads the master key from an environment variable (hex or base64).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_env(var: &str) -> Result<Self> {
+        let mut text = std::env::var(var).map_err(|_| Error::InvalidKey {
+            message: format!("environment variable {var} is not set or not unicode"),
+        })?;
+        let key = Self::from_encoded(&text);
+        text.zeroize();
+        key
+    }
+
+    /// A fresh random master key (for tests and first-time set-up).
+    pub fn generate() -> Result<Self> {
+        let mut k = [0u8; KEY_LEN];
+        random_bytes(&mut k)?;
+        let key = Self(k);
+        k.zeroize();
+        Ok(key)
+    }
+
+    /// Unwraps a stored data key of (scope, owner) — for the known-answer
+    /// vectors and for tools that read a Vallum store without the full SDK.
+    pub fn unwrap_data_key(
+        &self,
+        scope: &str,
+        owner: &str,
+        dek_id: u32,
+        wrapped: &[u8],
+    ) -> Result<DataKey> {
+        aead::unwrap_key(&self.derive()?, scope, owner, dek_id, wrapped)
+    }
+
+    /// Wraps a data key for (scope, owner) — the inverse of [`MasterKey::unwrap_data_key`].
+    pub fn wrap_data_key(&self, scope: &str, owner: &str, dek: &DataKey) -> Result<Vec<u8>> {
+        aead::wrap_key(&self.derive()?, scope, owner, dek)
+    }
+
+    /// Derives the key-encryption key and key-check value.
+    pub(crate) fn derive(&self) -> Result<Kek> {
+        let hk = Hkdf::<Sha256>::new(Some(b"vallum.kek.v1"), &self.0);
+        let mut wrap = [0u8; KEY_LEN];
+        let mut check = [0u8; KEY_LEN];
+        hk.expand(b"wrap", &mut wrap)
+            .map_err(|_| Error::internal("hkdf expand"))?;
+        hk.expand(b"check", &mut check)
+            .map_err(|_| Error::internal("hkdf expand"))?;
+        let id = u32::from_be_bytes([check[0], check[1], check[2], check[3]]);
+        let kek = Kek { wrap, check, id };
+        wrap.zeroize();
+        Ok(kek)
+    }
+}
+
+fn bad_encoding() -> Error {
+    Error::InvalidKey {
+        message: "expected 64 hex digits or base64 of 32 bytes".into(),
+    }
+}
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+/// Supplies the master key, e.g. from a KMS. Called once when a [`crate::Vallum`]
+/// is built and once per master-key rotation.
+pub trait KeyProvider: Send + Sync {
+    /// Returns the current master key.
+    fn master_key(&self) -> Result<MasterKey>;
+}
+
+/// A [`KeyProvider`] reading an environment variable (hex or base64).
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Clone)]
+pub struct EnvKeyProvider {
+    var: String,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl EnvKeyProvider {
+    /// Reads `var` on each call.
+    pub fn new(var: impl Into<String>) -> Self {
+        Self { var: var.into() }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl KeyProvider for EnvKeyProvider {
+    fn master_key(&self) -> Result<MasterKey> {
+        MasterKey::from_env(&self.var)
+    }
+}
+
+/// Keys derived from the master key.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct Kek {
+    pub(crate) wrap: [u8; KEY_LEN],
+    /// Stored in the database to recognise the right master key. It is an
+    /// HKDF output, so it reveals nothing about the key.
+    pub(crate) check: [u8; KEY_LEN],
+    #[zeroize(skip)]
+    pub(crate) id: u32,
+}
+
+/// A data key: 32 random bytes with an id unique within its (scope, owner).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct DataKey {
+    pub(crate) bytes: [u8; KEY_LEN],
+    #[zeroize(skip)]
+    pub(crate) id: u32,
+}
+
+impl DataKey {
+    /// A data key from 32 bytes (known-answer tests; normal use generates keys).
+    pub fn from_bytes(bytes: &[u8], id: u32) -> Result<Self> {
+        let arr: [u8; KEY_LEN] = bytes.try_into().map_err(|_| Error::InvalidKey {
+            message: format!("a data key is {KEY_LEN} bytes; got {}", bytes.len()),
+        })?;
+        Ok(Self { bytes: arr, id })
+    }
+
+    /// A fresh random data key.
+    pub(crate) fn generate(id: u32) -> Result<Self> {
+        let mut bytes = [0u8; KEY_LEN];
+        random_bytes(&mut bytes)?;
+        let k = Self { bytes, id };
+        bytes.zeroize();
+        Ok(k)
+    }
+
+    /// The key's id (stored in every ciphertext header).
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+impl fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DataKey(id={}, <redacted>)", self.id)
+    }
+}
+
+/// Fills `buf` from the operating system's CSPRNG (`crypto.getRandomValues` in
+/// the browser).
+pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<()> {
+    getrandom::getrandom(buf).map_err(|e| Error::internal(format!("system RNG failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn master_key_encodings() {
+        let hex = "00".repeat(31) + "ff";
+        let k = MasterKey::from_encoded(&hex).unwrap();
+        assert_eq!(k.0[31], 0xff);
+        let b64 = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAP8=";
+        assert_eq!(MasterKey::from_encoded(b64).unwrap().0, k.0);
+        for bad in ["", "zz", &"0".repeat(63), "AAAA"] {
+            assert_eq!(
+                MasterKey::from_encoded(bad).unwrap_err().code(),
+                crate::ErrorCode::InvalidKey
+            );
+        }
+        assert!(MasterKey::from_bytes(&[0u8; 31]).is_err());
+    }
+
+    #[test]
+    fn debug_never_prints_key_material() {
+        let k = MasterKey::from_bytes(&[0xAB; 32]).unwrap();
+        let s = format!("{k:?}");
+        assert!(!s.to_lowercase().contains("ab"), "{s}");
+        let d = DataKey {
+            bytes: [0xCD; 32],
+            id: 7,
+        };
+        assert!(!format!("{d:?}").to_lowercase().contains("cd"));
+    }
+
+    #[test]
+    fn kek_derivation_is_deterministic_and_key_dependent() {
+        let a = MasterKey::from_bytes(&[1; 32]).unwrap().derive().unwrap();
+        let a2 = MasterKey::from_bytes(&[1; 32]).unwrap().derive().unwrap();
+        let b = MasterKey::from_bytes(&[2; 32]).unwrap().derive().unwrap();
+        assert_eq!(a.check, a2.check);
+        assert_eq!(a.id, a2.id);
+        assert_ne!(a.check, b.check);
+        assert_ne!(a.wrap, a.check);
+    }
+}

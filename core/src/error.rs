@@ -1,0 +1,279 @@
+//! One error type for the whole core, with a stable machine-readable code per
+//! variant. Bindings map [`ErrorCode`] to their host's exceptions in one place.
+//!
+//! Messages say what was wrong and where; they never contain a stored value or
+//! key material (DESIGN §7, invariant 1).
+
+use std::fmt;
+
+/// Result alias used throughout the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a Vallum call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is malformed: unknown field, wrong type or an invalid
+    /// value. `path` is the JSON path of the offending field (`$.enterpriseMemory.scopes`).
+    #[error("invalid configuration at {path}: {message}")]
+    InvalidConfig {
+        /// JSON path of the field that is wrong.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// An argument to an API call is not acceptable (empty key, owner id with
+    /// control characters, missing owner for a scope that needs one, …).
+    #[error("invalid argument `{name}`: {message}")]
+    InvalidArgument {
+        /// The argument's name.
+        name: &'static str,
+        /// Why it was rejected.
+        message: String,
+    },
+
+    /// A value exceeds the configured maximum size for one entry.
+    #[error("value of {size} bytes exceeds the limit of {limit} bytes")]
+    ValueTooLarge {
+        /// Size of the serialized value.
+        size: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+
+    /// A write would not fit into the owner's quota even after eviction.
+    #[error("quota exceeded for {scope} scope: {message}")]
+    QuotaExceeded {
+        /// The scope whose quota applies.
+        scope: String,
+        /// Details.
+        message: String,
+    },
+
+    /// A stored ciphertext or wrapped key failed authentication: it was
+    /// modified, moved to another owner, scope or key name, or its data key was
+    /// forgotten. The plaintext is never returned in this case.
+    #[error("decryption failed: {context}")]
+    DecryptionFailed {
+        /// Which object failed (never contains secret material).
+        context: String,
+    },
+
+    /// The supplied master key is not the key this store was created with.
+    /// Nothing was read or written.
+    #[error("master key mismatch: {message}")]
+    KeyMismatch {
+        /// Details (key ids only, never key material).
+        message: String,
+    },
+
+    /// A master key could not be obtained or has the wrong form.
+    #[error("invalid master key: {message}")]
+    InvalidKey {
+        /// What is wrong with the key (never the key itself).
+        message: String,
+    },
+
+    /// The storage backend failed (I/O error, locked database, …).
+    #[error("storage error: {message}")]
+    Storage {
+        /// The backend's message.
+        message: String,
+    },
+
+    /// The storage file is not a Vallum database, is corrupt, or was written
+    /// by a newer version of Vallum.
+    #[error("corrupt or incompatible store: {message}")]
+    CorruptStore {
+        /// What was found.
+        message: String,
+    },
+
+    /// A stored value or import could not be (de)serialized.
+    #[error("serialization error: {message}")]
+    Serialization {
+        /// Details.
+        message: String,
+    },
+
+    /// The requested item does not exist.
+    #[error("not found: {what}")]
+    NotFound {
+        /// What was looked for.
+        what: String,
+    },
+
+    /// The scope is not enabled in the configuration.
+    #[error("scope `{scope}` is not enabled in enterpriseMemory.scopes.enabled")]
+    ScopeDisabled {
+        /// The disabled scope.
+        scope: String,
+    },
+
+    /// A bug in Vallum (a broken internal invariant or a caught panic).
+    #[error("internal error: {message}")]
+    Internal {
+        /// Details.
+        message: String,
+    },
+}
+
+/// Stable, snake_case codes for every [`Error`] variant. These strings are part
+/// of the public contract of every binding and never change meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// See [`Error::InvalidConfig`].
+    InvalidConfig,
+    /// See [`Error::InvalidArgument`].
+    InvalidArgument,
+    /// See [`Error::ValueTooLarge`].
+    ValueTooLarge,
+    /// See [`Error::QuotaExceeded`].
+    QuotaExceeded,
+    /// See [`Error::DecryptionFailed`].
+    DecryptionFailed,
+    /// See [`Error::KeyMismatch`].
+    KeyMismatch,
+    /// See [`Error::InvalidKey`].
+    InvalidKey,
+    /// See [`Error::Storage`].
+    Storage,
+    /// See [`Error::CorruptStore`].
+    CorruptStore,
+    /// See [`Error::Serialization`].
+    Serialization,
+    /// See [`Error::NotFound`].
+    NotFound,
+    /// See [`Error::ScopeDisabled`].
+    ScopeDisabled,
+    /// See [`Error::Internal`].
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for bindings that build one exception class per code.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::InvalidConfig,
+        ErrorCode::InvalidArgument,
+        ErrorCode::ValueTooLarge,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::DecryptionFailed,
+        ErrorCode::KeyMismatch,
+        ErrorCode::InvalidKey,
+        ErrorCode::Storage,
+        ErrorCode::CorruptStore,
+        ErrorCode::Serialization,
+        ErrorCode::NotFound,
+        ErrorCode::ScopeDisabled,
+        ErrorCode::Internal,
+    ];
+
+    /// The stable string form, e.g. `"decryption_failed"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidConfig => "invalid_config",
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::ValueTooLarge => "value_too_large",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::DecryptionFailed => "decryption_failed",
+            ErrorCode::KeyMismatch => "key_mismatch",
+            ErrorCode::InvalidKey => "invalid_key",
+            ErrorCode::Storage => "storage_error",
+            ErrorCode::CorruptStore => "corrupt_store",
+            ErrorCode::Serialization => "serialization_error",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::ScopeDisabled => "scope_disabled",
+            ErrorCode::Internal => "internal_error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Error {
+    /// The stable code of this error.
+    ///
+    /// ```
+    /// let err = vallum::Error::NotFound { what: "policy p1".into() };
+    /// assert_eq!(err.code().as_str(), "not_found");
+    /// ```
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            Error::InvalidArgument { .. } => ErrorCode::InvalidArgument,
+            Error::ValueTooLarge { .. } => ErrorCode::ValueTooLarge,
+            Error::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
+            Error::DecryptionFailed { .. } => ErrorCode::DecryptionFailed,
+            Error::KeyMismatch { .. } => ErrorCode::KeyMismatch,
+            Error::InvalidKey { .. } => ErrorCode::InvalidKey,
+            Error::Storage { .. } => ErrorCode::Storage,
+            Error::CorruptStore { .. } => ErrorCode::CorruptStore,
+            Error::Serialization { .. } => ErrorCode::Serialization,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::ScopeDisabled { .. } => ErrorCode::ScopeDisabled,
+            Error::Internal { .. } => ErrorCode::Internal,
+        }
+    }
+
+    pub(crate) fn invalid_arg(name: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            name,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn config(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidConfig {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn decryption(context: impl Into<String>) -> Self {
+        Error::DecryptionFailed {
+            context: context.into(),
+        }
+    }
+
+    pub(crate) fn storage(message: impl fmt::Display) -> Self {
+        Error::Storage {
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
+        Error::Internal {
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_snake_case() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{s}");
+        }
+        assert_eq!(seen.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn config_error_names_path() {
+        let e = Error::config("$.enterpriseMemory.scopes.default", "unknown scope `team`");
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert!(e.to_string().contains("$.enterpriseMemory.scopes.default"));
+    }
+}

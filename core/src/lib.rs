@@ -1,0 +1,280 @@
+#![doc = include_str!("../../README.md")]
+#![cfg_attr(not(test), warn(missing_docs))]
+
+pub mod clock;
+pub mod config;
+pub mod crypto;
+mod error;
+pub mod events;
+pub mod memory;
+pub mod storage;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use config::Config;
+#[cfg(not(target_arch = "wasm32"))]
+pub use crypto::EnvKeyProvider;
+pub use crypto::{KeyProvider, MasterKey};
+pub use error::{Error, ErrorCode, Result};
+pub use events::{Event, EventKind, Subscription};
+pub use memory::{Context, Entry, Memory, Scope, SearchQuery, SetOptions, Subject};
+
+use crypto::Keyring;
+use events::{EventBus, KeyRotatedEvent, RotatedKey};
+use std::sync::Arc;
+use storage::{Backend, MemoryBackend};
+
+/// The version of this crate.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The Vallum facade: one handle to every module. Cheap to clone, `Send + Sync`.
+///
+/// ```
+/// use vallum::{Vallum, MasterKey, Context, Scope, SetOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// let v = Vallum::builder()
+///     .sqlite(dir.path().join("copilot.db"))
+///     .master_key(MasterKey::from_bytes(&[7u8; 32])?)
+///     .build()?;
+/// let ctx = Context::new("acme").with_user("alice");
+/// v.memory().set(&ctx, Scope::User, "lang", serde_json::json!("en"), &SetOptions::default())?;
+/// # Ok::<(), vallum::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Vallum {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    clock: SharedClock,
+    events: EventBus,
+    keyring: Arc<Keyring>,
+    memory: Memory,
+}
+
+impl std::fmt::Debug for Vallum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vallum")
+            .field("memory", &self.inner.memory)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vallum {
+    /// Starts building a Vallum instance.
+    pub fn builder() -> VallumBuilder {
+        VallumBuilder::default()
+    }
+
+    /// The memory API.
+    pub fn memory(&self) -> &Memory {
+        &self.inner.memory
+    }
+
+    /// The configuration in effect.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The clock in use.
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
+    /// Calls `callback` for every event of `kind` (`None`: all events) until
+    /// the returned [`Subscription`] is dropped.
+    pub fn subscribe(
+        &self,
+        kind: Option<EventKind>,
+        callback: impl Fn(&Event) + Send + Sync + 'static,
+    ) -> Subscription {
+        self.inner.events.subscribe(kind, callback)
+    }
+
+    /// Re-wraps every data key under `new_key`, atomically. Afterwards the
+    /// store opens only with `new_key`. Returns the number of keys re-wrapped.
+    pub fn rotate_master_key(&self, new_key: &MasterKey) -> Result<usize> {
+        let mem = &self.inner.memory;
+        let n = self
+            .inner
+            .keyring
+            .rotate_master(mem.store(), mem.ephemeral_backend(), new_key)?;
+        self.inner.events.emit(Event::KeyRotated(KeyRotatedEvent {
+            key: RotatedKey::Master,
+            scope: None,
+            owner: None,
+            count: n as u64,
+            at: self.inner.clock.now_ms(),
+        }));
+        Ok(n)
+    }
+
+    /// The id of the current master key (a fingerprint, not the key).
+    pub fn master_key_id(&self) -> String {
+        format!("{:08x}", self.inner.keyring.kek_id())
+    }
+}
+
+enum StorageChoice {
+    Default,
+    InMemory,
+    #[cfg(feature = "sqlite")]
+    Sqlite(std::path::PathBuf),
+    Custom(Arc<dyn Backend>),
+}
+
+enum KeySource {
+    None,
+    Key(MasterKey),
+    Provider(Arc<dyn KeyProvider>),
+    #[cfg(not(target_arch = "wasm32"))]
+    Env(String),
+}
+
+/// Builds a [`Vallum`]. Storage defaults to the config's `databasePath`
+/// (SQLite) when set, else to memory; a master key is required.
+pub struct VallumBuilder {
+    config: Config,
+    storage: StorageChoice,
+    key: KeySource,
+    clock: Option<SharedClock>,
+    dek_use_limit: u64,
+}
+
+impl Default for VallumBuilder {
+    fn default() -> Self {
+        Self {
+            config: Config::default(),
+            storage: StorageChoice::Default,
+            key: KeySource::None,
+            clock: None,
+            dek_use_limit: crypto::DEFAULT_DEK_USE_LIMIT,
+        }
+    }
+}
+
+impl VallumBuilder {
+    /// Uses `config`.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Parses and uses a JSON configuration (`AICopilotConfig`).
+    pub fn config_json(mut self, json: &str) -> Result<Self> {
+        self.config = Config::from_json_str(json)?;
+        Ok(self)
+    }
+
+    /// Stores data in the SQLite file at `path` (created if missing).
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.storage = StorageChoice::Sqlite(path.into());
+        self
+    }
+
+    /// Keeps everything in process memory.
+    pub fn in_memory(mut self) -> Self {
+        self.storage = StorageChoice::InMemory;
+        self
+    }
+
+    /// Uses a custom storage backend.
+    pub fn backend(mut self, backend: Arc<dyn Backend>) -> Self {
+        self.storage = StorageChoice::Custom(backend);
+        self
+    }
+
+    /// The master key.
+    pub fn master_key(mut self, key: MasterKey) -> Self {
+        self.key = KeySource::Key(key);
+        self
+    }
+
+    /// Reads the master key from an environment variable (hex or base64) at build time.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn master_key_from_env(mut self, var: impl Into<String>) -> Self {
+        self.key = KeySource::Env(var.into());
+        self
+    }
+
+    /// Asks `provider` for the master key at build time.
+    pub fn key_provider(mut self, provider: Arc<dyn KeyProvider>) -> Self {
+        self.key = KeySource::Provider(provider);
+        self
+    }
+
+    /// Uses `clock` instead of the system clock.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Retires a data key after this many encryptions (default 2^31 − 1; lower it in tests).
+    pub fn data_key_use_limit(mut self, limit: u64) -> Self {
+        self.dek_use_limit = limit.max(1);
+        self
+    }
+
+    /// Opens storage, checks the master key, and returns the instance.
+    pub fn build(self) -> Result<Vallum> {
+        self.config.validate()?;
+        let master =
+            match self.key {
+                KeySource::Key(k) => k,
+                KeySource::Provider(p) => p.master_key()?,
+                #[cfg(not(target_arch = "wasm32"))]
+                KeySource::Env(var) => MasterKey::from_env(&var)?,
+                KeySource::None => return Err(Error::InvalidKey {
+                    message:
+                        "no master key: call master_key(), master_key_from_env() or key_provider()"
+                            .into(),
+                }),
+            };
+        let mem_cfg = self.config.memory();
+        let store: Arc<dyn Backend> = match self.storage {
+            StorageChoice::InMemory => Arc::new(MemoryBackend::new()),
+            StorageChoice::Custom(b) => b,
+            #[cfg(feature = "sqlite")]
+            StorageChoice::Sqlite(p) => {
+                Arc::new(storage::SqliteBackend::open(p, mem_cfg.storage.durability)?)
+            }
+            StorageChoice::Default => match &self.config.database_path {
+                #[cfg(feature = "sqlite")]
+                Some(p) => Arc::new(storage::SqliteBackend::open(p, mem_cfg.storage.durability)?),
+                #[cfg(not(feature = "sqlite"))]
+                Some(_) => {
+                    return Err(Error::config(
+                        "$.databasePath",
+                        "this build has no SQLite backend (feature `sqlite`)",
+                    ))
+                }
+                None => Arc::new(MemoryBackend::new()),
+            },
+        };
+        let clock: SharedClock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let keyring = Arc::new(Keyring::open(
+            &*store,
+            &master,
+            clock.clone(),
+            self.dek_use_limit,
+        )?);
+        let events = EventBus::default();
+        let memory = Memory::new(
+            mem_cfg,
+            store,
+            keyring.clone(),
+            clock.clone(),
+            events.clone(),
+        )?;
+        Ok(Vallum {
+            inner: Arc::new(Inner {
+                config: self.config,
+                clock,
+                events,
+                keyring,
+                memory,
+            }),
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! In-memory backend: for `ephemeral` data, tests and the browser (where the
+//! wasm package persists its sealed rows to IndexedDB).
+
+use super::{in_tree, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry};
+use crate::error::Result;
+use crate::memory::Scope;
+use parking_lot::RwLock;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+type EntryKey = (Scope, String, String);
+type KeyKey = (Scope, String, u32);
+
+#[derive(Debug, Default, Clone)]
+struct State {
+    entries: BTreeMap<EntryKey, StoredEntry>,
+    keys: BTreeMap<KeyKey, KeyRecord>,
+    meta: HashMap<String, Vec<u8>>,
+}
+
+/// A [`Backend`] held in process memory.
+#[derive(Debug, Default)]
+pub struct MemoryBackend {
+    state: RwLock<State>,
+}
+
+impl MemoryBackend {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Backend for MemoryBackend {
+    fn apply(&self, ops: &[Op]) -> Result<()> {
+        let mut st = self.state.write();
+        for op in ops {
+            match op {
+                Op::PutEntry(e) => {
+                    st.entries
+                        .insert((e.scope, e.owner.clone(), e.key.clone()), e.clone());
+                }
+                Op::DeleteEntry { scope, owner, key } => {
+                    st.entries.remove(&(*scope, owner.clone(), key.clone()));
+                }
+                Op::ClearOwner { scope, owner } => {
+                    st.entries
+                        .retain(|(s, o, _), _| !(s == scope && o == owner));
+                }
+                Op::ForgetTree { root } => {
+                    st.entries
+                        .retain(|(s, o, _), _| *s == Scope::Global || !in_tree(root, o));
+                    st.keys
+                        .retain(|(s, o, _), _| *s == Scope::Global || !in_tree(root, o));
+                }
+                Op::PutKey(k) => {
+                    st.keys
+                        .insert((k.scope, k.owner.clone(), k.key_id), k.clone());
+                }
+                Op::DeleteKey {
+                    scope,
+                    owner,
+                    key_id,
+                } => {
+                    st.keys.remove(&(*scope, owner.clone(), *key_id));
+                }
+                Op::PutMeta { name, value } => {
+                    st.meta.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn get(&self, scope: Scope, owner: &str, key: &str) -> Result<Option<StoredEntry>> {
+        Ok(self
+            .state
+            .read()
+            .entries
+            .get(&(scope, owner.to_string(), key.to_string()))
+            .cloned())
+    }
+
+    fn entries(&self, scope: Scope, owner: &str) -> Result<Vec<StoredEntry>> {
+        Ok(self
+            .state
+            .read()
+            .entries
+            .values()
+            .filter(|e| e.scope == scope && e.owner == owner)
+            .cloned()
+            .collect())
+    }
+
+    fn entry_sizes(&self, scope: Scope, owner: &str) -> Result<Vec<EntrySize>> {
+        Ok(self
+            .entries(scope, owner)?
+            .into_iter()
+            .map(|e| EntrySize {
+                size: e.stored_size(),
+                key: e.key,
+                updated_at: e.updated_at,
+            })
+            .collect())
+    }
+
+    fn owners_in_tree(&self, root: &str) -> Result<Vec<(Scope, String)>> {
+        let st = self.state.read();
+        let mut set = BTreeSet::new();
+        for (s, o, _) in st.entries.keys() {
+            if *s != Scope::Global && in_tree(root, o) {
+                set.insert((*s, o.clone()));
+            }
+        }
+        for (s, o, _) in st.keys.keys() {
+            if *s != Scope::Global && in_tree(root, o) {
+                set.insert((*s, o.clone()));
+            }
+        }
+        Ok(set.into_iter().collect())
+    }
+
+    fn keys(&self, scope: Scope, owner: &str) -> Result<Vec<KeyRecord>> {
+        Ok(self
+            .state
+            .read()
+            .keys
+            .values()
+            .filter(|k| k.scope == scope && k.owner == owner)
+            .cloned()
+            .collect())
+    }
+
+    fn all_keys(&self) -> Result<Vec<KeyRecord>> {
+        Ok(self.state.read().keys.values().cloned().collect())
+    }
+
+    fn expired(&self, now: i64, limit: usize) -> Result<Vec<(Scope, String, String)>> {
+        Ok(self
+            .state
+            .read()
+            .entries
+            .values()
+            .filter(|e| e.expires_at.is_some_and(|t| t <= now))
+            .take(limit)
+            .map(|e| (e.scope, e.owner.clone(), e.key.clone()))
+            .collect())
+    }
+
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.state.read().meta.get(name).cloned())
+    }
+
+    fn usage(&self, scope: Scope) -> Result<ScopeUsage> {
+        let st = self.state.read();
+        let mut owners = BTreeSet::new();
+        let mut u = ScopeUsage::default();
+        for e in st.entries.values().filter(|e| e.scope == scope) {
+            u.entries += 1;
+            u.bytes += e.stored_size();
+            owners.insert(e.owner.as_str());
+        }
+        u.owners = owners.len() as u64;
+        Ok(u)
+    }
+
+    fn compact(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
+    fn is_persistent(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn conforms() {
+        super::super::conformance::run(&super::MemoryBackend::new());
+    }
+}

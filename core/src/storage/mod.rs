@@ -1,0 +1,318 @@
+//! Storage backends (DESIGN §3.3). A backend stores opaque, already
+//! encrypted rows and wrapped keys; it never sees plaintext or key material.
+
+mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use memory::MemoryBackend;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteBackend;
+
+use crate::error::Result;
+use crate::memory::Scope;
+
+/// One stored entry. `value` is the sealed blob (see `memory::codec`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// Scope.
+    pub scope: Scope,
+    /// Composite owner id (`""` for global).
+    pub owner: String,
+    /// Entry key.
+    pub key: String,
+    /// Sealed value.
+    pub value: Vec<u8>,
+    /// Tags (metadata, stored in clear).
+    pub tags: Vec<String>,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+    /// Milliseconds since the epoch.
+    pub updated_at: i64,
+    /// When the entry expires, if ever.
+    pub expires_at: Option<i64>,
+}
+
+impl StoredEntry {
+    /// Bytes this entry counts against its owner's quota.
+    pub fn stored_size(&self) -> u64 {
+        (self.key.len() + self.value.len()) as u64
+    }
+}
+
+/// A wrapped data key of one (scope, owner).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// Scope.
+    pub scope: Scope,
+    /// Composite owner id.
+    pub owner: String,
+    /// Data key id, unique within (scope, owner).
+    pub key_id: u32,
+    /// The data key wrapped by the KEK.
+    pub wrapped: Vec<u8>,
+    /// Encryptions reserved so far (a crash never lets a nonce budget be reused).
+    pub reserved_uses: u64,
+    /// Retired keys still decrypt but never encrypt.
+    pub retired: bool,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+}
+
+/// The size of one (scope, owner)'s entry, for quota bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntrySize {
+    /// Entry key.
+    pub key: String,
+    /// Stored bytes.
+    pub size: u64,
+    /// Last write.
+    pub updated_at: i64,
+}
+
+/// Per-scope usage.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeUsage {
+    /// Entries stored.
+    pub entries: u64,
+    /// Stored bytes (keys + sealed values).
+    pub bytes: u64,
+    /// Distinct owners.
+    pub owners: u64,
+}
+
+/// One write in an atomic batch.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Insert or replace an entry.
+    PutEntry(StoredEntry),
+    /// Delete one entry.
+    DeleteEntry {
+        /// Scope.
+        scope: Scope,
+        /// Owner.
+        owner: String,
+        /// Key.
+        key: String,
+    },
+    /// Delete every entry of one (scope, owner).
+    ClearOwner {
+        /// Scope.
+        scope: Scope,
+        /// Owner.
+        owner: String,
+    },
+    /// Delete every entry and key, in every scope but `global`, whose owner is
+    /// `root` or lies below it (`root` followed by the separator).
+    ForgetTree {
+        /// Owner root.
+        root: String,
+    },
+    /// Insert or replace a wrapped key.
+    PutKey(KeyRecord),
+    /// Delete one wrapped key.
+    DeleteKey {
+        /// Scope.
+        scope: Scope,
+        /// Owner.
+        owner: String,
+        /// Key id.
+        key_id: u32,
+    },
+    /// Set a metadata value.
+    PutMeta {
+        /// Name.
+        name: String,
+        /// Value.
+        value: Vec<u8>,
+    },
+}
+
+/// Transactional storage of sealed rows and wrapped keys.
+pub trait Backend: Send + Sync + std::fmt::Debug {
+    /// Applies all `ops` atomically: all or none.
+    fn apply(&self, ops: &[Op]) -> Result<()>;
+    /// One entry.
+    fn get(&self, scope: Scope, owner: &str, key: &str) -> Result<Option<StoredEntry>>;
+    /// Several entries of one owner, in the order of `keys`.
+    fn get_many(
+        &self,
+        scope: Scope,
+        owner: &str,
+        keys: &[&str],
+    ) -> Result<Vec<Option<StoredEntry>>> {
+        keys.iter().map(|k| self.get(scope, owner, k)).collect()
+    }
+    /// Every entry of one (scope, owner), ordered by key.
+    fn entries(&self, scope: Scope, owner: &str) -> Result<Vec<StoredEntry>>;
+    /// Key, size and last write of every entry of one (scope, owner).
+    fn entry_sizes(&self, scope: Scope, owner: &str) -> Result<Vec<EntrySize>>;
+    /// Every (scope, owner) with entries or keys at or below `root`, excluding `global`.
+    fn owners_in_tree(&self, root: &str) -> Result<Vec<(Scope, String)>>;
+    /// The wrapped keys of one (scope, owner).
+    fn keys(&self, scope: Scope, owner: &str) -> Result<Vec<KeyRecord>>;
+    /// Every wrapped key (for master-key rotation).
+    fn all_keys(&self) -> Result<Vec<KeyRecord>>;
+    /// Up to `limit` entries whose `expires_at` is at or before `now`.
+    fn expired(&self, now: i64, limit: usize) -> Result<Vec<(Scope, String, String)>>;
+    /// A metadata value.
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>>;
+    /// Usage of one scope.
+    fn usage(&self, scope: Scope) -> Result<ScopeUsage>;
+    /// Reclaims free space; returns the size in bytes after compaction, if known.
+    fn compact(&self) -> Result<Option<u64>>;
+    /// Whether data survives the process.
+    fn is_persistent(&self) -> bool;
+}
+
+/// The exclusive upper bound of the owners below `root`: the separator
+/// (U+001F) is followed by U+0020 in code-point and UTF-8 byte order.
+pub(crate) fn tree_bounds(root: &str) -> (String, String) {
+    (format!("{root}\u{1f}"), format!("{root}\u{20}"))
+}
+
+/// Whether `owner` is `root` or below it.
+pub(crate) fn in_tree(root: &str, owner: &str) -> bool {
+    owner == root
+        || (owner.len() > root.len()
+            && owner.starts_with(root)
+            && owner[root.len()..].starts_with('\u{1f}'))
+}
+
+#[cfg(test)]
+pub(crate) mod conformance {
+    //! The same behavioural tests for every backend.
+    use super::*;
+
+    fn entry(scope: Scope, owner: &str, key: &str, expires_at: Option<i64>) -> StoredEntry {
+        StoredEntry {
+            scope,
+            owner: owner.into(),
+            key: key.into(),
+            value: vec![1, 2, 3, key.len() as u8],
+            tags: vec!["t".into()],
+            created_at: 1,
+            updated_at: 2,
+            expires_at,
+        }
+    }
+
+    pub(crate) fn run(b: &dyn Backend) {
+        let e1 = entry(Scope::User, "acme\u{1f}alice", "k1", None);
+        let e2 = entry(Scope::User, "acme\u{1f}alice", "k2", Some(100));
+        let e3 = entry(Scope::Session, "acme\u{1f}alice\u{1f}s1", "k1", None);
+        let e4 = entry(Scope::User, "acme\u{1f}alicex", "k1", None);
+        let e5 = entry(Scope::Global, "", "g", None);
+        let ops: Vec<Op> = [&e1, &e2, &e3, &e4, &e5]
+            .iter()
+            .map(|e| Op::PutEntry((*e).clone()))
+            .collect();
+        b.apply(&ops).unwrap();
+        assert_eq!(
+            b.get(Scope::User, "acme\u{1f}alice", "k1").unwrap(),
+            Some(e1.clone())
+        );
+        assert_eq!(
+            b.get(Scope::Session, "acme\u{1f}alice", "k1").unwrap(),
+            None
+        );
+        let many = b
+            .get_many(Scope::User, "acme\u{1f}alice", &["k2", "nope", "k1"])
+            .unwrap();
+        assert_eq!(many, vec![Some(e2.clone()), None, Some(e1.clone())]);
+        assert_eq!(
+            b.entries(Scope::User, "acme\u{1f}alice").unwrap(),
+            vec![e1.clone(), e2.clone()]
+        );
+        let sizes = b.entry_sizes(Scope::User, "acme\u{1f}alice").unwrap();
+        assert_eq!(sizes.len(), 2);
+        assert_eq!(sizes[0].size, e1.stored_size());
+        assert_eq!(
+            b.expired(100, 10).unwrap(),
+            vec![(Scope::User, "acme\u{1f}alice".to_string(), "k2".to_string())]
+        );
+        assert!(b.expired(99, 10).unwrap().is_empty());
+        let mut tree = b.owners_in_tree("acme\u{1f}alice").unwrap();
+        tree.sort();
+        assert_eq!(
+            tree,
+            vec![
+                (Scope::Session, "acme\u{1f}alice\u{1f}s1".to_string()),
+                (Scope::User, "acme\u{1f}alice".to_string()),
+            ]
+        );
+        let u = b.usage(Scope::User).unwrap();
+        assert_eq!((u.entries, u.owners), (3, 2));
+
+        let key = KeyRecord {
+            scope: Scope::User,
+            owner: "acme\u{1f}alice".into(),
+            key_id: 1,
+            wrapped: vec![9; 65],
+            reserved_uses: 10,
+            retired: false,
+            created_at: 5,
+        };
+        b.apply(&[
+            Op::PutKey(key.clone()),
+            Op::PutMeta {
+                name: "m".into(),
+                value: vec![4],
+            },
+        ])
+        .unwrap();
+        assert_eq!(
+            b.keys(Scope::User, "acme\u{1f}alice").unwrap(),
+            vec![key.clone()]
+        );
+        assert_eq!(b.all_keys().unwrap().len(), 1);
+        assert_eq!(b.meta("m").unwrap(), Some(vec![4]));
+        assert_eq!(b.meta("n").unwrap(), None);
+
+        // Forgetting alice removes her user and session rows and keys, not alicex's.
+        b.apply(&[Op::ForgetTree {
+            root: "acme\u{1f}alice".into(),
+        }])
+        .unwrap();
+        assert!(b
+            .entries(Scope::User, "acme\u{1f}alice")
+            .unwrap()
+            .is_empty());
+        assert!(b
+            .entries(Scope::Session, "acme\u{1f}alice\u{1f}s1")
+            .unwrap()
+            .is_empty());
+        assert!(b.keys(Scope::User, "acme\u{1f}alice").unwrap().is_empty());
+        assert_eq!(b.entries(Scope::User, "acme\u{1f}alicex").unwrap().len(), 1);
+        assert_eq!(b.entries(Scope::Global, "").unwrap().len(), 1);
+
+        b.apply(&[Op::ClearOwner {
+            scope: Scope::User,
+            owner: "acme\u{1f}alicex".into(),
+        }])
+        .unwrap();
+        assert!(b
+            .entries(Scope::User, "acme\u{1f}alicex")
+            .unwrap()
+            .is_empty());
+        b.apply(&[Op::DeleteEntry {
+            scope: Scope::Global,
+            owner: String::new(),
+            key: "g".into(),
+        }])
+        .unwrap();
+        assert_eq!(b.get(Scope::Global, "", "g").unwrap(), None);
+        b.compact().unwrap();
+    }
+
+    #[test]
+    fn tree_membership() {
+        assert!(in_tree("a", "a"));
+        assert!(in_tree("a", "a\u{1f}b"));
+        assert!(!in_tree("a", "ab"));
+        assert!(!in_tree("a\u{1f}b", "a"));
+        let (lo, hi) = tree_bounds("a");
+        assert!(lo.as_str() < "a\u{1f}zzz" && "a\u{1f}zzz" < hi.as_str());
+        assert!(!("ab" > lo.as_str() && "ab" < hi.as_str()));
+    }
+}

@@ -1,0 +1,524 @@
+//! The embedded default: SQLite through rusqlite (bundled), WAL journal,
+//! cached prepared statements, one transaction per batch, versioned schema.
+
+use super::{tree_bounds, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry};
+use crate::config::Durability;
+use crate::error::{Error, Result};
+use crate::memory::Scope;
+use parking_lot::Mutex;
+use rusqlite::{params, Connection, ErrorCode as SqlCode, OpenFlags, OptionalExtension, Row};
+use std::path::{Path, PathBuf};
+
+/// `PRAGMA application_id` of a Vallum database ("VALM").
+const APPLICATION_ID: i32 = 0x5641_4C4D;
+
+/// Schema migrations; entry `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // v1: entries, wrapped data keys, metadata.
+    "CREATE TABLE entries (
+        scope      TEXT    NOT NULL,
+        owner      TEXT    NOT NULL,
+        key        TEXT    NOT NULL,
+        value      BLOB    NOT NULL,
+        tags       TEXT    NOT NULL DEFAULT '[]',
+        size       INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        PRIMARY KEY (scope, owner, key)
+    );
+    CREATE INDEX entries_expiry ON entries (expires_at) WHERE expires_at IS NOT NULL;
+    CREATE TABLE data_keys (
+        scope         TEXT    NOT NULL,
+        owner         TEXT    NOT NULL,
+        key_id        INTEGER NOT NULL,
+        wrapped       BLOB    NOT NULL,
+        reserved_uses INTEGER NOT NULL,
+        retired       INTEGER NOT NULL,
+        created_at    INTEGER NOT NULL,
+        PRIMARY KEY (scope, owner, key_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// A [`Backend`] in one SQLite file.
+#[derive(Debug)]
+pub struct SqliteBackend {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+fn sql_err(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(SqlCode::NotADatabase) | Some(SqlCode::DatabaseCorrupt) => Error::CorruptStore {
+            message: e.to_string(),
+        },
+        _ => Error::storage(e),
+    }
+}
+
+impl SqliteBackend {
+    /// Opens (creating if needed) the database at `path`.
+    ///
+    /// Fails with `corrupt_store` when the file is not SQLite, belongs to
+    /// another application, or was written by a newer Vallum.
+    pub fn open(path: impl AsRef<Path>, durability: Durability) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql_err)?;
+        let backend = Self {
+            conn: Mutex::new(conn),
+            path,
+        };
+        backend.init(durability)?;
+        Ok(backend)
+    }
+
+    fn init(&self, durability: Durability) -> Result<()> {
+        let mut conn = self.conn.lock();
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sql_err)?;
+        let app_id: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(sql_err)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql_err)?;
+        if app_id == 0 && version == 0 {
+            let tables: i64 = conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(sql_err)?;
+            if tables > 0 {
+                return Err(Error::CorruptStore {
+                    message: format!(
+                        "{} is a SQLite database of another application",
+                        self.path.display()
+                    ),
+                });
+            }
+        } else if app_id != APPLICATION_ID {
+            return Err(Error::CorruptStore {
+                message: format!("{} is not a Vallum database", self.path.display()),
+            });
+        }
+        if version > SCHEMA_VERSION {
+            return Err(Error::CorruptStore {
+                message: format!(
+                    "schema version {version} was written by a newer Vallum (this one knows {SCHEMA_VERSION})"
+                ),
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql_err)?;
+        let sync = match durability {
+            Durability::Durable => "FULL",
+            Durability::Fast => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", sync)
+            .map_err(sql_err)?;
+        if version < SCHEMA_VERSION {
+            let tx = conn.transaction().map_err(sql_err)?;
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.execute_batch(sql).map_err(sql_err)?;
+                tx.pragma_update(None, "user_version", (i + 1) as i64)
+                    .map_err(sql_err)?;
+            }
+            tx.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(sql_err)?;
+            tx.commit().map_err(sql_err)?;
+        }
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    }
+
+    /// Runs `PRAGMA integrity_check`; `Ok(())` when the file is sound.
+    pub fn integrity_check(&self) -> Result<()> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(sql_err)?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(sql_err)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(sql_err)?;
+        if rows == ["ok"] {
+            Ok(())
+        } else {
+            Err(Error::CorruptStore {
+                message: rows.join("; "),
+            })
+        }
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn scope_of(s: &str) -> rusqlite::Result<Scope> {
+    Scope::parse(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<StoredEntry> {
+    let scope: String = r.get(0)?;
+    let tags: String = r.get(4)?;
+    Ok(StoredEntry {
+        scope: scope_of(&scope)?,
+        owner: r.get(1)?,
+        key: r.get(2)?,
+        value: r.get(3)?,
+        tags: serde_json::from_str(&tags).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        created_at: r.get(5)?,
+        updated_at: r.get(6)?,
+        expires_at: r.get(7)?,
+    })
+}
+
+fn key_from_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
+    let scope: String = r.get(0)?;
+    Ok(KeyRecord {
+        scope: scope_of(&scope)?,
+        owner: r.get(1)?,
+        key_id: r.get(2)?,
+        wrapped: r.get(3)?,
+        reserved_uses: r.get::<_, i64>(4)? as u64,
+        retired: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}
+
+const ENTRY_COLS: &str = "scope, owner, key, value, tags, created_at, updated_at, expires_at";
+const KEY_COLS: &str = "scope, owner, key_id, wrapped, reserved_uses, retired, created_at";
+
+impl Backend for SqliteBackend {
+    fn apply(&self, ops: &[Op]) -> Result<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn.lock();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql_err)?;
+        for op in ops {
+            match op {
+                Op::PutEntry(e) => {
+                    let tags =
+                        serde_json::to_string(&e.tags).map_err(|err| Error::Serialization {
+                            message: err.to_string(),
+                        })?;
+                    tx.prepare_cached(
+                        "INSERT OR REPLACE INTO entries
+                         (scope, owner, key, value, tags, size, created_at, updated_at, expires_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            e.scope.as_str(),
+                            e.owner,
+                            e.key,
+                            e.value,
+                            tags,
+                            e.stored_size() as i64,
+                            e.created_at,
+                            e.updated_at,
+                            e.expires_at
+                        ])
+                    })
+                    .map_err(sql_err)?;
+                }
+                Op::DeleteEntry { scope, owner, key } => {
+                    tx.prepare_cached(
+                        "DELETE FROM entries WHERE scope = ?1 AND owner = ?2 AND key = ?3",
+                    )
+                    .and_then(|mut s| s.execute(params![scope.as_str(), owner, key]))
+                    .map_err(sql_err)?;
+                }
+                Op::ClearOwner { scope, owner } => {
+                    tx.prepare_cached("DELETE FROM entries WHERE scope = ?1 AND owner = ?2")
+                        .and_then(|mut s| s.execute(params![scope.as_str(), owner]))
+                        .map_err(sql_err)?;
+                }
+                Op::ForgetTree { root } => {
+                    let (lo, hi) = tree_bounds(root);
+                    for table in ["entries", "data_keys"] {
+                        tx.prepare_cached(&format!(
+                            "DELETE FROM {table} WHERE scope <> 'global'
+                             AND (owner = ?1 OR (owner > ?2 AND owner < ?3))"
+                        ))
+                        .and_then(|mut s| s.execute(params![root, lo, hi]))
+                        .map_err(sql_err)?;
+                    }
+                }
+                Op::PutKey(k) => {
+                    tx.prepare_cached(&format!(
+                        "INSERT OR REPLACE INTO data_keys ({KEY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                    ))
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            k.scope.as_str(),
+                            k.owner,
+                            k.key_id,
+                            k.wrapped,
+                            k.reserved_uses as i64,
+                            k.retired,
+                            k.created_at
+                        ])
+                    })
+                    .map_err(sql_err)?;
+                }
+                Op::DeleteKey {
+                    scope,
+                    owner,
+                    key_id,
+                } => {
+                    tx.prepare_cached(
+                        "DELETE FROM data_keys WHERE scope = ?1 AND owner = ?2 AND key_id = ?3",
+                    )
+                    .and_then(|mut s| s.execute(params![scope.as_str(), owner, key_id]))
+                    .map_err(sql_err)?;
+                }
+                Op::PutMeta { name, value } => {
+                    tx.prepare_cached("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)")
+                        .and_then(|mut s| s.execute(params![name, value]))
+                        .map_err(sql_err)?;
+                }
+            }
+        }
+        tx.commit().map_err(sql_err)
+    }
+
+    fn get(&self, scope: Scope, owner: &str, key: &str) -> Result<Option<StoredEntry>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLS} FROM entries WHERE scope = ?1 AND owner = ?2 AND key = ?3"
+            ))
+            .map_err(sql_err)?;
+        stmt.query_row(params![scope.as_str(), owner, key], entry_from_row)
+            .optional()
+            .map_err(sql_err)
+    }
+
+    fn get_many(
+        &self,
+        scope: Scope,
+        owner: &str,
+        keys: &[&str],
+    ) -> Result<Vec<Option<StoredEntry>>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLS} FROM entries WHERE scope = ?1 AND owner = ?2 AND key = ?3"
+            ))
+            .map_err(sql_err)?;
+        keys.iter()
+            .map(|k| {
+                stmt.query_row(params![scope.as_str(), owner, k], entry_from_row)
+                    .optional()
+                    .map_err(sql_err)
+            })
+            .collect()
+    }
+
+    fn entries(&self, scope: Scope, owner: &str) -> Result<Vec<StoredEntry>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLS} FROM entries WHERE scope = ?1 AND owner = ?2 ORDER BY key"
+            ))
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(params![scope.as_str(), owner], entry_from_row)
+            .map_err(sql_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
+    }
+
+    fn entry_sizes(&self, scope: Scope, owner: &str) -> Result<Vec<EntrySize>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT key, size, updated_at FROM entries WHERE scope = ?1 AND owner = ?2 ORDER BY key",
+            )
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(params![scope.as_str(), owner], |r| {
+                Ok(EntrySize {
+                    key: r.get(0)?,
+                    size: r.get::<_, i64>(1)? as u64,
+                    updated_at: r.get(2)?,
+                })
+            })
+            .map_err(sql_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
+    }
+
+    fn owners_in_tree(&self, root: &str) -> Result<Vec<(Scope, String)>> {
+        let (lo, hi) = tree_bounds(root);
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT scope, owner FROM entries WHERE scope <> 'global' AND (owner = ?1 OR (owner > ?2 AND owner < ?3))
+                 UNION
+                 SELECT scope, owner FROM data_keys WHERE scope <> 'global' AND (owner = ?1 OR (owner > ?2 AND owner < ?3))",
+            )
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(params![root, lo, hi], |r| {
+                let s: String = r.get(0)?;
+                Ok((scope_of(&s)?, r.get(1)?))
+            })
+            .map_err(sql_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
+    }
+
+    fn keys(&self, scope: Scope, owner: &str) -> Result<Vec<KeyRecord>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {KEY_COLS} FROM data_keys WHERE scope = ?1 AND owner = ?2 ORDER BY key_id"
+            ))
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(params![scope.as_str(), owner], key_from_row)
+            .map_err(sql_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
+    }
+
+    fn all_keys(&self) -> Result<Vec<KeyRecord>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {KEY_COLS} FROM data_keys"))
+            .map_err(sql_err)?;
+        let rows = stmt.query_map([], key_from_row).map_err(sql_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
+    }
+
+    fn expired(&self, now: i64, limit: usize) -> Result<Vec<(Scope, String, String)>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT scope, owner, key FROM entries
+                 WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2",
+            )
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(params![now, limit as i64], |r| {
+                let s: String = r.get(0)?;
+                Ok((scope_of(&s)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(sql_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
+    }
+
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let conn = self.conn.lock();
+        conn.prepare_cached("SELECT value FROM meta WHERE name = ?1")
+            .and_then(|mut s| s.query_row(params![name], |r| r.get(0)).optional())
+            .map_err(sql_err)
+    }
+
+    fn usage(&self, scope: Scope) -> Result<ScopeUsage> {
+        let conn = self.conn.lock();
+        conn.prepare_cached(
+            "SELECT count(*), coalesce(sum(size), 0), count(DISTINCT owner) FROM entries WHERE scope = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![scope.as_str()], |r| {
+                Ok(ScopeUsage {
+                    entries: r.get::<_, i64>(0)? as u64,
+                    bytes: r.get::<_, i64>(1)? as u64,
+                    owners: r.get::<_, i64>(2)? as u64,
+                })
+            })
+        })
+        .map_err(sql_err)
+    }
+
+    fn compact(&self) -> Result<Option<u64>> {
+        let conn = self.conn.lock();
+        conn.execute_batch(
+            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+        )
+        .map_err(sql_err)?;
+        let pages: i64 = conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .map_err(sql_err)?;
+        let size: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .map_err(sql_err)?;
+        Ok(Some((pages * size) as u64))
+    }
+
+    fn is_persistent(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conforms() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = SqliteBackend::open(dir.path().join("t.db"), Durability::Durable).unwrap();
+        super::super::conformance::run(&b);
+        b.integrity_check().unwrap();
+    }
+
+    #[test]
+    fn reopen_keeps_data_and_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.db");
+        {
+            let b = SqliteBackend::open(&p, Durability::Fast).unwrap();
+            b.apply(&[Op::PutMeta {
+                name: "x".into(),
+                value: vec![1],
+            }])
+            .unwrap();
+        }
+        let b = SqliteBackend::open(&p, Durability::Durable).unwrap();
+        assert_eq!(b.meta("x").unwrap(), Some(vec![1]));
+    }
+
+    #[test]
+    fn rejects_non_sqlite_foreign_and_newer_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.db");
+        std::fs::write(&junk, vec![0x42u8; 8192]).unwrap();
+        let e = SqliteBackend::open(&junk, Durability::Durable).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::CorruptStore, "{e}");
+        // The file is left untouched.
+        assert_eq!(std::fs::read(&junk).unwrap(), vec![0x42u8; 8192]);
+
+        let foreign = dir.path().join("foreign.db");
+        Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("CREATE TABLE t(x)")
+            .unwrap();
+        let e = SqliteBackend::open(&foreign, Durability::Durable).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::CorruptStore);
+
+        let newer = dir.path().join("newer.db");
+        drop(SqliteBackend::open(&newer, Durability::Durable).unwrap());
+        Connection::open(&newer)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let e = SqliteBackend::open(&newer, Durability::Durable).unwrap_err();
+        assert!(e.to_string().contains("newer"), "{e}");
+    }
+}
