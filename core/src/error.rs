@@ -241,6 +241,7 @@ impl Error {
         }
     }
 
+    #[cfg(feature = "sqlite")]
     pub(crate) fn storage(message: impl fmt::Display) -> Self {
         Error::Storage {
             message: message.to_string(),

@@ -13,6 +13,8 @@ use super::{random_bytes, DataKey, Kek, KEY_LEN};
 use crate::error::{Error, Result};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use zeroize::Zeroize;
 
 /// The current value and wrapped-key format version.
@@ -129,6 +131,67 @@ pub fn open_value(
     open(&dek.bytes, blob, &value_aad(scope, owner, key, id), "value")
 }
 
+/// Format byte of a value stored in clear but authenticated.
+pub(crate) const MACED: u8 = 0x00;
+const MAC_LEN: usize = 32;
+
+fn value_mac(dek: &DataKey, aad: &[u8], body: &[u8]) -> Result<Hmac<Sha256>> {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(&dek.mac).map_err(|_| Error::internal("hmac key"))?;
+    mac.update(aad);
+    mac.update(body);
+    Ok(mac)
+}
+
+/// A value stored without encryption, still bound to (scope, owner, key):
+/// `0x00 ‖ dek_id: u32 BE ‖ plaintext ‖ HMAC-SHA256(mac_key, aad ‖ plaintext)`.
+pub(crate) fn mac_value(
+    dek: &DataKey,
+    scope: &str,
+    owner: &str,
+    key: &str,
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    let aad = value_aad(scope, owner, key, dek.id);
+    let tag = value_mac(dek, &aad, plaintext)?.finalize().into_bytes();
+    let mut out = Vec::with_capacity(5 + plaintext.len() + MAC_LEN);
+    out.push(MACED);
+    out.extend_from_slice(&dek.id.to_be_bytes());
+    out.extend_from_slice(plaintext);
+    out.extend_from_slice(&tag);
+    Ok(out)
+}
+
+/// The key id of a MAC'ed value.
+pub(crate) fn maced_key_id(blob: &[u8], what: &str) -> Result<u32> {
+    if blob.len() < 5 + MAC_LEN || blob[0] != MACED {
+        return Err(Error::decryption(format!("{what}: truncated value")));
+    }
+    Ok(u32::from_be_bytes([blob[1], blob[2], blob[3], blob[4]]))
+}
+
+/// Checks a MAC'ed value and returns its plaintext.
+pub(crate) fn verify_value(
+    dek: &DataKey,
+    scope: &str,
+    owner: &str,
+    key: &str,
+    blob: &[u8],
+    what: &str,
+) -> Result<Vec<u8>> {
+    let id = maced_key_id(blob, what)?;
+    if id != dek.id {
+        return Err(Error::decryption(format!(
+            "{what}: authenticated under another data key"
+        )));
+    }
+    let (body, tag) = blob[5..].split_at(blob.len() - 5 - MAC_LEN);
+    value_mac(dek, &value_aad(scope, owner, key, id), body)?
+        .verify_slice(tag)
+        .map_err(|_| Error::decryption(format!("{what}: integrity check failed")))?;
+    Ok(body.to_vec())
+}
+
 /// Wraps a data key for (scope, owner) under the KEK.
 pub(crate) fn wrap_key(kek: &Kek, scope: &str, owner: &str, dek: &DataKey) -> Result<Vec<u8>> {
     seal(
@@ -168,9 +231,7 @@ pub(crate) fn unwrap_key(
     let mut bytes = [0u8; KEY_LEN];
     bytes.copy_from_slice(&raw);
     raw.zeroize();
-    let dek = DataKey { bytes, id: dek_id };
-    bytes.zeroize();
-    Ok(dek)
+    DataKey::with_bytes(bytes, dek_id)
 }
 
 #[cfg(test)]
@@ -179,10 +240,28 @@ mod tests {
     use crate::crypto::MasterKey;
 
     fn dek() -> DataKey {
-        DataKey {
-            bytes: [7; 32],
-            id: 3,
+        DataKey::from_bytes(&[7; 32], 3).unwrap()
+    }
+
+    #[test]
+    fn maced_values_detect_every_flip_and_move() {
+        let k = dek();
+        let blob = mac_value(&k, "user", "o", "k", b"\"visible\"").unwrap();
+        assert_eq!(
+            verify_value(&k, "user", "o", "k", &blob, "t").unwrap(),
+            b"\"visible\""
+        );
+        for i in 0..blob.len() {
+            let mut b = blob.clone();
+            b[i] ^= 0x04;
+            assert!(
+                verify_value(&k, "user", "o", "k", &b, "t").is_err(),
+                "byte {i}"
+            );
         }
+        assert!(verify_value(&k, "user", "p", "k", &blob, "t").is_err());
+        assert!(verify_value(&k, "session", "o", "k", &blob, "t").is_err());
+        assert!(verify_value(&k, "user", "o", "j", &blob, "t").is_err());
     }
 
     #[test]

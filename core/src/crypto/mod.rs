@@ -16,6 +16,7 @@ mod aead;
 mod keyring;
 
 pub(crate) use aead::header as aead_header;
+pub(crate) use aead::{mac_value, maced_key_id, verify_value};
 pub use aead::{open_value, seal_value, FORMAT_VERSION};
 pub use keyring::{Keyring, DEFAULT_DEK_USE_LIMIT};
 
@@ -169,9 +170,11 @@ pub(crate) struct Kek {
 }
 
 /// A data key: 32 random bytes with an id unique within its (scope, owner).
+/// A MAC key for values stored without encryption is derived from it.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct DataKey {
     pub(crate) bytes: [u8; KEY_LEN],
+    pub(crate) mac: [u8; KEY_LEN],
     #[zeroize(skip)]
     pub(crate) id: u32,
 }
@@ -182,16 +185,25 @@ impl DataKey {
         let arr: [u8; KEY_LEN] = bytes.try_into().map_err(|_| Error::InvalidKey {
             message: format!("a data key is {KEY_LEN} bytes; got {}", bytes.len()),
         })?;
-        Ok(Self { bytes: arr, id })
+        Self::with_bytes(arr, id)
+    }
+
+    pub(crate) fn with_bytes(mut bytes: [u8; KEY_LEN], id: u32) -> Result<Self> {
+        let mut mac = [0u8; KEY_LEN];
+        Hkdf::<Sha256>::new(Some(b"vallum.dek.v1"), &bytes)
+            .expand(b"mac", &mut mac)
+            .map_err(|_| Error::internal("hkdf expand"))?;
+        let k = Self { bytes, mac, id };
+        bytes.zeroize();
+        mac.zeroize();
+        Ok(k)
     }
 
     /// A fresh random data key.
     pub(crate) fn generate(id: u32) -> Result<Self> {
         let mut bytes = [0u8; KEY_LEN];
         random_bytes(&mut bytes)?;
-        let k = Self { bytes, id };
-        bytes.zeroize();
-        Ok(k)
+        Self::with_bytes(bytes, id)
     }
 
     /// The key's id (stored in every ciphertext header).
@@ -237,10 +249,7 @@ mod tests {
         let k = MasterKey::from_bytes(&[0xAB; 32]).unwrap();
         let s = format!("{k:?}");
         assert!(!s.to_lowercase().contains("ab"), "{s}");
-        let d = DataKey {
-            bytes: [0xCD; 32],
-            id: 7,
-        };
+        let d = DataKey::from_bytes(&[0xCD; 32], 7).unwrap();
         assert!(!format!("{d:?}").to_lowercase().contains("cd"));
     }
 

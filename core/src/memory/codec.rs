@@ -4,9 +4,11 @@
 //! (payload is `len: u32 LE ‖ block`), bit 7 = secret (never held in the hot
 //! cache, never compressed). The payload is the value's JSON text.
 //!
-//! Stored form: `0x00 ‖ inner` for values written with encryption off, or the
-//! sealed form of `crypto::aead` (first byte = format version 1) whose
-//! plaintext is the inner form, so the flags are authenticated too.
+//! Stored form: for values written with encryption off, the MAC'ed form of
+//! `crypto::aead` (first byte 0x00; readable in the database but bound to its
+//! scope, owner and key like a ciphertext); otherwise the sealed form (first
+//! byte = format version 1). Either way the inner form, flags included, is
+//! authenticated.
 
 use crate::crypto::{open_value, seal_value, DataKey};
 use crate::error::{Error, Result};
@@ -60,11 +62,14 @@ pub(crate) fn decode_inner(inner: &[u8], max_len: usize, what: &str) -> Result<(
 }
 
 /// The stored form of a value written without encryption.
-pub(crate) fn plain(inner: Vec<u8>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 + inner.len());
-    out.push(PLAIN);
-    out.extend_from_slice(&inner);
-    out
+pub(crate) fn plain(
+    dek: &DataKey,
+    scope: &str,
+    owner: &str,
+    key: &str,
+    inner: &[u8],
+) -> Result<Vec<u8>> {
+    crate::crypto::mac_value(dek, scope, owner, key, inner)
 }
 
 /// The stored form of an encrypted value.

@@ -27,7 +27,7 @@ use scope::check_key;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 const GATES: usize = 16;
@@ -254,9 +254,7 @@ impl Memory {
     }
 
     fn hash_of(&self, parts: impl Hash) -> usize {
-        let mut h = self.inner.hasher.build_hasher();
-        parts.hash(&mut h);
-        h.finish() as usize
+        self.inner.hasher.hash_one(parts) as usize
     }
 
     fn gate(&self, ctx: &Context) -> &RwLock<()> {
@@ -343,14 +341,14 @@ impl Memory {
         let compress =
             cfg.retention.compression && json.len() as u64 >= cfg.retention.compression_threshold;
         let inner = codec::encode_inner(&json, compress, opts.secret);
+        let dek = self
+            .inner
+            .keyring
+            .key_for_encrypt(self.backend(scope), scope, owner)?;
         let blob = if encrypt {
-            let dek = self
-                .inner
-                .keyring
-                .key_for_encrypt(self.backend(scope), scope, owner)?;
             codec::sealed(&dek, scope.as_str(), owner, key, &inner)?
         } else {
-            codec::plain(inner)
+            codec::plain(&dek, scope.as_str(), owner, key, &inner)?
         };
         let entry = StoredEntry {
             scope,
@@ -380,30 +378,40 @@ impl Memory {
     fn open(&self, e: &StoredEntry) -> Result<(Value, bool)> {
         let what = format!("{} entry `{}`", e.scope, e.key);
         let max = self.inner.config.max_value_size as usize;
-        let inner = match e.value.first() {
-            Some(&codec::PLAIN) => e.value[1..].to_vec(),
-            Some(_) => {
-                let id = crate::crypto::aead_header(&e.value, &what)?;
-                let dek = self.inner.keyring.key_for_decrypt(
-                    self.backend(e.scope),
-                    e.scope,
-                    &e.owner,
-                    id,
-                )?;
-                codec::open(&dek, e.scope.as_str(), &e.owner, &e.key, &e.value)
-                    .map_err(|_| Error::decryption(format!("{what}: authentication failed")))?
-            }
-            None => {
-                return Err(Error::CorruptStore {
-                    message: format!("{what}: empty value"),
-                })
-            }
-        };
+        let inner = self.unseal(e.scope, &e.owner, &e.key, &e.value, &what)?;
         let (json, flags) = codec::decode_inner(&inner, max, &what)?;
         let value = serde_json::from_slice(&json).map_err(|e| Error::CorruptStore {
             message: format!("{what}: stored JSON is invalid: {e}"),
         })?;
         Ok((value, flags & codec::SECRET != 0))
+    }
+
+    /// Verifies and (when encrypted) decrypts a stored blob to its inner form.
+    fn unseal(
+        &self,
+        scope: Scope,
+        owner: &str,
+        key: &str,
+        blob: &[u8],
+        what: &str,
+    ) -> Result<Vec<u8>> {
+        let backend = self.backend(scope);
+        if blob.first() == Some(&codec::PLAIN) {
+            let id = crate::crypto::maced_key_id(blob, what)?;
+            let dek = self
+                .inner
+                .keyring
+                .key_for_decrypt(backend, scope, owner, id)?;
+            crate::crypto::verify_value(&dek, scope.as_str(), owner, key, blob, what)
+        } else {
+            let id = crate::crypto::aead_header(blob, what)?;
+            let dek = self
+                .inner
+                .keyring
+                .key_for_decrypt(backend, scope, owner, id)?;
+            codec::open(&dek, scope.as_str(), owner, key, blob)
+                .map_err(|_| Error::decryption(format!("{what}: authentication failed")))
+        }
     }
 
     fn to_entry(&self, e: &StoredEntry) -> Result<Entry> {
@@ -526,7 +534,7 @@ impl Memory {
         let now = self.inner.clock.now_ms();
         let _gate = self.gate(ctx).read();
         match self.backend(scope).get(scope, &owner, key)? {
-            Some(row) if !row.expires_at.is_some_and(|t| t <= now) => self.to_entry(&row).map(Some),
+            Some(row) if row.expires_at.is_none_or(|t| t > now) => self.to_entry(&row).map(Some),
             _ => Ok(None),
         }
     }
@@ -891,17 +899,13 @@ impl Memory {
         let mut ops = vec![put_key];
         let mut count = 0;
         for mut row in rows {
-            if row.value.first() == Some(&codec::PLAIN) {
-                continue;
-            }
             let what = format!("{scope} entry `{}`", row.key);
-            let id = crate::crypto::aead_header(&row.value, &what)?;
-            let old = self
-                .inner
-                .keyring
-                .key_for_decrypt(backend, scope, &owner, id)?;
-            let inner = codec::open(&old, scope.as_str(), &owner, &row.key, &row.value)?;
-            row.value = codec::sealed(&dek, scope.as_str(), &owner, &row.key, &inner)?;
+            let inner = self.unseal(scope, &owner, &row.key, &row.value, &what)?;
+            row.value = if row.value.first() == Some(&codec::PLAIN) {
+                codec::plain(&dek, scope.as_str(), &owner, &row.key, &inner)?
+            } else {
+                codec::sealed(&dek, scope.as_str(), &owner, &row.key, &inner)?
+            };
             ops.push(Op::PutEntry(row));
             count += 1;
         }

@@ -11,6 +11,7 @@ use lru::LruCache;
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Arc;
 
 const TRACKED_OWNERS: usize = 4096;

@@ -36,8 +36,12 @@ impl Backend for MemoryBackend {
         for op in ops {
             match op {
                 Op::PutEntry(e) => {
-                    st.entries
-                        .insert((e.scope, e.owner.clone(), e.key.clone()), e.clone());
+                    let id = (e.scope, e.owner.clone(), e.key.clone());
+                    let mut e = e.clone();
+                    if let Some(old) = st.entries.get(&id) {
+                        e.created_at = old.created_at;
+                    }
+                    st.entries.insert(id, e);
                 }
                 Op::DeleteEntry { scope, owner, key } => {
                     st.entries.remove(&(*scope, owner.clone(), key.clone()));

@@ -84,7 +84,7 @@ pub struct ScopeUsage {
 /// One write in an atomic batch.
 #[derive(Debug, Clone)]
 pub enum Op {
-    /// Insert or replace an entry.
+    /// Insert an entry, or replace it keeping its original `created_at`.
     PutEntry(StoredEntry),
     /// Delete one entry.
     DeleteEntry {
@@ -167,6 +167,7 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
 
 /// The exclusive upper bound of the owners below `root`: the separator
 /// (U+001F) is followed by U+0020 in code-point and UTF-8 byte order.
+#[cfg(any(test, feature = "sqlite"))]
 pub(crate) fn tree_bounds(root: &str) -> (String, String) {
     (format!("{root}\u{1f}"), format!("{root}\u{20}"))
 }

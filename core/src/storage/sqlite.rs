@@ -219,9 +219,12 @@ impl Backend for SqliteBackend {
                             message: err.to_string(),
                         })?;
                     tx.prepare_cached(
-                        "INSERT OR REPLACE INTO entries
+                        "INSERT INTO entries
                          (scope, owner, key, value, tags, size, created_at, updated_at, expires_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                         ON CONFLICT (scope, owner, key) DO UPDATE SET
+                           value = excluded.value, tags = excluded.tags, size = excluded.size,
+                           updated_at = excluded.updated_at, expires_at = excluded.expires_at",
                     )
                     .and_then(|mut s| {
                         s.execute(params![
