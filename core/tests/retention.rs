@@ -45,7 +45,11 @@ fn present(v: &vallum::Vallum, keys: &[&str]) -> Vec<String> {
 fn lru_evicts_least_recently_used_first() {
     let dir = tempfile::tempdir().unwrap();
     // Room for three entries.
-    let v = open_with(&dir.path().join("q.db"), quota_cfg("lru", 3 * UNIT), clock());
+    let v = open_with(
+        &dir.path().join("q.db"),
+        quota_cfg("lru", 3 * UNIT),
+        clock(),
+    );
     let evicted = Arc::new(Mutex::new(Vec::new()));
     let sink = evicted.clone();
     let _s = v.memory().subscribe(move |e| {

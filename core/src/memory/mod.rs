@@ -396,19 +396,24 @@ impl Memory {
         what: &str,
     ) -> Result<Vec<u8>> {
         let backend = self.backend(scope);
+        let keyring = &self.inner.keyring;
+        let name = |e: Error| match e {
+            Error::DecryptionFailed { context } if !context.starts_with(what) => {
+                Error::decryption(format!("{what}: {context}"))
+            }
+            other => other,
+        };
         if blob.first() == Some(&codec::PLAIN) {
             let id = crate::crypto::maced_key_id(blob, what)?;
-            let dek = self
-                .inner
-                .keyring
-                .key_for_decrypt(backend, scope, owner, id)?;
+            let dek = keyring
+                .key_for_decrypt(backend, scope, owner, id)
+                .map_err(name)?;
             crate::crypto::verify_value(&dek, scope.as_str(), owner, key, blob, what)
         } else {
             let id = crate::crypto::aead_header(blob, what)?;
-            let dek = self
-                .inner
-                .keyring
-                .key_for_decrypt(backend, scope, owner, id)?;
+            let dek = keyring
+                .key_for_decrypt(backend, scope, owner, id)
+                .map_err(name)?;
             codec::open(&dek, scope.as_str(), owner, key, blob)
                 .map_err(|_| Error::decryption(format!("{what}: authentication failed")))
         }

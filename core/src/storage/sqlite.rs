@@ -52,6 +52,14 @@ pub struct SqliteBackend {
 }
 
 fn sql_err(e: rusqlite::Error) -> Error {
+    if matches!(
+        e,
+        rusqlite::Error::InvalidColumnType(..) | rusqlite::Error::FromSqlConversionFailure(..)
+    ) {
+        return Error::CorruptStore {
+            message: format!("a stored row has an unexpected shape: {e}"),
+        };
+    }
     match e.sqlite_error_code() {
         Some(SqlCode::NotADatabase) | Some(SqlCode::DatabaseCorrupt) => Error::CorruptStore {
             message: e.to_string(),
