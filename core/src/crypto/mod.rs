@@ -206,6 +206,18 @@ impl DataKey {
         Self::with_bytes(bytes, id)
     }
 
+    /// Whether this key's bytes are `bytes` (known-answer tests). Compares
+    /// every byte, whatever the position of the first difference.
+    pub fn matches_bytes(&self, bytes: &[u8]) -> bool {
+        bytes.len() == KEY_LEN
+            && self
+                .bytes
+                .iter()
+                .zip(bytes)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
     /// The key's id (stored in every ciphertext header).
     pub fn id(&self) -> u32 {
         self.id

@@ -175,6 +175,32 @@ pub struct OptimizeReport {
     pub bytes_after: Option<u64>,
 }
 
+/// Opens one stored value outside a running instance, from the master key,
+/// the owner's wrapped data key and the stored blob — what the known-answer
+/// vector `tests/vectors/crypto-kat.json` checks in every runtime, and what a
+/// recovery tool needs. `owner` is the composite storage owner.
+pub fn open_stored_value(
+    master: &crate::MasterKey,
+    scope: Scope,
+    owner: &str,
+    key: &str,
+    dek_id: u32,
+    wrapped: &[u8],
+    blob: &[u8],
+) -> Result<Value> {
+    let what = format!("{scope} entry `{key}`");
+    let dek = master.unwrap_data_key(scope.as_str(), owner, dek_id, wrapped)?;
+    let inner = if blob.first() == Some(&codec::PLAIN) {
+        crate::crypto::verify_value(&dek, scope.as_str(), owner, key, blob, &what)?
+    } else {
+        codec::open(&dek, scope.as_str(), owner, key, blob)?
+    };
+    let (json, _) = codec::decode_inner(&inner, usize::MAX >> 1, &what)?;
+    serde_json::from_slice(&json).map_err(|e| Error::CorruptStore {
+        message: format!("{what}: stored JSON is invalid: {e}"),
+    })
+}
+
 pub(crate) struct MemoryInner {
     config: MemoryConfig,
     store: Arc<dyn Backend>,
