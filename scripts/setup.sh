@@ -1,0 +1,31 @@
+# Idempotent set-up shared by demo.sh and test.sh. Sourced, not run.
+# Installs only what is missing; safe to run any number of times.
+
+ensure_rust() {
+    if ! command -v cargo >/dev/null 2>&1; then
+        if [ -x "$HOME/.cargo/bin/cargo" ]; then
+            export PATH="$HOME/.cargo/bin:$PATH"
+        else
+            echo "error: cargo not found. This project needs Rust (rustup) as on the project's machines." >&2
+            exit 1
+        fi
+    fi
+}
+
+ensure_rust_components() {
+    ensure_rust
+    local installed
+    installed=$(rustup component list --installed 2>/dev/null || true)
+    for c in rustfmt clippy; do
+        if ! grep -q "^$c" <<<"$installed"; then
+            rustup component add "$c"
+        fi
+    done
+}
+
+ensure_wasm_target() {
+    ensure_rust
+    if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+        rustup target add wasm32-unknown-unknown
+    fi
+}
