@@ -78,8 +78,40 @@ fn benches(c: &mut Criterion) {
             )
         });
     }
+    // The same batch on the in-memory backend: what Vallum itself costs
+    // (serialization, sealing, cache, bookkeeping) without SQLite.
+    let in_mem = Vallum::builder()
+        .in_memory()
+        .config(Config::from_json_str(r#"{"enterpriseMemory":{"cache":{"maxEntries":0}}}"#).unwrap())
+        .master_key(MasterKey::from_bytes(&[3; 32]).unwrap())
+        .build()
+        .unwrap();
+    g.bench_function("set_batch_in_memory_encrypted", |b| {
+        b.iter_batched(
+            || (0..BATCH).map(|k| (format!("b{k}"), value_1kb())).collect::<Vec<_>>(),
+            |items| in_mem.memory().set_batch(&ctx, Scope::User, items, &enc).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
     g.finish();
 }
 
-criterion_group!(memory, benches);
+fn primitives(c: &mut Criterion) {
+    let mut g = c.benchmark_group("primitives_1kb");
+    g.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(2));
+    let dek = vallum::crypto::DataKey::from_bytes(&[9; 32], 1).unwrap();
+    let data = vec![b'v'; 1000];
+    g.bench_function("aes_gcm_seal", |b| {
+        b.iter(|| vallum::crypto::seal_value(&dek, "user", "acme\u{1f}alice", "k", black_box(&data)).unwrap())
+    });
+    let sealed = vallum::crypto::seal_value(&dek, "user", "acme\u{1f}alice", "k", &data).unwrap();
+    g.bench_function("aes_gcm_open", |b| {
+        b.iter(|| vallum::crypto::open_value(&dek, "user", "acme\u{1f}alice", "k", black_box(&sealed)).unwrap())
+    });
+    let v = value_1kb();
+    g.bench_function("json_serialize", |b| b.iter(|| serde_json::to_vec(black_box(&v)).unwrap()));
+    g.finish();
+}
+
+criterion_group!(memory, benches, primitives);
 criterion_main!(memory);

@@ -52,7 +52,10 @@ fn wrap_aad(scope: &str, owner: &str, dek_id: u32, kek_id: u32) -> Vec<u8> {
 }
 
 fn seal(key: &[u8; KEY_LEN], id: u32, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
-    let cipher = Aes256Gcm::new(key.into());
+    seal_with(&Aes256Gcm::new(key.into()), id, plaintext, aad)
+}
+
+fn seal_with(cipher: &Aes256Gcm, id: u32, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
     let mut nonce = [0u8; NONCE_LEN];
     random_bytes(&mut nonce)?;
     let ct = cipher
@@ -87,7 +90,10 @@ pub(crate) fn header(blob: &[u8], what: &str) -> Result<u32> {
 }
 
 fn open(key: &[u8; KEY_LEN], blob: &[u8], aad: &[u8], what: &str) -> Result<Vec<u8>> {
-    let cipher = Aes256Gcm::new(key.into());
+    open_with(&Aes256Gcm::new(key.into()), blob, aad, what)
+}
+
+fn open_with(cipher: &Aes256Gcm, blob: &[u8], aad: &[u8], what: &str) -> Result<Vec<u8>> {
     let nonce = Nonce::from_slice(&blob[5..HEADER_LEN]);
     cipher
         .decrypt(
@@ -108,8 +114,8 @@ pub fn seal_value(
     key: &str,
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
-    seal(
-        &dek.bytes,
+    seal_with(
+        &dek.cipher,
         dek.id,
         plaintext,
         &value_aad(scope, owner, key, dek.id),
@@ -128,7 +134,7 @@ pub fn open_value(
     if id != dek.id {
         return Err(Error::decryption("value: sealed under another data key"));
     }
-    open(&dek.bytes, blob, &value_aad(scope, owner, key, id), "value")
+    open_with(&dek.cipher, blob, &value_aad(scope, owner, key, id), "value")
 }
 
 /// Format byte of a value stored in clear but authenticated.

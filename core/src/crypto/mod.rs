@@ -175,6 +175,10 @@ pub(crate) struct Kek {
 pub struct DataKey {
     pub(crate) bytes: [u8; KEY_LEN],
     pub(crate) mac: [u8; KEY_LEN],
+    /// The expanded AES key schedule, kept so a value costs no key setup.
+    /// The `aes` crate zeroizes it on drop (feature `zeroize`).
+    #[zeroize(skip)]
+    pub(crate) cipher: aes_gcm::Aes256Gcm,
     #[zeroize(skip)]
     pub(crate) id: u32,
 }
@@ -193,7 +197,9 @@ impl DataKey {
         Hkdf::<Sha256>::new(Some(b"vallum.dek.v1"), &bytes)
             .expand(b"mac", &mut mac)
             .map_err(|_| Error::internal("hkdf expand"))?;
-        let k = Self { bytes, mac, id };
+        use aes_gcm::KeyInit as _;
+        let cipher = aes_gcm::Aes256Gcm::new((&bytes).into());
+        let k = Self { bytes, mac, cipher, id };
         bytes.zeroize();
         mac.zeroize();
         Ok(k)
