@@ -14,7 +14,9 @@ use std::time::Duration;
 use vallum::{Context, MasterKey, Scope, SetOptions, Subject, Vallum};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "vallum-demo.db".to_string());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "vallum-demo.db".to_string());
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{path}{suffix}"));
     }
@@ -42,7 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .master_key(master.clone())
         .build()?;
     let memory = vallum.memory();
-    println!("== Vallum memory demo: {path} (master key id {}) ==", vallum.master_key_id());
+    println!(
+        "== Vallum memory demo: {path} (master key id {}) ==",
+        vallum.master_key_id()
+    );
 
     let _events = memory.subscribe(|e| {
         if e.action != vallum::events::MemoryAction::Set {
@@ -50,28 +55,102 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
 
-    let alice = Context::new("acme").with_user("alice").with_session("web-1");
-    let bob = Context::new("acme").with_user("bob").with_session("mobile-7");
+    let alice = Context::new("acme")
+        .with_user("alice")
+        .with_session("web-1");
+    let bob = Context::new("acme")
+        .with_user("bob")
+        .with_session("mobile-7");
 
     println!("\n1. Store data in every scope");
-    memory.set(&alice, Scope::Global, "assistant.tone", json!("neutral"), &SetOptions::default())?;
-    memory.set(&alice, Scope::Organization, "assistant.tone", json!("formal"), &SetOptions::default())?;
-    memory.set(&alice, Scope::Organization, "glossary", json!({"ARR": "annual recurring revenue"}), &SetOptions::default())?;
-    memory.set(&alice, Scope::User, "assistant.tone", json!("friendly"), &SetOptions::default().tag("preference"))?;
-    memory.set(&alice, Scope::User, "profile", json!({"name": "Alice Martin", "email": "alice@acme.example"}), &SetOptions::default().secret())?;
-    memory.set(&alice, Scope::Session, "draft", json!("Summarise Q3 for the board"), &SetOptions::default())?;
-    memory.set(&alice, Scope::Ephemeral, "typing", json!(true), &SetOptions::default())?;
-    memory.set(&bob, Scope::User, "assistant.tone", json!("brief"), &SetOptions::default())?;
+    memory.set(
+        &alice,
+        Scope::Global,
+        "assistant.tone",
+        json!("neutral"),
+        &SetOptions::default(),
+    )?;
+    memory.set(
+        &alice,
+        Scope::Organization,
+        "assistant.tone",
+        json!("formal"),
+        &SetOptions::default(),
+    )?;
+    memory.set(
+        &alice,
+        Scope::Organization,
+        "glossary",
+        json!({"ARR": "annual recurring revenue"}),
+        &SetOptions::default(),
+    )?;
+    memory.set(
+        &alice,
+        Scope::User,
+        "assistant.tone",
+        json!("friendly"),
+        &SetOptions::default().tag("preference"),
+    )?;
+    memory.set(
+        &alice,
+        Scope::User,
+        "profile",
+        json!({"name": "Alice Martin", "email": "alice@acme.example"}),
+        &SetOptions::default().secret(),
+    )?;
+    memory.set(
+        &alice,
+        Scope::Session,
+        "draft",
+        json!("Summarise Q3 for the board"),
+        &SetOptions::default(),
+    )?;
+    memory.set(
+        &alice,
+        Scope::Ephemeral,
+        "typing",
+        json!(true),
+        &SetOptions::default(),
+    )?;
+    memory.set(
+        &bob,
+        Scope::User,
+        "assistant.tone",
+        json!("brief"),
+        &SetOptions::default(),
+    )?;
     for scope in Scope::ALL {
-        let v = memory.get(&alice, scope, if scope == Scope::Ephemeral { "typing" } else if scope == Scope::Session { "draft" } else { "assistant.tone" })?;
+        let v = memory.get(
+            &alice,
+            scope,
+            if scope == Scope::Ephemeral {
+                "typing"
+            } else if scope == Scope::Session {
+                "draft"
+            } else {
+                "assistant.tone"
+            },
+        )?;
         println!("   {scope:<12} -> {}", v.unwrap_or_default());
     }
 
     println!("\n2. A TTL expiring (1.2 s)");
-    memory.set(&alice, Scope::Session, "one-time-code", json!("417 229"), &SetOptions::default().ttl(1_200))?;
-    println!("   now:        {:?}", memory.get(&alice, Scope::Session, "one-time-code")?);
+    memory.set(
+        &alice,
+        Scope::Session,
+        "one-time-code",
+        json!("417 229"),
+        &SetOptions::default().ttl(1_200),
+    )?;
+    println!(
+        "   now:        {:?}",
+        memory.get(&alice, Scope::Session, "one-time-code")?
+    );
     std::thread::sleep(Duration::from_millis(1_300));
-    println!("   after 1.3s: {:?}", memory.get(&alice, Scope::Session, "one-time-code")?);
+    println!(
+        "   after 1.3s: {:?}",
+        memory.get(&alice, Scope::Session, "one-time-code")?
+    );
 
     println!("\n3. Resolve `assistant.tone`: session -> user -> organization -> global");
     let show = |ctx: &Context, who: &str| -> Result<(), vallum::Error> {
@@ -96,9 +175,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .prepare("SELECT scope, owner, key, value FROM entries WHERE owner LIKE 'acme' || char(31) || 'alice%'")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;
-    println!("   an attacker copied {} encrypted rows of alice's before the erasure", copied.len());
+    println!(
+        "   an attacker copied {} encrypted rows of alice's before the erasure",
+        copied.len()
+    );
     let report = memory.forget(&alice, Subject::User)?;
-    println!("   forget: {} entries deleted, {} data keys destroyed", report.entries, report.keys);
+    println!(
+        "   forget: {} entries deleted, {} data keys destroyed",
+        report.entries, report.keys
+    );
     for (scope, owner, key, value) in &copied {
         db.execute(
             "INSERT OR REPLACE INTO entries (scope, owner, key, value, tags, size, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, '[]', 0, 0, 0)",
@@ -112,8 +197,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(e) => println!("   {scope}/{key}: {} ({})", e.code(), e),
         }
     }
-    println!("   bob is untouched: {:?}", memory.get(&bob, Scope::User, "assistant.tone")?);
-    let removed = memory.clear_scope(&alice, Scope::User)? + memory.clear_scope(&alice, Scope::Session)?;
+    println!(
+        "   bob is untouched: {:?}",
+        memory.get(&bob, Scope::User, "assistant.tone")?
+    );
+    let removed =
+        memory.clear_scope(&alice, Scope::User)? + memory.clear_scope(&alice, Scope::Session)?;
     println!("   the unreadable copies are cleared ({removed} rows)");
 
     println!("\n6. Stats");

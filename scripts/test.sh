@@ -22,7 +22,20 @@ if grep -rnE 'Instant::now|SystemTime::now' core/src | grep -v 'core/src/clock.r
 fi
 
 step "tests (unit, integration, vectors, doc tests)"
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"; rm -rf "${demo_dir:-}"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
+
+step "the README's main job runs end to end"
+demo_dir=$(mktemp -d)
+./scripts/demo.sh "$demo_dir/demo.db" > "$demo_dir/out.txt"
+grep -q "decryption_failed" "$demo_dir/out.txt" || { echo "demo: forgotten rows were not refused" >&2; exit 1; }
+if grep -q "READABLE" "$demo_dir/out.txt"; then echo "demo: a forgotten row was readable" >&2; exit 1; fi
+grep -q "^Done\." "$demo_dir/out.txt" || { echo "demo did not finish" >&2; exit 1; }
+echo "demo ok"
 
 echo
 echo "all checks passed (benches are type-checked by clippy --all-targets; run them with: make bench)"
+# One closing line with the totals of every cargo test binary above.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

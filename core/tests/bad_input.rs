@@ -1,5 +1,12 @@
 //! Bad input gives a typed error, never a panic, and never changes stored data.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test on error"
+)]
+
 mod common;
 
 use common::*;

@@ -1,6 +1,13 @@
 //! Eight threads doing set/get/remove/forget on one instance over SQLite:
 //! no deadlock, no lost update, and the hot cache agrees with storage.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test on error"
+)]
+
 mod common;
 
 use common::*;

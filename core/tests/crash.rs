@@ -3,6 +3,13 @@
 //! `PRAGMA integrity_check`, and every write acknowledged in durable mode is
 //! present. The child is this same test binary, re-executed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test on error"
+)]
+
 mod common;
 
 use common::*;

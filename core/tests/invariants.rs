@@ -1,5 +1,12 @@
 //! DESIGN §7 invariants 1–5, on real SQLite files.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test on error"
+)]
+
 mod common;
 
 use common::*;
@@ -418,10 +425,10 @@ proptest! {
 fn isolation_holds_on_sqlite_too() {
     let dir = tempfile::tempdir().unwrap();
     let v = open(&dir.path().join("iso.db"));
-    for org in 0..2 {
-        for user in 0..2 {
+    for (org, org_id) in ORGS.iter().enumerate() {
+        for (user, user_id) in USERS.iter().enumerate() {
             for scope in [Scope::Session, Scope::User, Scope::Organization] {
-                let val = json!({"org": ORGS[org], "user": USERS[user]});
+                let val = json!({"org": org_id, "user": user_id});
                 v.memory()
                     .set(&ctx_of(org, user), scope, "k0", val, &SetOptions::default())
                     .unwrap();

@@ -1,5 +1,12 @@
 //! Round trips of every memory API call in every scope, on a real SQLite file.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test on error"
+)]
+
 mod common;
 
 use common::*;

@@ -1,5 +1,12 @@
 //! Quotas and eviction order (LRU and TinyLFU), with the manual clock.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test on error"
+)]
+
 mod common;
 
 use common::*;

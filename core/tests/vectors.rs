@@ -1,6 +1,13 @@
 //! Runs the shared conformance vectors in `tests/vectors/` (format in
 //! `tests/vectors/README.md`). Every binding runs the same files.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test on error"
+)]
+
 use serde_json::Value;
 use std::path::PathBuf;
 use vallum::{MasterKey, Scope};

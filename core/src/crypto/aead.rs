@@ -134,7 +134,12 @@ pub fn open_value(
     if id != dek.id {
         return Err(Error::decryption("value: sealed under another data key"));
     }
-    open_with(&dek.cipher, blob, &value_aad(scope, owner, key, id), "value")
+    open_with(
+        &dek.cipher,
+        blob,
+        &value_aad(scope, owner, key, id),
+        "value",
+    )
 }
 
 /// Format byte of a value stored in clear but authenticated.

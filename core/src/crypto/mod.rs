@@ -199,7 +199,12 @@ impl DataKey {
             .map_err(|_| Error::internal("hkdf expand"))?;
         use aes_gcm::KeyInit as _;
         let cipher = aes_gcm::Aes256Gcm::new((&bytes).into());
-        let k = Self { bytes, mac, cipher, id };
+        let k = Self {
+            bytes,
+            mac,
+            cipher,
+            id,
+        };
         bytes.zeroize();
         mac.zeroize();
         Ok(k)

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, reason = "each test binary uses a subset")]
+#![allow(clippy::unwrap_used, reason = "test helpers fail the test on error")]
 
 use std::path::Path;
 use std::sync::Arc;
