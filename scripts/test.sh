@@ -16,6 +16,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "core builds for wasm32-unknown-unknown without std-time or SQLite"
 cargo clippy -p vallum --target wasm32-unknown-unknown --no-default-features --locked -- -D warnings
+cargo build -p vallum --target wasm32-unknown-unknown --no-default-features --locked
 if grep -rnE 'Instant::now|SystemTime::now' core/src | grep -v 'core/src/clock.rs'; then
     echo "error: only core/src/clock.rs may read the system time" >&2
     exit 1

@@ -204,6 +204,14 @@ impl VallumBuilder {
         self
     }
 
+    /// Sets storage durability (overrides `enterpriseMemory.storage.durability`).
+    pub fn durability(mut self, durability: config::Durability) -> Self {
+        let mut mem = self.config.memory();
+        mem.storage.durability = durability;
+        self.config.enterprise_memory = Some(mem);
+        self
+    }
+
     /// Uses `clock` instead of the system clock.
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
@@ -276,5 +284,31 @@ impl VallumBuilder {
                 memory,
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn facade_is_send_sync_and_cheap_to_clone() {
+        assert_send_sync::<Vallum>();
+        assert_send_sync::<Memory>();
+        let v = Vallum::builder()
+            .in_memory()
+            .durability(config::Durability::Fast)
+            .master_key(MasterKey::from_bytes(&[1; 32]).unwrap())
+            .build()
+            .unwrap();
+        let w = v.clone();
+        assert!(Arc::ptr_eq(&v.inner, &w.inner));
+        assert_eq!(
+            v.config().memory().storage.durability,
+            config::Durability::Fast
+        );
+        assert_eq!(v.master_key_id().len(), 8);
     }
 }

@@ -37,7 +37,7 @@ const MAX_TAG_LEN: usize = 128;
 
 /// Options of [`Memory::set`] (the spec's `SetDataOptions`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SetOptions {
     /// Time to live in milliseconds (default: the scope's `maxAge`, else forever).
@@ -98,7 +98,7 @@ pub struct Entry {
 
 /// A [`Memory::search`] query. All given criteria must match.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SearchQuery {
     /// Case-insensitive text looked for in the key and in the value's JSON text.
