@@ -21,6 +21,14 @@ pub enum Event {
     MemoryChanged(MemoryEvent),
     /// A master key or data key was rotated.
     KeyRotated(KeyRotatedEvent),
+    /// An alert rule fired.
+    AlertFired(AlertEvent),
+    /// A firing alert resolved.
+    AlertResolved(AlertEvent),
+    /// Spending crossed a budget's warning threshold.
+    BudgetWarning(BudgetEvent),
+    /// Spending reached a budget's limit (or a call was refused by it).
+    BudgetExceeded(BudgetEvent),
 }
 
 impl Event {
@@ -29,6 +37,10 @@ impl Event {
         match self {
             Event::MemoryChanged(_) => EventKind::MemoryChanged,
             Event::KeyRotated(_) => EventKind::KeyRotated,
+            Event::AlertFired(_) => EventKind::AlertFired,
+            Event::AlertResolved(_) => EventKind::AlertResolved,
+            Event::BudgetWarning(_) => EventKind::BudgetWarning,
+            Event::BudgetExceeded(_) => EventKind::BudgetExceeded,
         }
     }
 }
@@ -42,6 +54,14 @@ pub enum EventKind {
     MemoryChanged,
     /// [`Event::KeyRotated`].
     KeyRotated,
+    /// [`Event::AlertFired`].
+    AlertFired,
+    /// [`Event::AlertResolved`].
+    AlertResolved,
+    /// [`Event::BudgetWarning`].
+    BudgetWarning,
+    /// [`Event::BudgetExceeded`].
+    BudgetExceeded,
 }
 
 /// What happened to memory.
@@ -101,6 +121,60 @@ pub struct KeyRotatedEvent {
     pub owner: Option<OwnerRef>,
     /// Keys re-wrapped or rows re-encrypted.
     pub count: u64,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+}
+
+/// An alert firing or resolving.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertEvent {
+    /// Alert id.
+    pub id: String,
+    /// Rule name.
+    pub rule: String,
+    /// Metric.
+    pub metric: String,
+    /// Severity.
+    pub severity: crate::metrics::Severity,
+    /// Value that triggered the change.
+    pub value: f64,
+    /// Threshold.
+    pub threshold: f64,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+}
+
+impl AlertEvent {
+    pub(crate) fn from_alert(a: &crate::metrics::ActiveAlert, at: i64) -> Self {
+        Self {
+            id: a.id.clone(),
+            rule: a.rule.clone(),
+            metric: a.metric.clone(),
+            severity: a.severity,
+            value: a.value,
+            threshold: a.threshold,
+            at,
+        }
+    }
+}
+
+/// A budget crossing its warning threshold or limit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetEvent {
+    /// Budget id.
+    pub budget: String,
+    /// Spent in the current period, micro-dollars.
+    pub spent_micros: i64,
+    /// Reserved by calls in flight, micro-dollars.
+    pub reserved_micros: i64,
+    /// The limit, micro-dollars.
+    pub limit_micros: i64,
+    /// Period start, ms since the epoch.
+    pub period_start: i64,
+    /// Whether a call was refused.
+    pub refused: bool,
     /// Milliseconds since the epoch.
     pub at: i64,
 }

@@ -7,6 +7,7 @@ pub mod crypto;
 mod error;
 pub mod events;
 pub mod memory;
+pub mod metrics;
 pub mod storage;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
@@ -50,6 +51,7 @@ struct Inner {
     events: EventBus,
     keyring: Arc<Keyring>,
     memory: Memory,
+    metrics: metrics::Metrics,
 }
 
 impl std::fmt::Debug for Vallum {
@@ -69,6 +71,11 @@ impl Vallum {
     /// The memory API.
     pub fn memory(&self) -> &Memory {
         &self.inner.memory
+    }
+
+    /// The metrics API: record, query, alerts, reports, Prometheus text.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// The configuration in effect.
@@ -275,6 +282,9 @@ impl VallumBuilder {
             clock.clone(),
             events.clone(),
         )?;
+        let perf = self.config.enterprise_performance.as_ref();
+        let settings = perf.and_then(|p| p.metrics.clone()).unwrap_or_default();
+        let metrics = metrics::Metrics::new(&settings, perf, clock.clone(), events.clone())?;
         Ok(Vallum {
             inner: Arc::new(Inner {
                 config: self.config,
@@ -282,6 +292,7 @@ impl VallumBuilder {
                 events,
                 keyring,
                 memory,
+                metrics,
             }),
         })
     }

@@ -102,6 +102,8 @@ section!(
         alerts: Option<AlertsConfig>,
         /// `analytics`.
         analytics: Option<AnalyticsConfig>,
+        /// Vallum extension: metric bucket size and retention.
+        metrics: Option<crate::metrics::MetricsSettings>,
     }
 );
 
@@ -136,6 +138,8 @@ section!(
         enabled: Option<bool>,
         /// Threshold shorthand.
         thresholds: Option<AlertThresholds>,
+        /// Vallum extension: alert rules in the spec's `alerting.rules` shape.
+        rules: Option<Vec<crate::metrics::AlertRule>>,
     }
 );
 

@@ -1,0 +1,660 @@
+//! Metrics (DESIGN §3.7): counters, gauges and distributions with labels.
+//!
+//! Every series keeps one [`Sketch`] per time bucket (default 5 minutes,
+//! retention 8 days, both configurable), so any aggregation — count, sum,
+//! avg, min, max, p50…p99 — over any range and grouping is a merge of
+//! sketches, within 1 % relative error for quantiles. Recording is sharded:
+//! threads recording different series rarely touch the same lock.
+
+mod alerts;
+mod prometheus;
+mod report;
+pub mod sketch;
+
+pub use alerts::{ActiveAlert, AlertCondition, AlertRule, AlertState, Severity};
+pub use report::{JourneyStats, JourneyStep, MetricTrend, PerformanceReport};
+pub use sketch::{Sketch, Summary};
+
+use crate::clock::SharedClock;
+use crate::error::{Error, Result};
+use crate::events::EventBus;
+use parking_lot::{Mutex, RwLock};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+const SHARDS: usize = 32;
+const MAX_LABELS: usize = 16;
+
+/// What a series measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricKind {
+    /// Monotonic increments (`increment`).
+    Counter,
+    /// A level that goes up and down (`set_gauge`).
+    Gauge,
+    /// Observations such as latencies (`record_metric`).
+    Distribution,
+}
+
+/// Metrics settings (Vallum extension `enterprisePerformance.metrics`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct MetricsSettings {
+    /// Width of a time bucket in seconds (default 300).
+    pub bucket_seconds: u64,
+    /// How long buckets are kept, in hours (default 192 = 8 days).
+    pub retention_hours: u64,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            bucket_seconds: 300,
+            retention_hours: 192,
+        }
+    }
+}
+
+/// The identity of a series: name and sorted labels.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct SeriesKey {
+    pub(crate) name: String,
+    pub(crate) labels: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Series {
+    pub(crate) kind: MetricKind,
+    pub(crate) buckets: VecDeque<(i64, Sketch)>,
+    /// Since start: sum of increments (counters) or of observations.
+    pub(crate) total: f64,
+    pub(crate) total_count: u64,
+    pub(crate) last: f64,
+}
+
+/// An aggregation of [`Query`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregation {
+    /// Number of samples.
+    Count,
+    /// Sum of samples.
+    Sum,
+    /// Mean.
+    Avg,
+    /// Minimum.
+    Min,
+    /// Maximum.
+    Max,
+    /// Median.
+    P50,
+    /// 90th percentile.
+    P90,
+    /// 95th percentile.
+    P95,
+    /// 99th percentile.
+    P99,
+}
+
+impl Aggregation {
+    pub(crate) fn apply(self, s: &Sketch) -> Option<f64> {
+        let sum = s.summary()?;
+        Some(match self {
+            Aggregation::Count => sum.count as f64,
+            Aggregation::Sum => sum.sum,
+            Aggregation::Avg => sum.sum / sum.count as f64,
+            Aggregation::Min => sum.min,
+            Aggregation::Max => sum.max,
+            Aggregation::P50 => s.quantile(0.50)?,
+            Aggregation::P90 => s.quantile(0.90)?,
+            Aggregation::P95 => s.quantile(0.95)?,
+            Aggregation::P99 => s.quantile(0.99)?,
+        })
+    }
+}
+
+/// `timeRange` of a query: `"now"`, `"now-24h"` (units s, m, h, d, w),
+/// milliseconds since the epoch, or an RFC 3339 timestamp.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeRange {
+    /// Start (inclusive).
+    pub start: TimePoint,
+    /// End (exclusive).
+    pub end: TimePoint,
+}
+
+impl Default for TimeRange {
+    fn default() -> Self {
+        Self {
+            start: TimePoint::Expr("now-24h".into()),
+            end: TimePoint::Expr("now".into()),
+        }
+    }
+}
+
+/// A point in time for [`TimeRange`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TimePoint {
+    /// Milliseconds since the epoch.
+    Millis(i64),
+    /// `now`, `now-<n><unit>` or RFC 3339.
+    Expr(String),
+}
+
+impl TimePoint {
+    /// Resolves to milliseconds since the epoch.
+    pub fn resolve(&self, now: i64, field: &'static str) -> Result<i64> {
+        match self {
+            TimePoint::Millis(ms) => Ok(*ms),
+            TimePoint::Expr(s) => parse_time(s, now).ok_or_else(|| {
+                Error::invalid_arg(
+                    field,
+                    format!(
+                        "`{s}` is not `now`, `now-<n><s|m|h|d|w>`, epoch milliseconds or RFC 3339"
+                    ),
+                )
+            }),
+        }
+    }
+}
+
+/// Parses a duration such as `90s`, `5m`, `24h`, `7d`, `1w` into milliseconds.
+pub fn parse_duration_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().ok()?;
+    let unit_ms = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 604_800_000,
+        _ => return None,
+    };
+    n.checked_mul(unit_ms)
+}
+
+fn parse_time(s: &str, now: i64) -> Option<i64> {
+    let s = s.trim();
+    if s == "now" {
+        return Some(now);
+    }
+    if let Some(rest) = s.strip_prefix("now-") {
+        return now.checked_sub(parse_duration_ms(rest)?);
+    }
+    if let Ok(ms) = s.parse::<i64>() {
+        return Some(ms);
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.timestamp_millis())
+}
+
+/// A metrics query (the spec's `query`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Query {
+    /// Metric name.
+    pub metric: String,
+    /// Aggregation.
+    pub aggregation: Aggregation,
+    /// Range (default the last 24 hours).
+    #[serde(default)]
+    pub time_range: TimeRange,
+    /// Label names to group by.
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    /// Only series whose labels have these values.
+    #[serde(default)]
+    pub filters: BTreeMap<String, String>,
+    /// When set (e.g. `"5m"`), each group also gets one point per interval.
+    #[serde(default)]
+    pub interval: Option<String>,
+}
+
+impl Query {
+    /// A query of `metric` with `aggregation` over the default range.
+    pub fn new(metric: impl Into<String>, aggregation: Aggregation) -> Self {
+        Self {
+            metric: metric.into(),
+            aggregation,
+            time_range: TimeRange::default(),
+            group_by: Vec::new(),
+            filters: BTreeMap::new(),
+            interval: None,
+        }
+    }
+
+    /// Sets the range.
+    pub fn range(mut self, start: &str, end: &str) -> Self {
+        self.time_range = TimeRange {
+            start: TimePoint::Expr(start.into()),
+            end: TimePoint::Expr(end.into()),
+        };
+        self
+    }
+
+    /// Groups by a label.
+    pub fn group_by(mut self, label: impl Into<String>) -> Self {
+        self.group_by.push(label.into());
+        self
+    }
+}
+
+/// One point of a time series in a [`QueryGroup`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Point {
+    /// Interval start, ms since the epoch.
+    pub t: i64,
+    /// Aggregated value.
+    pub value: f64,
+}
+
+/// One group of a [`QueryResult`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryGroup {
+    /// The group's label values (empty without `groupBy`).
+    pub group: BTreeMap<String, String>,
+    /// Aggregated value over the range.
+    pub value: f64,
+    /// Samples in the range.
+    pub count: u64,
+    /// Per-interval points, when `interval` was given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<Point>,
+}
+
+/// The answer to a [`Query`] (the spec's `result.data`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryResult {
+    /// Metric.
+    pub metric: String,
+    /// Aggregation.
+    pub aggregation: Aggregation,
+    /// Resolved start.
+    pub start: i64,
+    /// Resolved end.
+    pub end: i64,
+    /// One entry per group with data, ordered by group.
+    pub data: Vec<QueryGroup>,
+}
+
+type Shard = Mutex<HashMap<SeriesKey, Series>>;
+
+pub(crate) struct MetricsInner {
+    shards: Vec<Shard>,
+    hasher: std::collections::hash_map::RandomState,
+    bucket_ms: i64,
+    retention_ms: i64,
+    clock: SharedClock,
+    pub(crate) events: EventBus,
+    pub(crate) alerts: RwLock<alerts::AlertBook>,
+    has_rules: AtomicBool,
+    pub(crate) thresholds: Option<crate::config::AlertThresholds>,
+}
+
+/// The metrics API. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct Metrics {
+    pub(crate) inner: Arc<MetricsInner>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics")
+            .field("bucket_ms", &self.inner.bucket_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+fn check_name(what: &'static str, name: &str) -> Result<()> {
+    if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+        return Err(Error::invalid_arg(
+            what,
+            "must be 1–200 bytes without control characters",
+        ));
+    }
+    Ok(())
+}
+
+impl Metrics {
+    pub(crate) fn new(
+        settings: &MetricsSettings,
+        perf: Option<&crate::config::PerformanceConfig>,
+        clock: SharedClock,
+        events: EventBus,
+    ) -> Result<Self> {
+        if settings.bucket_seconds == 0 || settings.retention_hours == 0 {
+            return Err(Error::config(
+                "$.enterprisePerformance.metrics",
+                "bucketSeconds and retentionHours must be positive",
+            ));
+        }
+        let bucket_ms =
+            i64::try_from(settings.bucket_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let retention_ms =
+            i64::try_from(settings.retention_hours.saturating_mul(3_600_000)).unwrap_or(i64::MAX);
+        let alerts_cfg = perf.and_then(|p| p.alerts.as_ref());
+        let thresholds = alerts_cfg.and_then(|a| a.thresholds.clone());
+        let mut rules = Vec::new();
+        if alerts_cfg.is_some_and(|a| a.enabled != Some(false)) {
+            if let Some(t) = &thresholds {
+                rules.extend(alerts::rules_from_thresholds(t));
+            }
+            for (i, r) in alerts_cfg
+                .and_then(|a| a.rules.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+            {
+                r.validate(&format!("$.enterprisePerformance.alerts.rules[{i}]"))?;
+                rules.push(r);
+            }
+        }
+        let has_rules = !rules.is_empty();
+        let m = Self {
+            inner: Arc::new(MetricsInner {
+                shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+                hasher: Default::default(),
+                bucket_ms,
+                retention_ms,
+                clock,
+                events,
+                alerts: RwLock::new(alerts::AlertBook::new(rules)),
+                has_rules: AtomicBool::new(has_rules),
+                thresholds,
+            }),
+        };
+        Ok(m)
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    fn key(name: &str, labels: &[(&str, &str)]) -> Result<SeriesKey> {
+        check_name("name", name)?;
+        if labels.len() > MAX_LABELS {
+            return Err(Error::invalid_arg(
+                "labels",
+                format!("at most {MAX_LABELS} labels per series"),
+            ));
+        }
+        let mut l: Vec<(String, String)> = Vec::with_capacity(labels.len());
+        for (k, v) in labels {
+            check_name("labels", k)?;
+            if v.len() > 1024 {
+                return Err(Error::invalid_arg(
+                    "labels",
+                    "label values are at most 1024 bytes",
+                ));
+            }
+            l.push(((*k).to_string(), (*v).to_string()));
+        }
+        l.sort();
+        l.dedup_by(|a, b| a.0 == b.0);
+        Ok(SeriesKey {
+            name: name.to_string(),
+            labels: l,
+        })
+    }
+
+    fn record(
+        &self,
+        kind: MetricKind,
+        name: &str,
+        value: f64,
+        labels: &[(&str, &str)],
+    ) -> Result<()> {
+        if !value.is_finite() {
+            return Err(Error::invalid_arg(
+                "value",
+                format!("metric `{name}` got {value}; values must be finite numbers"),
+            ));
+        }
+        let key = Self::key(name, labels)?;
+        let now = self.now();
+        let start = now - now.rem_euclid(self.inner.bucket_ms);
+        let shard = &self.inner.shards[self.inner.hasher.hash_one(&key) as usize % SHARDS];
+        {
+            let mut map = shard.lock();
+            let series = match map.get_mut(&key) {
+                Some(s) => s,
+                None => map.entry(key).or_insert_with(|| Series {
+                    kind,
+                    buckets: VecDeque::new(),
+                    total: 0.0,
+                    total_count: 0,
+                    last: 0.0,
+                }),
+            };
+            if series.kind != kind {
+                return Err(Error::invalid_arg(
+                    "name",
+                    format!("metric `{name}` is a {:?}, not a {kind:?}", series.kind),
+                ));
+            }
+            series.total += value;
+            series.total_count += 1;
+            series.last = value;
+            match series.buckets.back_mut() {
+                Some((s, sk)) if *s == start => sk.add(value),
+                Some((s, _)) if *s > start => {
+                    // A sample for an older bucket (the clock moved back).
+                    let pos = series.buckets.partition_point(|(b, _)| *b < start);
+                    match series.buckets.get_mut(pos) {
+                        Some((b, sk)) if *b == start => sk.add(value),
+                        _ => {
+                            let mut sk = Sketch::new();
+                            sk.add(value);
+                            series.buckets.insert(pos, (start, sk));
+                        }
+                    }
+                }
+                _ => {
+                    let mut sk = Sketch::new();
+                    sk.add(value);
+                    series.buckets.push_back((start, sk));
+                    let horizon = now - self.inner.retention_ms;
+                    while series
+                        .buckets
+                        .front()
+                        .is_some_and(|(b, _)| *b + self.inner.bucket_ms <= horizon)
+                    {
+                        series.buckets.pop_front();
+                    }
+                }
+            }
+        }
+        if self.inner.has_rules.load(Ordering::Relaxed) {
+            self.evaluate_rules_for(name, now, false);
+        }
+        Ok(())
+    }
+
+    /// Records one observation of a distribution (the spec's `recordMetric`),
+    /// e.g. a latency in milliseconds.
+    ///
+    /// ```
+    /// # let v = vallum::Vallum::builder().in_memory().master_key(vallum::MasterKey::generate()?).build()?;
+    /// v.metrics().record_metric("response_time", 182.0, &[("endpoint", "/chat")])?;
+    /// let r = v.metrics().query(&vallum::metrics::Query::new("response_time", vallum::metrics::Aggregation::P95))?;
+    /// assert_eq!(r.data[0].count, 1);
+    /// # Ok::<(), vallum::Error>(())
+    /// ```
+    pub fn record_metric(&self, name: &str, value: f64, labels: &[(&str, &str)]) -> Result<()> {
+        self.record(MetricKind::Distribution, name, value, labels)
+    }
+
+    /// Adds `by` (≥ 0) to a counter.
+    pub fn increment(&self, name: &str, by: f64, labels: &[(&str, &str)]) -> Result<()> {
+        if by < 0.0 {
+            return Err(Error::invalid_arg("by", "counters only go up; use a gauge"));
+        }
+        self.record(MetricKind::Counter, name, by, labels)
+    }
+
+    /// Sets a gauge.
+    pub fn set_gauge(&self, name: &str, value: f64, labels: &[(&str, &str)]) -> Result<()> {
+        self.record(MetricKind::Gauge, name, value, labels)
+    }
+
+    /// Runs `f` over every series (shard by shard, each under its lock).
+    pub(crate) fn for_each_series(&self, mut f: impl FnMut(&SeriesKey, &Series)) {
+        for shard in &self.inner.shards {
+            let map = shard.lock();
+            for (k, s) in map.iter() {
+                f(k, s);
+            }
+        }
+    }
+
+    /// Merges the buckets of `metric` in [start, end), grouped; with `interval`,
+    /// also per interval.
+    pub(crate) fn collect(
+        &self,
+        metric: &str,
+        start: i64,
+        end: i64,
+        group_by: &[String],
+        filters: &BTreeMap<String, String>,
+        interval: Option<i64>,
+    ) -> BTreeMap<BTreeMap<String, String>, (Sketch, BTreeMap<i64, Sketch>)> {
+        let mut groups: BTreeMap<BTreeMap<String, String>, (Sketch, BTreeMap<i64, Sketch>)> =
+            BTreeMap::new();
+        self.for_each_series(|k, s| {
+            if k.name != metric {
+                return;
+            }
+            let label = |name: &str| {
+                k.labels
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str())
+            };
+            if filters.iter().any(|(n, v)| label(n) != Some(v.as_str())) {
+                return;
+            }
+            let group: BTreeMap<String, String> = group_by
+                .iter()
+                .map(|g| (g.clone(), label(g).unwrap_or("").to_string()))
+                .collect();
+            let entry = groups.entry(group).or_default();
+            for (b, sk) in &s.buckets {
+                if *b >= start && *b < end {
+                    entry.0.merge(sk);
+                    if let Some(iv) = interval {
+                        let slot = start + (*b - start) / iv * iv;
+                        entry.1.entry(slot).or_default().merge(sk);
+                    }
+                }
+            }
+        });
+        groups.retain(|_, (sk, _)| sk.count() > 0);
+        groups
+    }
+
+    /// Runs a query (the spec's `query`). Bucket granularity applies: a
+    /// bucket counts when its start lies in [start, end).
+    pub fn query(&self, q: &Query) -> Result<QueryResult> {
+        check_name("metric", &q.metric)?;
+        let now = self.now();
+        let start = q.time_range.start.resolve(now, "timeRange.start")?;
+        // Round the end up to a bucket boundary so "now" includes the current bucket.
+        let end_raw = q.time_range.end.resolve(now, "timeRange.end")?;
+        let end = end_raw - end_raw.rem_euclid(self.inner.bucket_ms)
+            + if end_raw.rem_euclid(self.inner.bucket_ms) == 0 {
+                0
+            } else {
+                self.inner.bucket_ms
+            };
+        let start = start - start.rem_euclid(self.inner.bucket_ms);
+        if start >= end {
+            return Err(Error::invalid_arg("timeRange", "start must be before end"));
+        }
+        let interval = match &q.interval {
+            None => None,
+            Some(s) => Some(
+                parse_duration_ms(s)
+                    .filter(|ms| *ms >= self.inner.bucket_ms)
+                    .ok_or_else(|| {
+                        Error::invalid_arg(
+                            "interval",
+                            format!("`{s}` must be a duration of at least one bucket"),
+                        )
+                    })?,
+            ),
+        };
+        let groups = self.collect(&q.metric, start, end, &q.group_by, &q.filters, interval);
+        let data = groups
+            .into_iter()
+            .filter_map(|(group, (sk, points))| {
+                Some(QueryGroup {
+                    value: q.aggregation.apply(&sk)?,
+                    count: sk.count(),
+                    points: points
+                        .into_iter()
+                        .filter_map(|(t, p)| {
+                            Some(Point {
+                                t,
+                                value: q.aggregation.apply(&p)?,
+                            })
+                        })
+                        .collect(),
+                    group,
+                })
+            })
+            .collect();
+        Ok(QueryResult {
+            metric: q.metric.clone(),
+            aggregation: q.aggregation,
+            start,
+            end,
+            data,
+        })
+    }
+
+    /// The aggregated value of `metric` over the last `window_ms`, all series merged.
+    pub(crate) fn recent(
+        &self,
+        metric: &str,
+        aggregation: Aggregation,
+        window_ms: i64,
+        now: i64,
+    ) -> Option<f64> {
+        let start = now - window_ms;
+        let start = start - start.rem_euclid(self.inner.bucket_ms);
+        let groups = self.collect(
+            metric,
+            start,
+            now + self.inner.bucket_ms,
+            &[],
+            &BTreeMap::new(),
+            None,
+        );
+        groups
+            .values()
+            .next()
+            .and_then(|(sk, _)| aggregation.apply(sk))
+    }
+
+    /// Number of series held.
+    pub fn series_count(&self) -> usize {
+        self.inner.shards.iter().map(|s| s.lock().len()).sum()
+    }
+
+    /// The Prometheus text exposition (format 0.0.4) of every series.
+    pub fn prometheus(&self) -> String {
+        prometheus::encode(self)
+    }
+}
