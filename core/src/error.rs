@@ -111,6 +111,28 @@ pub enum Error {
         scope: String,
     },
 
+    /// The model is not in the price catalog and no default price is configured.
+    #[error("unknown model `{model}`: add it to the price catalog or configure a default price")]
+    UnknownModel {
+        /// The model name.
+        model: String,
+    },
+
+    /// A call was refused because it would take a budget past its limit.
+    #[error("budget `{budget}` exceeded: {spent_micros} µ$ spent + {reserved_micros} µ$ reserved + {requested_micros} µ$ requested > limit {limit_micros} µ$")]
+    BudgetExceeded {
+        /// Budget id.
+        budget: String,
+        /// Limit in micro-dollars.
+        limit_micros: i64,
+        /// Spent in the current period.
+        spent_micros: i64,
+        /// Held by reservations in flight.
+        reserved_micros: i64,
+        /// The refused estimate.
+        requested_micros: i64,
+    },
+
     /// A bug in Vallum (a broken internal invariant or a caught panic).
     #[error("internal error: {message}")]
     Internal {
@@ -148,6 +170,10 @@ pub enum ErrorCode {
     NotFound,
     /// See [`Error::ScopeDisabled`].
     ScopeDisabled,
+    /// See [`Error::UnknownModel`].
+    UnknownModel,
+    /// See [`Error::BudgetExceeded`].
+    BudgetExceeded,
     /// See [`Error::Internal`].
     Internal,
 }
@@ -167,6 +193,8 @@ impl ErrorCode {
         ErrorCode::Serialization,
         ErrorCode::NotFound,
         ErrorCode::ScopeDisabled,
+        ErrorCode::UnknownModel,
+        ErrorCode::BudgetExceeded,
         ErrorCode::Internal,
     ];
 
@@ -185,6 +213,8 @@ impl ErrorCode {
             ErrorCode::Serialization => "serialization_error",
             ErrorCode::NotFound => "not_found",
             ErrorCode::ScopeDisabled => "scope_disabled",
+            ErrorCode::UnknownModel => "unknown_model",
+            ErrorCode::BudgetExceeded => "budget_exceeded",
             ErrorCode::Internal => "internal_error",
         }
     }
@@ -217,6 +247,8 @@ impl Error {
             Error::Serialization { .. } => ErrorCode::Serialization,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::ScopeDisabled { .. } => ErrorCode::ScopeDisabled,
+            Error::UnknownModel { .. } => ErrorCode::UnknownModel,
+            Error::BudgetExceeded { .. } => ErrorCode::BudgetExceeded,
             Error::Internal { .. } => ErrorCode::Internal,
         }
     }

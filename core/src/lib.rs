@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod cost;
 pub mod crypto;
 mod error;
 pub mod events;
@@ -52,6 +53,7 @@ struct Inner {
     keyring: Arc<Keyring>,
     memory: Memory,
     metrics: metrics::Metrics,
+    costs: cost::Costs,
 }
 
 impl std::fmt::Debug for Vallum {
@@ -76,6 +78,11 @@ impl Vallum {
     /// The metrics API: record, query, alerts, reports, Prometheus text.
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.inner.metrics
+    }
+
+    /// The cost API: prices, usage, budgets, reservations, reports.
+    pub fn costs(&self) -> &cost::Costs {
+        &self.inner.costs
     }
 
     /// The configuration in effect.
@@ -275,6 +282,8 @@ impl VallumBuilder {
             self.dek_use_limit,
         )?);
         let events = EventBus::default();
+        let cost_cfg = self.config.cost_management.clone().unwrap_or_default();
+        let costs = cost::Costs::new(&cost_cfg, store.clone(), clock.clone(), events.clone())?;
         let memory = Memory::new(
             mem_cfg,
             store,
@@ -293,6 +302,7 @@ impl VallumBuilder {
                 keyring,
                 memory,
                 metrics,
+                costs,
             }),
         })
     }

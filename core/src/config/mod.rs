@@ -68,6 +68,8 @@ pub struct Config {
     pub enterprise_memory: Option<MemoryConfig>,
     /// `enterprise`: dashboard, reporting, integrations, compliance.
     pub enterprise: Option<EnterpriseConfig>,
+    /// Vallum extension `costManagement`: time zone, budgets, prices.
+    pub cost_management: Option<crate::cost::CostConfig>,
 }
 
 impl Config {

@@ -1,7 +1,9 @@
 //! In-memory backend: for `ephemeral` data, tests and the browser (where the
 //! wasm package persists its sealed rows to IndexedDB).
 
-use super::{in_tree, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry};
+use super::{
+    in_tree, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry, UsageField, UsageRow,
+};
 use crate::error::Result;
 use crate::memory::Scope;
 use parking_lot::RwLock;
@@ -15,6 +17,7 @@ struct State {
     entries: BTreeMap<EntryKey, StoredEntry>,
     keys: BTreeMap<KeyKey, KeyRecord>,
     meta: HashMap<String, Vec<u8>>,
+    usage: Vec<UsageRow>,
 }
 
 /// A [`Backend`] held in process memory.
@@ -173,6 +176,34 @@ impl Backend for MemoryBackend {
 
     fn is_persistent(&self) -> bool {
         false
+    }
+
+    fn append_usage(&self, rows: &[UsageRow]) -> Result<()> {
+        let mut st = self.state.write();
+        for r in rows {
+            // Keep time order so range reads stay a binary search.
+            let pos = st.usage.partition_point(|x| x.at <= r.at);
+            st.usage.insert(pos, r.clone());
+        }
+        Ok(())
+    }
+
+    fn usage_between(&self, from: i64, to: i64) -> Result<Vec<UsageRow>> {
+        let st = self.state.read();
+        let lo = st.usage.partition_point(|x| x.at < from);
+        let hi = st.usage.partition_point(|x| x.at < to);
+        Ok(st.usage[lo..hi.max(lo)].to_vec())
+    }
+
+    fn usage_total(&self, from: i64, to: i64, filter: Option<(UsageField, &str)>) -> Result<i64> {
+        let st = self.state.read();
+        let lo = st.usage.partition_point(|x| x.at < from);
+        let hi = st.usage.partition_point(|x| x.at < to);
+        Ok(st.usage[lo..hi.max(lo)]
+            .iter()
+            .filter(|r| filter.is_none_or(|(f, v)| f.of(r) == Some(v)))
+            .map(|r| r.cost_micros)
+            .sum())
     }
 }
 

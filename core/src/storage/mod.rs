@@ -128,6 +128,84 @@ pub enum Op {
     },
 }
 
+/// One recorded LLM call: tokens, charge and attribution.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageRow {
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    /// Model.
+    pub model: String,
+    /// Prompt tokens, cached ones included.
+    pub input_tokens: i64,
+    /// Completion tokens, reasoning ones included.
+    pub output_tokens: i64,
+    /// Prompt tokens read from the provider's cache.
+    pub cached_input_tokens: i64,
+    /// Completion tokens spent on reasoning.
+    pub reasoning_tokens: i64,
+    /// Tokens written to the provider's cache.
+    pub cache_write_tokens: i64,
+    /// The charge in micro-dollars.
+    pub cost_micros: i64,
+    /// Attribution: user.
+    pub user: Option<String>,
+    /// Attribution: team.
+    pub team: Option<String>,
+    /// Attribution: department.
+    pub department: Option<String>,
+    /// Attribution: cost center.
+    pub cost_center: Option<String>,
+    /// Attribution: project.
+    pub project: Option<String>,
+}
+
+/// Attribution columns of [`UsageRow`] that budgets and reports filter on.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum UsageField {
+    /// `user`.
+    User,
+    /// `team`.
+    Team,
+    /// `department`.
+    Department,
+    /// `cost_center`.
+    CostCenter,
+    /// `project`.
+    Project,
+    /// `model`.
+    Model,
+}
+
+impl UsageField {
+    /// Column name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsageField::User => "user",
+            UsageField::Team => "team",
+            UsageField::Department => "department",
+            UsageField::CostCenter => "cost_center",
+            UsageField::Project => "project",
+            UsageField::Model => "model",
+        }
+    }
+
+    /// The field's value in a row.
+    pub fn of<'a>(self, row: &'a UsageRow) -> Option<&'a str> {
+        match self {
+            UsageField::User => row.user.as_deref(),
+            UsageField::Team => row.team.as_deref(),
+            UsageField::Department => row.department.as_deref(),
+            UsageField::CostCenter => row.cost_center.as_deref(),
+            UsageField::Project => row.project.as_deref(),
+            UsageField::Model => Some(row.model.as_str()),
+        }
+    }
+}
+
 /// Transactional storage of sealed rows and wrapped keys.
 pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Applies all `ops` atomically: all or none.
@@ -163,6 +241,12 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn compact(&self) -> Result<Option<u64>>;
     /// Whether data survives the process.
     fn is_persistent(&self) -> bool;
+    /// Appends usage rows in one transaction.
+    fn append_usage(&self, rows: &[UsageRow]) -> Result<()>;
+    /// Usage rows with `from <= at < to`, oldest first.
+    fn usage_between(&self, from: i64, to: i64) -> Result<Vec<UsageRow>>;
+    /// Sum of `cost_micros` with `from <= at < to`, optionally only rows whose `field` equals a value.
+    fn usage_total(&self, from: i64, to: i64, filter: Option<(UsageField, &str)>) -> Result<i64>;
 }
 
 /// The exclusive upper bound of the owners below `root`: the separator

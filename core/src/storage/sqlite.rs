@@ -1,7 +1,9 @@
 //! The embedded default: SQLite through rusqlite (bundled), WAL journal,
 //! cached prepared statements, one transaction per batch, versioned schema.
 
-use super::{tree_bounds, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry};
+use super::{
+    tree_bounds, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry, UsageField, UsageRow,
+};
 use crate::config::Durability;
 use crate::error::{Error, Result};
 use crate::memory::Scope;
@@ -39,6 +41,24 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (scope, owner, key_id)
     ) WITHOUT ROWID;
     CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
+    // v2: usage records for cost tracking.
+    "CREATE TABLE usage (
+        id                  INTEGER PRIMARY KEY,
+        at                  INTEGER NOT NULL,
+        model               TEXT    NOT NULL,
+        input_tokens        INTEGER NOT NULL,
+        output_tokens       INTEGER NOT NULL,
+        cached_input_tokens INTEGER NOT NULL,
+        reasoning_tokens    INTEGER NOT NULL,
+        cache_write_tokens  INTEGER NOT NULL,
+        cost_micros         INTEGER NOT NULL,
+        user                TEXT,
+        team                TEXT,
+        department          TEXT,
+        cost_center         TEXT,
+        project             TEXT
+    );
+    CREATE INDEX usage_at ON usage (at);",
 ];
 
 /// The schema version this build writes.
@@ -475,7 +495,85 @@ impl Backend for SqliteBackend {
     fn is_persistent(&self) -> bool {
         true
     }
+
+    fn append_usage(&self, rows: &[UsageRow]) -> Result<()> {
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction().map_err(sql_err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(&format!("INSERT INTO usage ({USAGE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"))
+                .map_err(sql_err)?;
+            for r in rows {
+                stmt.execute(params![
+                    r.at,
+                    r.model,
+                    r.input_tokens,
+                    r.output_tokens,
+                    r.cached_input_tokens,
+                    r.reasoning_tokens,
+                    r.cache_write_tokens,
+                    r.cost_micros,
+                    r.user,
+                    r.team,
+                    r.department,
+                    r.cost_center,
+                    r.project
+                ])
+                .map_err(sql_err)?;
+            }
+        }
+        tx.commit().map_err(sql_err)
+    }
+
+    fn usage_between(&self, from: i64, to: i64) -> Result<Vec<UsageRow>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {USAGE_COLS} FROM usage WHERE at >= ?1 AND at < ?2 ORDER BY at, id"
+            ))
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(params![from, to], |r| {
+                Ok(UsageRow {
+                    at: r.get(0)?,
+                    model: r.get(1)?,
+                    input_tokens: r.get(2)?,
+                    output_tokens: r.get(3)?,
+                    cached_input_tokens: r.get(4)?,
+                    reasoning_tokens: r.get(5)?,
+                    cache_write_tokens: r.get(6)?,
+                    cost_micros: r.get(7)?,
+                    user: r.get(8)?,
+                    team: r.get(9)?,
+                    department: r.get(10)?,
+                    cost_center: r.get(11)?,
+                    project: r.get(12)?,
+                })
+            })
+            .map_err(sql_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
+    }
+
+    fn usage_total(&self, from: i64, to: i64, filter: Option<(UsageField, &str)>) -> Result<i64> {
+        let conn = self.conn.lock();
+        match filter {
+            None => conn
+                .prepare_cached("SELECT coalesce(sum(cost_micros), 0) FROM usage WHERE at >= ?1 AND at < ?2")
+                .and_then(|mut s| s.query_row(params![from, to], |r| r.get(0))),
+            Some((field, value)) => conn
+                .prepare_cached(&format!(
+                    "SELECT coalesce(sum(cost_micros), 0) FROM usage WHERE at >= ?1 AND at < ?2 AND {} = ?3",
+                    field.as_str()
+                ))
+                .and_then(|mut s| s.query_row(params![from, to, value], |r| r.get(0))),
+        }
+        .map_err(sql_err)
+    }
 }
+
+const USAGE_COLS: &str =
+    "at, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, \
+     cache_write_tokens, cost_micros, user, team, department, cost_center, project";
 
 #[cfg(test)]
 mod tests {

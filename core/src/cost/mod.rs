@@ -1,0 +1,701 @@
+//! LLM cost tracking (DESIGN §3.8): integer micro-dollar charges from a
+//! price catalog, usage persisted in storage, calendar budgets with warning
+//! thresholds, hard and soft limits, and atomic reservations so concurrent
+//! callers can never overspend a hard limit.
+//!
+//! Token conventions (OpenAI's): `input_tokens` counts the whole prompt,
+//! `cached_input_tokens` of them were cache reads; `output_tokens` counts the
+//! whole completion, `reasoning_tokens` of them were reasoning.
+
+pub mod budget;
+pub mod catalog;
+mod report;
+
+pub use budget::{budgets_from_yaml, Budget, BudgetLevel, BudgetStatus, Period};
+pub use catalog::{LoadReport, ModelPrice, PriceCatalog, PriceSpec};
+pub use report::{CostGroup, CostReport, ModelSuggestion, ReportRequest};
+
+use crate::clock::SharedClock;
+use crate::error::{Error, Result};
+use crate::events::{BudgetEvent, Event, EventBus};
+use crate::storage::{Backend, UsageRow};
+use budget::{Ledger, Line, LineKey};
+use chrono_tz::Tz;
+use parking_lot::{Mutex, RwLock};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Who a call is attributed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Attribution {
+    /// User id.
+    pub user: Option<String>,
+    /// Team.
+    pub team: Option<String>,
+    /// Department.
+    pub department: Option<String>,
+    /// Cost center.
+    pub cost_center: Option<String>,
+    /// Project.
+    pub project: Option<String>,
+}
+
+/// One LLM call's token usage (the argument of `record_usage`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Usage {
+    /// Model name as in the catalog.
+    pub model: String,
+    /// Prompt tokens, cached ones included.
+    pub input_tokens: i64,
+    /// Completion tokens, reasoning ones included.
+    pub output_tokens: i64,
+    /// Prompt tokens served from the provider's cache.
+    #[serde(default)]
+    pub cached_input_tokens: i64,
+    /// Completion tokens spent on reasoning.
+    #[serde(default)]
+    pub reasoning_tokens: i64,
+    /// Prompt tokens written to the provider's cache.
+    #[serde(default)]
+    pub cache_write_tokens: i64,
+    /// Attribution.
+    #[serde(default)]
+    pub attribution: Attribution,
+}
+
+impl Usage {
+    /// Usage of `model` with input and output tokens.
+    pub fn new(model: impl Into<String>, input_tokens: i64, output_tokens: i64) -> Self {
+        Self {
+            model: model.into(),
+            input_tokens,
+            output_tokens,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the attribution.
+    pub fn by(mut self, attribution: Attribution) -> Self {
+        self.attribution = attribution;
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        let fields = [
+            ("input_tokens", self.input_tokens),
+            ("output_tokens", self.output_tokens),
+            ("cached_input_tokens", self.cached_input_tokens),
+            ("reasoning_tokens", self.reasoning_tokens),
+            ("cache_write_tokens", self.cache_write_tokens),
+        ];
+        for (name, v) in fields {
+            if v < 0 {
+                return Err(Error::invalid_arg(
+                    "usage",
+                    format!("{name} is {v}; token counts cannot be negative"),
+                ));
+            }
+            if v > 1_000_000_000_000 {
+                return Err(Error::invalid_arg(
+                    "usage",
+                    format!("{name} is {v}; that is not a token count"),
+                ));
+            }
+        }
+        if self.cached_input_tokens > self.input_tokens {
+            return Err(Error::invalid_arg(
+                "usage",
+                "cached_input_tokens cannot exceed input_tokens (they are part of the prompt)",
+            ));
+        }
+        if self.reasoning_tokens > self.output_tokens {
+            return Err(Error::invalid_arg(
+                "usage",
+                "reasoning_tokens cannot exceed output_tokens (they are part of the completion)",
+            ));
+        }
+        if self.model.is_empty() {
+            return Err(Error::invalid_arg("usage", "model must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+/// The charge of one call, in integer micro-dollars.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Charge {
+    /// Model.
+    pub model: String,
+    /// Total, rounded half up once from the exact sum of the parts.
+    pub cost_micros: i64,
+    /// Exact total in pico-dollars (µ$ / 10⁶).
+    pub cost_picos: i128,
+    /// Uncached input part (µ$, rounded).
+    pub input_micros: i64,
+    /// Cached input part.
+    pub cached_input_micros: i64,
+    /// Non-reasoning output part.
+    pub output_micros: i64,
+    /// Reasoning part.
+    pub reasoning_micros: i64,
+    /// Cache-write part.
+    pub cache_write_micros: i64,
+}
+
+fn round_micros(picos: i128) -> i64 {
+    i64::try_from((picos + 500_000) / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// Prices `usage` under `price` (exact integer arithmetic).
+pub fn compute_charge(usage: &Usage, price: &ModelPrice) -> Result<Charge> {
+    usage.validate()?;
+    let tiered = usage.input_tokens > 200_000;
+    let input_price = if tiered {
+        price.input_above_200k.unwrap_or(price.input)
+    } else {
+        price.input
+    };
+    let output_price = if tiered {
+        price.output_above_200k.unwrap_or(price.output)
+    } else {
+        price.output
+    };
+    let parts = [
+        (usage.input_tokens - usage.cached_input_tokens) as i128 * input_price as i128,
+        usage.cached_input_tokens as i128 * price.cached_input as i128,
+        (usage.output_tokens - usage.reasoning_tokens) as i128 * output_price as i128,
+        usage.reasoning_tokens as i128 * price.reasoning as i128,
+        usage.cache_write_tokens as i128 * price.cache_write as i128,
+    ];
+    let total: i128 = parts.iter().sum();
+    Ok(Charge {
+        model: usage.model.clone(),
+        cost_micros: round_micros(total),
+        cost_picos: total,
+        input_micros: round_micros(parts[0]),
+        cached_input_micros: round_micros(parts[1]),
+        output_micros: round_micros(parts[2]),
+        reasoning_micros: round_micros(parts[3]),
+        cache_write_micros: round_micros(parts[4]),
+    })
+}
+
+/// Vallum extension `costManagement` of the configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct CostConfig {
+    /// IANA time zone for budget periods (default `UTC`).
+    pub time_zone: String,
+    /// Budgets.
+    pub budgets: Vec<Budget>,
+    /// Price overrides and additions, in dollars per million tokens.
+    pub prices: BTreeMap<String, PriceSpec>,
+    /// Price for models not in the catalog (default: none, unknown models are an error).
+    pub default_price: Option<PriceSpec>,
+    /// Seconds after which an unsettled reservation is released (default 600).
+    pub reservation_ttl_seconds: u64,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        Self {
+            time_zone: "UTC".into(),
+            budgets: Vec::new(),
+            prices: BTreeMap::new(),
+            default_price: None,
+            reservation_ttl_seconds: 600,
+        }
+    }
+}
+
+/// A hold on budget for a call in flight. Settle it with the actual usage,
+/// or release it if the call failed; unsettled holds expire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reservation {
+    /// Id.
+    pub id: u64,
+    /// Estimated charge held (µ$).
+    pub amount_micros: i64,
+    /// When the hold lapses (ms).
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+struct Held {
+    amount: i64,
+    lines: Vec<LineKey>,
+    expires_at: i64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    ledger: Ledger,
+    held: HashMap<u64, Held>,
+    tiers: HashMap<String, String>,
+}
+
+pub(crate) struct CostsInner {
+    catalog: RwLock<PriceCatalog>,
+    budgets: RwLock<Vec<Budget>>,
+    state: Mutex<State>,
+    store: Arc<dyn Backend>,
+    clock: SharedClock,
+    events: EventBus,
+    tz: Tz,
+    ttl_ms: i64,
+    next_id: AtomicU64,
+}
+
+/// The cost API. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct Costs {
+    inner: Arc<CostsInner>,
+}
+
+impl std::fmt::Debug for Costs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Costs")
+            .field("tz", &self.inner.tz)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Costs {
+    pub(crate) fn new(
+        cfg: &CostConfig,
+        store: Arc<dyn Backend>,
+        clock: SharedClock,
+        events: EventBus,
+    ) -> Result<Self> {
+        let tz = budget::parse_tz(&cfg.time_zone, "$.costManagement.timeZone")?;
+        let mut catalog = PriceCatalog::bundled()?;
+        for (model, spec) in &cfg.prices {
+            catalog.set(
+                model.clone(),
+                spec.to_price(&format!("$.costManagement.prices.{model}"))?,
+            );
+        }
+        if let Some(d) = &cfg.default_price {
+            catalog.set_default(Some(d.to_price("$.costManagement.defaultPrice")?));
+        }
+        for (i, b) in cfg.budgets.iter().enumerate() {
+            b.validate(&format!("$.costManagement.budgets[{i}]"))?;
+        }
+        check_unique(&cfg.budgets)?;
+        Ok(Self {
+            inner: Arc::new(CostsInner {
+                catalog: RwLock::new(catalog),
+                budgets: RwLock::new(cfg.budgets.clone()),
+                state: Mutex::new(State::default()),
+                store,
+                clock,
+                events,
+                tz,
+                ttl_ms: i64::try_from(cfg.reservation_ttl_seconds.saturating_mul(1000))
+                    .unwrap_or(i64::MAX),
+                next_id: AtomicU64::new(1),
+            }),
+        })
+    }
+
+    /// The price catalog (read).
+    pub fn catalog(&self) -> PriceCatalog {
+        self.inner.catalog.read().clone()
+    }
+
+    /// Loads LiteLLM's `model_prices_and_context_window.json` into the catalog.
+    pub fn load_litellm_prices(&self, json: &str) -> Result<LoadReport> {
+        self.inner.catalog.write().load_litellm(json)
+    }
+
+    /// Sets one model's price.
+    pub fn set_price(&self, model: &str, price: ModelPrice) {
+        self.inner.catalog.write().set(model, price);
+    }
+
+    /// The charge `usage` would cost, without recording anything.
+    pub fn estimate(&self, usage: &Usage) -> Result<Charge> {
+        let catalog = self.inner.catalog.read();
+        compute_charge(usage, catalog.price(&usage.model)?)
+    }
+
+    /// Adds budgets (the spec's YAML via [`budgets_from_yaml`], or built in code).
+    pub fn add_budgets(&self, budgets: Vec<Budget>) -> Result<()> {
+        for (i, b) in budgets.iter().enumerate() {
+            b.validate(&format!("budgets[{i}]"))?;
+        }
+        let mut all = self.inner.budgets.write();
+        let mut merged = all.clone();
+        merged.extend(budgets);
+        check_unique(&merged)?;
+        *all = merged;
+        Ok(())
+    }
+
+    /// The budgets.
+    pub fn budgets(&self) -> Vec<Budget> {
+        self.inner.budgets.read().clone()
+    }
+
+    /// Assigns a user to a tier of per-user budgets (e.g. `manager`).
+    pub fn set_user_tier(&self, user: &str, tier: Option<&str>) {
+        let mut st = self.inner.state.lock();
+        match tier {
+            Some(t) => st.tiers.insert(user.to_string(), t.to_string()),
+            None => st.tiers.remove(user),
+        };
+        // Per-user lines are re-derived on next use.
+        st.ledger.retain(|(_, s), _| s.as_deref() != Some(user));
+    }
+
+    /// Ledger lines (budget index, subject) that apply to `a`.
+    fn lines_for(
+        &self,
+        budgets: &[Budget],
+        tiers: &HashMap<String, String>,
+        a: &Attribution,
+    ) -> Vec<LineKey> {
+        let mut out = Vec::new();
+        for (i, b) in budgets.iter().enumerate() {
+            let value = match b.level {
+                budget::BudgetLevel::Organization => {
+                    out.push((i, None));
+                    continue;
+                }
+                budget::BudgetLevel::Department => a.department.as_deref(),
+                budget::BudgetLevel::Team => a.team.as_deref(),
+                budget::BudgetLevel::User => a.user.as_deref(),
+                budget::BudgetLevel::Project => a.project.as_deref(),
+                budget::BudgetLevel::CostCenter => a.cost_center.as_deref(),
+            };
+            let Some(value) = value else { continue };
+            match &b.subject {
+                Some(s) if s == value => out.push((i, None)),
+                Some(_) => {}
+                None => {
+                    if b.level == budget::BudgetLevel::User && tiers.get(value) != b.tier.as_ref() {
+                        continue;
+                    }
+                    out.push((i, Some(value.to_string())));
+                }
+            }
+        }
+        out
+    }
+
+    /// Brings a line to the current period, loading its spend from storage when new.
+    fn line<'a>(
+        &self,
+        ledger: &'a mut Ledger,
+        budgets: &[Budget],
+        key: &LineKey,
+        now: i64,
+    ) -> Result<&'a mut Line> {
+        let b = &budgets[key.0];
+        let stale = ledger
+            .get(key)
+            .is_none_or(|l| now >= l.period_end || now < l.period_start);
+        if stale {
+            let (start, end) = b.period.bounds(self.inner.tz, now);
+            let filter = match (b.level.field(), &b.subject, &key.1) {
+                (None, _, _) => None,
+                (Some(f), Some(s), _) => Some((f, s.as_str())),
+                (Some(f), None, Some(v)) => Some((f, v.as_str())),
+                (Some(_), None, None) => {
+                    return Err(Error::internal("ledger line without subject"))
+                }
+            };
+            let spent = self.inner.store.usage_total(start, end, filter)?;
+            let reserved = ledger.get(key).map_or(0, |l| l.reserved);
+            ledger.insert(
+                key.clone(),
+                Line {
+                    period_start: start,
+                    period_end: end,
+                    spent,
+                    reserved,
+                    warned: false,
+                    exceeded_at: None,
+                },
+            );
+        }
+        ledger
+            .get_mut(key)
+            .ok_or_else(|| Error::internal("ledger line lost"))
+    }
+
+    fn expire(&self, st: &mut State, now: i64) {
+        let expired: Vec<u64> = st
+            .held
+            .iter()
+            .filter(|(_, h)| h.expires_at <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            if let Some(h) = st.held.remove(&id) {
+                for k in &h.lines {
+                    if let Some(l) = st.ledger.get_mut(k) {
+                        l.reserved -= h.amount;
+                    }
+                }
+            }
+        }
+    }
+
+    fn event(&self, b: &Budget, l: &Line, refused: bool, now: i64) -> BudgetEvent {
+        BudgetEvent {
+            budget: b.id.clone(),
+            spent_micros: l.spent,
+            reserved_micros: l.reserved,
+            limit_micros: b.limit_micros,
+            period_start: l.period_start,
+            refused,
+            at: now,
+        }
+    }
+
+    /// Holds the estimated charge of a call against every applicable budget,
+    /// or refuses it with `budget_exceeded` if a hard budget (or a soft one
+    /// past its grace period) would go over its limit. Atomic: concurrent
+    /// reservations can never jointly exceed a hard limit.
+    pub fn reserve(&self, estimate: &Usage) -> Result<Reservation> {
+        let amount = self.estimate(estimate)?.cost_micros;
+        let budgets = self.inner.budgets.read();
+        let now = self.inner.clock.now_ms();
+        let mut events = Vec::new();
+        let result = {
+            let mut guard = self.inner.state.lock();
+            let st = &mut *guard;
+            self.expire(st, now);
+            let keys = self.lines_for(&budgets, &st.tiers, &estimate.attribution);
+            let mut refusal = None;
+            for k in &keys {
+                let b = &budgets[k.0];
+                let l = self.line(&mut st.ledger, &budgets, k, now)?;
+                let after = l.spent as i128 + l.reserved as i128 + amount as i128;
+                if after > b.limit_micros as i128 {
+                    let refuse = if b.hard_limit {
+                        true
+                    } else {
+                        match b.grace_period_hours {
+                            None => false,
+                            Some(h) => {
+                                let since = *l.exceeded_at.get_or_insert(now);
+                                now - since > i64::from(h) * 3_600_000
+                            }
+                        }
+                    };
+                    if refuse {
+                        events.push(Event::BudgetExceeded(self.event(b, l, true, now)));
+                        refusal = Some(Error::BudgetExceeded {
+                            budget: b.id.clone(),
+                            limit_micros: b.limit_micros,
+                            spent_micros: l.spent,
+                            reserved_micros: l.reserved,
+                            requested_micros: amount,
+                        });
+                        break;
+                    }
+                }
+            }
+            match refusal {
+                Some(e) => Err(e),
+                None => {
+                    for k in &keys {
+                        if let Some(l) = st.ledger.get_mut(k) {
+                            l.reserved += amount;
+                        }
+                    }
+                    let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+                    let expires_at = now.saturating_add(self.inner.ttl_ms);
+                    st.held.insert(
+                        id,
+                        Held {
+                            amount,
+                            lines: keys,
+                            expires_at,
+                        },
+                    );
+                    Ok(Reservation {
+                        id,
+                        amount_micros: amount,
+                        expires_at,
+                    })
+                }
+            }
+        };
+        drop(budgets);
+        for e in events {
+            self.inner.events.emit(e);
+        }
+        result
+    }
+
+    /// Releases a reservation (the call did not happen). Returns whether it was still held.
+    pub fn release(&self, reservation: &Reservation) -> bool {
+        let mut st = self.inner.state.lock();
+        match st.held.remove(&reservation.id) {
+            Some(h) => {
+                for k in &h.lines {
+                    if let Some(l) = st.ledger.get_mut(k) {
+                        l.reserved -= h.amount;
+                    }
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Settles a reservation with the call's actual usage: the hold is
+    /// released and the actual charge recorded (even if the hold expired —
+    /// the call did happen).
+    pub fn settle(&self, reservation: &Reservation, actual: &Usage) -> Result<Charge> {
+        let charge = self.record(actual)?;
+        self.release(reservation);
+        Ok(charge)
+    }
+
+    /// Records a call that was not reserved (the spec's `record_usage`).
+    /// Never refuses — the call already happened — but budget events fire.
+    pub fn record_usage(&self, usage: &Usage) -> Result<Charge> {
+        self.record(usage)
+    }
+
+    /// Counts the charge in the ledger, then persists it with the same
+    /// timestamp; a storage error reverts the ledger. (Counting first means a
+    /// ledger line loaded from storage never already contains this row.)
+    fn record(&self, usage: &Usage) -> Result<Charge> {
+        let charge = self.estimate(usage)?;
+        let now = self.inner.clock.now_ms();
+        let (lines, events) = self.apply_spend(usage, &charge, now);
+        if let Err(e) = self.persist(usage, &charge, now) {
+            let mut st = self.inner.state.lock();
+            for k in lines {
+                if let Some(l) = st.ledger.get_mut(&k) {
+                    if now >= l.period_start && now < l.period_end {
+                        l.spent -= charge.cost_micros;
+                    }
+                }
+            }
+            return Err(e);
+        }
+        for e in events {
+            self.inner.events.emit(e);
+        }
+        Ok(charge)
+    }
+
+    fn persist(&self, usage: &Usage, charge: &Charge, at: i64) -> Result<()> {
+        let a = &usage.attribution;
+        self.inner.store.append_usage(&[UsageRow {
+            at,
+            model: usage.model.clone(),
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            cached_input_tokens: usage.cached_input_tokens,
+            reasoning_tokens: usage.reasoning_tokens,
+            cache_write_tokens: usage.cache_write_tokens,
+            cost_micros: charge.cost_micros,
+            user: a.user.clone(),
+            team: a.team.clone(),
+            department: a.department.clone(),
+            cost_center: a.cost_center.clone(),
+            project: a.project.clone(),
+        }])
+    }
+
+    fn apply_spend(&self, usage: &Usage, charge: &Charge, now: i64) -> (Vec<LineKey>, Vec<Event>) {
+        let budgets = self.inner.budgets.read();
+        let mut events = Vec::new();
+        let mut touched = Vec::new();
+        let mut guard = self.inner.state.lock();
+        let st = &mut *guard;
+        for k in self.lines_for(&budgets, &st.tiers, &usage.attribution) {
+            let b = &budgets[k.0];
+            let Ok(l) = self.line(&mut st.ledger, &budgets, &k, now) else {
+                continue;
+            };
+            l.spent += charge.cost_micros;
+            let warn_at = (b.limit_micros as f64 * b.warning_threshold) as i64;
+            if !l.warned && l.spent >= warn_at {
+                l.warned = true;
+                events.push(Event::BudgetWarning(self.event(b, l, false, now)));
+            }
+            if l.spent > b.limit_micros && l.exceeded_at.is_none() {
+                l.exceeded_at = Some(now);
+                events.push(Event::BudgetExceeded(self.event(b, l, false, now)));
+            }
+            touched.push(k);
+        }
+        (touched, events)
+    }
+
+    /// Where every budget stands (per subject for per-subject budgets that have been used).
+    pub fn budget_status(&self) -> Result<Vec<BudgetStatus>> {
+        let budgets = self.inner.budgets.read();
+        let now = self.inner.clock.now_ms();
+        let mut guard = self.inner.state.lock();
+        let st = &mut *guard;
+        self.expire(st, now);
+        let mut out = Vec::new();
+        for (i, b) in budgets.iter().enumerate() {
+            let subjects: Vec<Option<String>> =
+                if b.subject.is_some() || b.level == budget::BudgetLevel::Organization {
+                    vec![None]
+                } else {
+                    st.ledger
+                        .keys()
+                        .filter(|(j, _)| *j == i)
+                        .map(|(_, s)| s.clone())
+                        .collect()
+                };
+            for s in subjects {
+                let key = (i, s.clone());
+                let l = self.line(&mut st.ledger, &budgets, &key, now)?;
+                out.push(budget::status(b, s.or_else(|| b.subject.clone()), l, now));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reservations currently held.
+    pub fn reservations_held(&self) -> usize {
+        let now = self.inner.clock.now_ms();
+        let mut st = self.inner.state.lock();
+        self.expire(&mut st, now);
+        st.held.len()
+    }
+
+    pub(crate) fn store(&self) -> &dyn Backend {
+        &*self.inner.store
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    pub(crate) fn tz(&self) -> Tz {
+        self.inner.tz
+    }
+}
+
+fn check_unique(budgets: &[Budget]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for b in budgets {
+        if !seen.insert(b.id.as_str()) {
+            return Err(Error::config(
+                "$.costManagement.budgets",
+                format!("duplicate budget id `{}`", b.id),
+            ));
+        }
+    }
+    Ok(())
+}
