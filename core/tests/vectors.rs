@@ -89,3 +89,35 @@ fn spec_enterprise_config_loads_unchanged() {
         assert!(b.contains(k), "{k} was lost");
     }
 }
+
+#[test]
+fn cost_arithmetic_to_the_micro_dollar() {
+    let doc = load("cost.json");
+    assert_eq!(doc["format"], "vallum.cost.v1");
+    let catalog = vallum::cost::PriceCatalog::bundled().unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= 15);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let usage: vallum::cost::Usage = serde_json::from_value(case["usage"].clone()).unwrap();
+        let result = catalog
+            .price(&usage.model)
+            .and_then(|p| vallum::cost::compute_charge(&usage, p));
+        match case["expected"]["error"].as_str() {
+            Some(code) => assert_eq!(result.unwrap_err().code().as_str(), code, "{name}"),
+            None => {
+                let c = result.unwrap();
+                assert_eq!(
+                    c.cost_micros,
+                    case["expected"]["cost_micros"].as_i64().unwrap(),
+                    "{name}"
+                );
+                assert_eq!(
+                    c.cost_picos.to_string(),
+                    case["expected"]["cost_picos"].as_str().unwrap(),
+                    "{name}"
+                );
+            }
+        }
+    }
+}
