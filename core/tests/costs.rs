@@ -12,7 +12,7 @@ mod common;
 use common::*;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
-use vallum::cost::{Attribution, Budget, BudgetLevel, Period, ReportRequest, Usage};
+use vallum::cost::{Attribution, Period, ReportRequest, Usage};
 use vallum::storage::UsageField;
 use vallum::{ErrorCode, Event, EventKind, ManualClock, Vallum};
 

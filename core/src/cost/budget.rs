@@ -197,7 +197,7 @@ impl Budget {
 }
 
 fn dollars(v: f64, path: &str) -> Result<i64> {
-    if !v.is_finite() || v < 0.0 || v > 1e12 {
+    if !v.is_finite() || !(0.0..=1e12).contains(&v) {
         return Err(Error::config(
             path,
             format!("{v} is not an amount in dollars"),

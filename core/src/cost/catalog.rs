@@ -79,7 +79,7 @@ pub struct PriceSpec {
 
 /// Converts dollars to integer micro-dollars, refusing what cannot be money.
 fn micros(dollars: f64, path: &str) -> Result<i64> {
-    if !dollars.is_finite() || dollars < 0.0 || dollars > 1e9 {
+    if !dollars.is_finite() || !(0.0..=1e9).contains(&dollars) {
         return Err(Error::config(
             path,
             format!("{dollars} is not a price in dollars"),
@@ -201,7 +201,7 @@ impl PriceCatalog {
             };
             // $ per token × 1e12 = µ$ per million tokens.
             let per = |v: f64, f: &str| -> Result<i64> {
-                if !v.is_finite() || v < 0.0 || v > 1.0 {
+                if !v.is_finite() || !(0.0..=1.0).contains(&v) {
                     return Err(Error::config(
                         format!("{path}.{f}"),
                         format!("{v} is not a price per token"),

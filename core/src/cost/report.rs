@@ -187,7 +187,7 @@ impl Costs {
             }
             suggestions.extend(best);
         }
-        suggestions.sort_by(|a, b| b.savings_micros.cmp(&a.savings_micros));
+        suggestions.sort_by_key(|s| std::cmp::Reverse(s.savings_micros));
         Ok(CostReport {
             period: req.period,
             start,

@@ -410,8 +410,10 @@ impl Metrics {
     }
 
     /// Evaluates every rule now.
+    /// Also drops buckets older than the retention window from every series.
     pub fn tick(&self) {
         let now = self.now();
+        self.prune(now);
         self.evaluate_rules_for("", now, true);
     }
 
@@ -423,7 +425,9 @@ impl Metrics {
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| {
-                    force || (s.rule.metric == metric && now - s.last_eval >= EVAL_EVERY_MS)
+                    force
+                        || (s.rule.metric == metric
+                            && now.saturating_sub(s.last_eval) >= EVAL_EVERY_MS)
                 })
                 .map(|(i, s)| (i, s.rule.clone(), s.window_ms))
                 .collect()

@@ -532,6 +532,9 @@ impl Metrics {
     ) -> BTreeMap<BTreeMap<String, String>, (Sketch, BTreeMap<i64, Sketch>)> {
         let mut groups: BTreeMap<BTreeMap<String, String>, (Sketch, BTreeMap<i64, Sketch>)> =
             BTreeMap::new();
+        // Buckets past retention may linger in series nobody wrote to since;
+        // they are never reported.
+        let start = start.max(self.horizon(self.now()));
         self.for_each_series(|k, s| {
             if k.name != metric {
                 return;
@@ -646,6 +649,25 @@ impl Metrics {
             .values()
             .next()
             .and_then(|(sk, _)| aggregation.apply(sk))
+    }
+
+    /// Start of the oldest bucket still within retention.
+    fn horizon(&self, now: i64) -> i64 {
+        let h = now.saturating_sub(self.inner.retention_ms);
+        h - h.rem_euclid(self.inner.bucket_ms)
+    }
+
+    /// Drops buckets older than the retention window from every series.
+    pub(crate) fn prune(&self, now: i64) {
+        let horizon = self.horizon(now);
+        for shard in &self.inner.shards {
+            let mut map = shard.lock();
+            for s in map.values_mut() {
+                while s.buckets.front().is_some_and(|(b, _)| *b < horizon) {
+                    s.buckets.pop_front();
+                }
+            }
+        }
     }
 
     /// Number of series held.

@@ -71,15 +71,12 @@ fn number(v: f64) -> String {
     }
 }
 
+/// One series as exposed: labels, total, count, last value, merged sketch.
+type Row = (Vec<(String, String)>, f64, u64, f64, Sketch);
+
 pub(super) fn encode(m: &Metrics) -> String {
     // name → (kind, series sorted by labels)
-    let mut families: BTreeMap<
-        String,
-        (
-            MetricKind,
-            Vec<(Vec<(String, String)>, f64, u64, f64, Sketch)>,
-        ),
-    > = BTreeMap::new();
+    let mut families: BTreeMap<String, (MetricKind, Vec<Row>)> = BTreeMap::new();
     m.for_each_series(|k: &SeriesKey, s: &Series| {
         let mut merged = Sketch::new();
         if s.kind == MetricKind::Distribution {

@@ -194,7 +194,7 @@ impl UsageField {
     }
 
     /// The field's value in a row.
-    pub fn of<'a>(self, row: &'a UsageRow) -> Option<&'a str> {
+    pub fn of(self, row: &UsageRow) -> Option<&str> {
         match self {
             UsageField::User => row.user.as_deref(),
             UsageField::Team => row.team.as_deref(),
