@@ -21,7 +21,7 @@ use crate::events::EventBus;
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{BuildHasher, Hash};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -289,11 +289,33 @@ pub struct QueryResult {
     pub data: Vec<QueryGroup>,
 }
 
-type Shard = Mutex<HashMap<SeriesKey, Series>>;
+/// The series map of one shard, keyed by the series hash (computed once per
+/// record, without allocating); colliding series share a bucket.
+type Shard = Mutex<HashMap<u64, Vec<(SeriesKey, Series)>, BuildHasherDefault<PassThrough>>>;
+
+/// A hasher for keys that already are hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
 
 pub(crate) struct MetricsInner {
     shards: Vec<Shard>,
-    hasher: std::collections::hash_map::RandomState,
+    /// Seeded per process: label values may come from users, and a fixed
+    /// hash would let them pick colliding series.
+    hasher: foldhash::fast::RandomState,
     bucket_ms: i64,
     retention_ms: i64,
     clock: SharedClock,
@@ -364,7 +386,9 @@ impl Metrics {
         let has_rules = !rules.is_empty();
         let m = Self {
             inner: Arc::new(MetricsInner {
-                shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+                shards: (0..SHARDS)
+                    .map(|_| Mutex::new(HashMap::default()))
+                    .collect(),
                 hasher: Default::default(),
                 bucket_ms,
                 retention_ms,
@@ -382,14 +406,9 @@ impl Metrics {
         self.inner.clock.now_ms()
     }
 
-    fn key(name: &str, labels: &[(&str, &str)]) -> Result<SeriesKey> {
+    /// Validates a new series' name and labels and builds its owned key.
+    fn new_key(name: &str, labels: &[(&str, &str)]) -> Result<SeriesKey> {
         check_name("name", name)?;
-        if labels.len() > MAX_LABELS {
-            return Err(Error::invalid_arg(
-                "labels",
-                format!("at most {MAX_LABELS} labels per series"),
-            ));
-        }
         let mut l: Vec<(String, String)> = Vec::with_capacity(labels.len());
         for (k, v) in labels {
             check_name("labels", k)?;
@@ -401,8 +420,6 @@ impl Metrics {
             }
             l.push(((*k).to_string(), (*v).to_string()));
         }
-        l.sort();
-        l.dedup_by(|a, b| a.0 == b.0);
         Ok(SeriesKey {
             name: name.to_string(),
             labels: l,
@@ -422,22 +439,62 @@ impl Metrics {
                 format!("metric `{name}` got {value}; values must be finite numbers"),
             ));
         }
-        let key = Self::key(name, labels)?;
+        if labels.len() > MAX_LABELS {
+            return Err(Error::invalid_arg(
+                "labels",
+                format!("at most {MAX_LABELS} labels per series"),
+            ));
+        }
+        // Sort the labels on the stack: the hot path allocates nothing.
+        let mut buf: [(&str, &str); MAX_LABELS] = [("", ""); MAX_LABELS];
+        let sorted = &mut buf[..labels.len()];
+        sorted.copy_from_slice(labels);
+        sorted.sort_unstable();
+        if sorted.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(Error::invalid_arg("labels", "a label name appears twice"));
+        }
+        let sorted = &*sorted;
+        let hash = self.inner.hasher.hash_one((name, sorted));
         let now = self.now();
         let start = now - now.rem_euclid(self.inner.bucket_ms);
-        let shard = &self.inner.shards[self.inner.hasher.hash_one(&key) as usize % SHARDS];
+        let shard = &self.inner.shards[hash as usize % SHARDS];
         {
             let mut map = shard.lock();
-            let series = match map.get_mut(&key) {
-                Some(s) => s,
-                None => map.entry(key).or_insert_with(|| Series {
-                    kind,
-                    buckets: VecDeque::new(),
-                    total: 0.0,
-                    total_count: 0,
-                    last: 0.0,
-                }),
+            let slot = map.entry(hash).or_default();
+            let same = |k: &SeriesKey| {
+                k.name == name
+                    && k.labels.len() == sorted.len()
+                    && k.labels
+                        .iter()
+                        .zip(sorted)
+                        .all(|((a, b), (c, d))| a == c && b == d)
             };
+            let idx = match slot.iter().position(|(k, _)| same(k)) {
+                Some(i) => i,
+                None => {
+                    let key = match Self::new_key(name, sorted) {
+                        Ok(k) => k,
+                        Err(e) => {
+                            if slot.is_empty() {
+                                map.remove(&hash);
+                            }
+                            return Err(e);
+                        }
+                    };
+                    slot.push((
+                        key,
+                        Series {
+                            kind,
+                            buckets: VecDeque::new(),
+                            total: 0.0,
+                            total_count: 0,
+                            last: 0.0,
+                        },
+                    ));
+                    slot.len() - 1
+                }
+            };
+            let series = &mut slot[idx].1;
             if series.kind != kind {
                 return Err(Error::invalid_arg(
                     "name",
@@ -513,7 +570,7 @@ impl Metrics {
     pub(crate) fn for_each_series(&self, mut f: impl FnMut(&SeriesKey, &Series)) {
         for shard in &self.inner.shards {
             let map = shard.lock();
-            for (k, s) in map.iter() {
+            for (k, s) in map.values().flatten() {
                 f(k, s);
             }
         }
@@ -662,7 +719,7 @@ impl Metrics {
         let horizon = self.horizon(now);
         for shard in &self.inner.shards {
             let mut map = shard.lock();
-            for s in map.values_mut() {
+            for (_, s) in map.values_mut().flatten() {
                 while s.buckets.front().is_some_and(|(b, _)| *b < horizon) {
                     s.buckets.pop_front();
                 }
@@ -672,7 +729,11 @@ impl Metrics {
 
     /// Number of series held.
     pub fn series_count(&self) -> usize {
-        self.inner.shards.iter().map(|s| s.lock().len()).sum()
+        self.inner
+            .shards
+            .iter()
+            .map(|s| s.lock().values().map(Vec::len).sum::<usize>())
+            .sum()
     }
 
     /// The Prometheus text exposition (format 0.0.4) of every series.
