@@ -35,6 +35,22 @@ if grep -q "READABLE" "$demo_dir/out.txt"; then echo "demo: a forgotten row was 
 grep -q "^Done\." "$demo_dir/out.txt" || { echo "demo did not finish" >&2; exit 1; }
 echo "demo ok"
 
+step "LiteLLM's full price map loads (from the litellm wheel on PyPI)"
+litellm_dir=target/litellm-1.109.1
+if [ ! -s "$litellm_dir/model_prices.json" ]; then
+    mkdir -p "$litellm_dir"
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check -d "$litellm_dir" "litellm==1.109.1"
+    python3 - "$litellm_dir" <<'PY'
+import glob, sys, zipfile
+d = sys.argv[1]
+with zipfile.ZipFile(glob.glob(d + "/litellm-*.whl")[0]) as z:
+    data = z.read("litellm/model_prices_and_context_window_backup.json")
+open(d + "/model_prices.json", "wb").write(data)
+PY
+    rm -f "$litellm_dir"/*.whl
+fi
+cargo run --quiet --locked -p vallum-examples --bin litellm_prices -- "$litellm_dir/model_prices.json"
+
 echo
 echo "all checks passed (benches are type-checked by clippy --all-targets; run them with: make bench)"
 # One closing line with the totals of every cargo test binary above.
