@@ -442,7 +442,8 @@ impl Costs {
             if let Some(h) = st.held.remove(&id) {
                 for k in &h.lines {
                     if let Some(l) = st.ledger.get_mut(k) {
-                        l.reserved -= h.amount;
+                        // A line re-created meanwhile (e.g. by `set_user_tier`) never goes negative.
+                        l.reserved = (l.reserved - h.amount).max(0);
                     }
                 }
             }
@@ -545,7 +546,8 @@ impl Costs {
             Some(h) => {
                 for k in &h.lines {
                     if let Some(l) = st.ledger.get_mut(k) {
-                        l.reserved -= h.amount;
+                        // A line re-created meanwhile (e.g. by `set_user_tier`) never goes negative.
+                        l.reserved = (l.reserved - h.amount).max(0);
                     }
                 }
                 true
