@@ -85,6 +85,69 @@ impl Vallum {
         &self.inner.costs
     }
 
+    /// Prometheus text (format 0.0.4) of everything: every metric series,
+    /// plus gauges of budget spend, holds and limits (micro-dollars) and
+    /// memory entries and bytes per scope.
+    pub fn prometheus(&self) -> Result<String> {
+        use std::fmt::Write as _;
+        let mut out = self.inner.metrics.prometheus();
+        let esc = |v: &str| {
+            v.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n")
+        };
+        let budgets = self.inner.costs.budget_status()?;
+        let families: [(&str, &str, fn(&cost::BudgetStatus) -> i64); 3] = [
+            (
+                "vallum_budget_spent_micros",
+                "Spend in the current budget period (micro-dollars).",
+                |b| b.spent_micros,
+            ),
+            (
+                "vallum_budget_reserved_micros",
+                "Budget held by calls in flight (micro-dollars).",
+                |b| b.reserved_micros,
+            ),
+            (
+                "vallum_budget_limit_micros",
+                "Budget limit (micro-dollars).",
+                |b| b.limit_micros,
+            ),
+        ];
+        for (name, help, value) in families {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+            for b in &budgets {
+                let subject = b.subject.as_deref().unwrap_or("");
+                let _ = writeln!(
+                    out,
+                    "{name}{{budget=\"{}\",subject=\"{}\"}} {}",
+                    esc(&b.budget),
+                    esc(subject),
+                    value(b)
+                );
+            }
+        }
+        let stats = self.inner.memory.stats(None)?;
+        let _ = writeln!(out, "# HELP vallum_memory_entries Entries stored per scope.\n# TYPE vallum_memory_entries gauge");
+        for s in &stats {
+            let scope = s.scope.map(|x| x.as_str()).unwrap_or("");
+            let _ = writeln!(
+                out,
+                "vallum_memory_entries{{scope=\"{scope}\"}} {}",
+                s.entries
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP vallum_memory_bytes Stored bytes per scope.\n# TYPE vallum_memory_bytes gauge"
+        );
+        for s in &stats {
+            let scope = s.scope.map(|x| x.as_str()).unwrap_or("");
+            let _ = writeln!(out, "vallum_memory_bytes{{scope=\"{scope}\"}} {}", s.bytes);
+        }
+        Ok(out)
+    }
+
     /// The configuration in effect.
     pub fn config(&self) -> &Config {
         &self.inner.config

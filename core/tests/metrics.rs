@@ -413,3 +413,47 @@ fn prometheus_text_parses_with_a_real_parser() {
         .contains("response_time_ms_sum{endpoint=\"/chat\",quote=\"say \\\"hi\\\"\\\\n\"} 5050"));
     assert!(text.contains("# TYPE llm_requests_total counter"));
 }
+
+#[test]
+fn prometheus_of_everything_includes_budgets_and_memory() {
+    let cfg = r#"{"costManagement": {"budgets": [{"id": "org \"main\" budget", "level": "organization", "period": "monthly", "limitMicros": 5000000}]}}"#;
+    let v = build(Arc::new(ManualClock::new(T0)), cfg);
+    v.metrics()
+        .record_metric("response_time", 12.0, &[])
+        .unwrap();
+    v.costs()
+        .record_usage(&vallum::cost::Usage::new("gpt-4o", 1000, 500))
+        .unwrap();
+    let ctx = vallum::Context::new("acme").with_user("u");
+    v.memory()
+        .set(
+            &ctx,
+            vallum::Scope::User,
+            "k",
+            serde_json::json!(1),
+            &vallum::SetOptions::default(),
+        )
+        .unwrap();
+    let text = v.prometheus().unwrap();
+    // (prometheus-parse 0.2 misreads a value that *ends* in an escaped quote,
+    // so the escaped quotes here sit mid-value; the output itself is correct.)
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+    let get = |name: &str, label: (&str, &str)| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && s.labels.get(label.0) == Some(label.1))
+            .map(|s| s.value.clone())
+    };
+    assert!(
+        matches!(get("vallum_budget_spent_micros", ("budget", "org \\\"main\\\" budget")), Some(prometheus_parse::Value::Gauge(v)) if v == 7500.0),
+        "{text}"
+    );
+    assert!(
+        matches!(get("vallum_budget_limit_micros", ("subject", "")), Some(prometheus_parse::Value::Gauge(v)) if v == 5_000_000.0)
+    );
+    assert!(
+        matches!(get("vallum_memory_entries", ("scope", "user")), Some(prometheus_parse::Value::Gauge(v)) if v == 1.0)
+    );
+    assert!(scrape.samples.iter().any(|s| s.metric == "response_time"));
+}
