@@ -97,7 +97,8 @@ impl Vallum {
                 .replace('\n', "\\n")
         };
         let budgets = self.inner.costs.budget_status()?;
-        let families: [(&str, &str, fn(&cost::BudgetStatus) -> i64); 3] = [
+        type Field = fn(&cost::BudgetStatus) -> i64;
+        let families: [(&str, &str, Field); 3] = [
             (
                 "vallum_budget_spent_micros",
                 "Spend in the current budget period (micro-dollars).",
