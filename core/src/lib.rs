@@ -1,6 +1,7 @@
 #![doc = include_str!("../../README.md")]
 #![cfg_attr(not(test), warn(missing_docs))]
 
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod cost;
@@ -54,6 +55,7 @@ struct Inner {
     memory: Memory,
     metrics: metrics::Metrics,
     costs: cost::Costs,
+    audit: audit::Audit,
 }
 
 impl std::fmt::Debug for Vallum {
@@ -78,6 +80,11 @@ impl Vallum {
     /// The metrics API: record, query, alerts, reports, Prometheus text.
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.inner.metrics
+    }
+
+    /// The tamper-evident audit log.
+    pub fn audit(&self) -> &audit::Audit {
+        &self.inner.audit
     }
 
     /// The cost API: prices, usage, budgets, reservations, reports.
@@ -177,6 +184,10 @@ impl Vallum {
             .inner
             .keyring
             .rotate_master(mem.store(), mem.ephemeral_backend(), new_key)?;
+        self.inner.audit.append(
+            audit::AuditEntry::new("vallum", "key.rotate_master", "keyring", "success")
+                .details(serde_json::json!({"rewrapped": n, "masterKeyId": self.master_key_id()})),
+        )?;
         self.inner.events.emit(Event::KeyRotated(KeyRotatedEvent {
             key: RotatedKey::Master,
             scope: None,
@@ -348,12 +359,26 @@ impl VallumBuilder {
         let events = EventBus::default();
         let cost_cfg = self.config.cost_management.clone().unwrap_or_default();
         let costs = cost::Costs::new(&cost_cfg, store.clone(), clock.clone(), events.clone())?;
+        let audit_cfg = self
+            .config
+            .enterprise_security
+            .as_ref()
+            .and_then(|s| s.audit.clone())
+            .unwrap_or_default();
+        let audit = audit::Audit::new(
+            store.clone(),
+            keyring.clone(),
+            clock.clone(),
+            audit_cfg.enabled.unwrap_or(true),
+            audit_cfg.retention.unwrap_or(2555),
+        );
         let memory = Memory::new(
             mem_cfg,
             store,
             keyring.clone(),
             clock.clone(),
             events.clone(),
+            audit.clone(),
         )?;
         let perf = self.config.enterprise_performance.as_ref();
         let settings = perf.and_then(|p| p.metrics.clone()).unwrap_or_default();
@@ -367,6 +392,7 @@ impl VallumBuilder {
                 memory,
                 metrics,
                 costs,
+                audit,
             }),
         })
     }

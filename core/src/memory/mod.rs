@@ -216,6 +216,7 @@ pub(crate) struct MemoryInner {
     /// Per (scope, owner, key): serializes a write with cache fills.
     locks: Vec<Mutex<()>>,
     hasher: std::collections::hash_map::RandomState,
+    audit: crate::audit::Audit,
 }
 
 /// The memory API. Cheap to clone; `Send + Sync`.
@@ -239,6 +240,7 @@ impl Memory {
         keyring: Arc<Keyring>,
         clock: SharedClock,
         events: EventBus,
+        audit: crate::audit::Audit,
     ) -> Result<Self> {
         let quotas = Quotas::new(&config)?;
         Ok(Self {
@@ -254,8 +256,23 @@ impl Memory {
                 gates: (0..GATES).map(|_| RwLock::new(())).collect(),
                 locks: (0..KEY_LOCKS).map(|_| Mutex::new(())).collect(),
                 hasher: Default::default(),
+                audit,
             }),
         })
+    }
+
+    fn audit(&self, ctx: &Context, action: &str, resource: String, details: Value) -> Result<()> {
+        let actor = match (ctx.user(), ctx.session()) {
+            (Some(u), _) => format!("{}/{u}", ctx.organization()),
+            (None, Some(s)) => format!("{}/session:{s}", ctx.organization()),
+            (None, None) => ctx.organization().to_string(),
+        };
+        self.inner
+            .audit
+            .append(
+                crate::audit::AuditEntry::new(actor, action, resource, "success").details(details),
+            )
+            .map(|_| ())
     }
 
     pub(crate) fn ephemeral_backend(&self) -> &dyn Backend {
@@ -803,6 +820,12 @@ impl Memory {
                 entries.push(v);
             }
         }
+        self.audit(
+            ctx,
+            "memory.export",
+            format!("{subject:?}").to_lowercase(),
+            serde_json::json!({"entries": entries.len()}),
+        )?;
         Ok(serde_json::json!({
             "format": "vallum.export.v1",
             "subject": subject,
@@ -837,6 +860,12 @@ impl Memory {
             Subject::Organization => Scope::Organization,
         };
         self.emit(MemoryAction::Forget, scope, &root, None);
+        self.audit(
+            ctx,
+            "memory.forget",
+            format!("{subject:?}").to_lowercase(),
+            serde_json::json!({"entries": report.entries, "keysDestroyed": report.keys}),
+        )?;
         Ok(report)
     }
 
@@ -947,6 +976,12 @@ impl Memory {
         }));
         backend.apply(&ops)?;
         self.inner.keyring.forget_owner_cache(scope, &owner);
+        self.audit(
+            ctx,
+            "key.rotate_data",
+            scope.to_string(),
+            serde_json::json!({"reencrypted": count}),
+        )?;
         if self.inner.events.wants(EventKind::KeyRotated) {
             self.inner.events.emit(Event::KeyRotated(KeyRotatedEvent {
                 key: RotatedKey::Data,

@@ -2,7 +2,8 @@
 //! wasm package persists its sealed rows to IndexedDB).
 
 use super::{
-    in_tree, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry, UsageField, UsageRow,
+    in_tree, AuditFilter, AuditRow, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry,
+    UsageField, UsageRow,
 };
 use crate::error::Result;
 use crate::memory::Scope;
@@ -18,6 +19,7 @@ struct State {
     keys: BTreeMap<KeyKey, KeyRecord>,
     meta: HashMap<String, Vec<u8>>,
     usage: Vec<UsageRow>,
+    audit: BTreeMap<u64, AuditRow>,
 }
 
 /// A [`Backend`] held in process memory.
@@ -72,6 +74,12 @@ impl Backend for MemoryBackend {
                 }
                 Op::PutMeta { name, value } => {
                     st.meta.insert(name.clone(), value.clone());
+                }
+                Op::AppendAudit(r) => {
+                    st.audit.insert(r.seq, r.clone());
+                }
+                Op::PurgeAudit { through } => {
+                    st.audit = st.audit.split_off(&(through + 1));
                 }
             }
         }
@@ -193,6 +201,35 @@ impl Backend for MemoryBackend {
         let lo = st.usage.partition_point(|x| x.at < from);
         let hi = st.usage.partition_point(|x| x.at < to);
         Ok(st.usage[lo..hi.max(lo)].to_vec())
+    }
+
+    fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>> {
+        Ok(self
+            .state
+            .read()
+            .audit
+            .range(after + 1..)
+            .take(limit)
+            .map(|(_, r)| r.clone())
+            .collect())
+    }
+
+    fn audit_last(&self) -> Result<Option<AuditRow>> {
+        Ok(self.state.read().audit.values().next_back().cloned())
+    }
+
+    fn audit_query(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+        Ok(self
+            .state
+            .read()
+            .audit
+            .values()
+            .filter(|r| f.from.is_none_or(|t| r.ts >= t) && f.to.is_none_or(|t| r.ts < t))
+            .filter(|r| f.actor.as_ref().is_none_or(|a| &r.actor == a))
+            .filter(|r| f.action.as_ref().is_none_or(|a| &r.action == a))
+            .take(f.limit.unwrap_or(1000))
+            .cloned()
+            .collect())
     }
 
     fn usage_total(&self, from: i64, to: i64, filter: Option<(UsageField, &str)>) -> Result<i64> {

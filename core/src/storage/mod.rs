@@ -119,6 +119,13 @@ pub enum Op {
         /// Key id.
         key_id: u32,
     },
+    /// Append an audit record.
+    AppendAudit(AuditRow),
+    /// Delete audit records with `seq <= through` (retention).
+    PurgeAudit {
+        /// Last sequence number deleted.
+        through: u64,
+    },
     /// Set a metadata value.
     PutMeta {
         /// Name.
@@ -206,6 +213,46 @@ impl UsageField {
     }
 }
 
+/// One audit record as stored (see `audit`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRow {
+    /// Sequence number, from 1, without gaps.
+    pub seq: u64,
+    /// Milliseconds since the epoch.
+    pub ts: i64,
+    /// Who acted.
+    pub actor: String,
+    /// What was done (`memory.forget`, `policy.decision`, …).
+    pub action: String,
+    /// On what.
+    pub resource: String,
+    /// `success`, `failure`, `denied`, …
+    pub outcome: String,
+    /// Canonical JSON of further details (never values or key material).
+    pub details: String,
+    /// MAC of the previous record (hex; 64 zeros for the first).
+    pub prev_hash: String,
+    /// HMAC-SHA256 over prev_hash ‖ the canonical record (hex).
+    pub mac: String,
+}
+
+/// Filters of an audit query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct AuditFilter {
+    /// From this time (ms, inclusive).
+    pub from: Option<i64>,
+    /// Before this time (ms).
+    pub to: Option<i64>,
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// At most this many records (default 1,000).
+    pub limit: Option<usize>,
+}
+
 /// Transactional storage of sealed rows and wrapped keys.
 pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Applies all `ops` atomically: all or none.
@@ -247,6 +294,12 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn usage_between(&self, from: i64, to: i64) -> Result<Vec<UsageRow>>;
     /// Sum of `cost_micros` with `from <= at < to`, optionally only rows whose `field` equals a value.
     fn usage_total(&self, from: i64, to: i64, filter: Option<(UsageField, &str)>) -> Result<i64>;
+    /// Up to `limit` audit records with `seq > after`, in sequence order.
+    fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>>;
+    /// The audit record with the highest sequence number.
+    fn audit_last(&self) -> Result<Option<AuditRow>>;
+    /// Audit records matching `filter`, in sequence order.
+    fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>>;
 }
 
 /// The exclusive upper bound of the owners below `root`: the separator

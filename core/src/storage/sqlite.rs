@@ -2,7 +2,8 @@
 //! cached prepared statements, one transaction per batch, versioned schema.
 
 use super::{
-    tree_bounds, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry, UsageField, UsageRow,
+    tree_bounds, AuditFilter, AuditRow, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry,
+    UsageField, UsageRow,
 };
 use crate::config::Durability;
 use crate::error::{Error, Result};
@@ -59,6 +60,19 @@ const MIGRATIONS: &[&str] = &[
         project             TEXT
     );
     CREATE INDEX usage_at ON usage (at);",
+    // v3: the audit log.
+    "CREATE TABLE audit (
+        seq       INTEGER PRIMARY KEY,
+        ts        INTEGER NOT NULL,
+        actor     TEXT    NOT NULL,
+        action    TEXT    NOT NULL,
+        resource  TEXT    NOT NULL,
+        outcome   TEXT    NOT NULL,
+        details   TEXT    NOT NULL,
+        prev_hash TEXT    NOT NULL,
+        mac       TEXT    NOT NULL
+    );
+    CREATE INDEX audit_ts ON audit (ts);",
 ];
 
 /// The schema version this build writes.
@@ -320,6 +334,20 @@ impl Backend for SqliteBackend {
                     .and_then(|mut s| s.execute(params![scope.as_str(), owner, key_id]))
                     .map_err(sql_err)?;
                 }
+                Op::AppendAudit(r) => {
+                    tx.prepare_cached(&format!("INSERT INTO audit ({AUDIT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))
+                        .and_then(|mut s| {
+                            s.execute(params![
+                                r.seq as i64, r.ts, r.actor, r.action, r.resource, r.outcome, r.details, r.prev_hash, r.mac
+                            ])
+                        })
+                        .map_err(sql_err)?;
+                }
+                Op::PurgeAudit { through } => {
+                    tx.prepare_cached("DELETE FROM audit WHERE seq <= ?1")
+                        .and_then(|mut s| s.execute(params![*through as i64]))
+                        .map_err(sql_err)?;
+                }
                 Op::PutMeta { name, value } => {
                     tx.prepare_cached("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)")
                         .and_then(|mut s| s.execute(params![name, value]))
@@ -554,6 +582,53 @@ impl Backend for SqliteBackend {
         rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
     }
 
+    fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {AUDIT_COLS} FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(params![after as i64, limit as i64], audit_from_row)
+            .map_err(sql_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
+    }
+
+    fn audit_last(&self) -> Result<Option<AuditRow>> {
+        let conn = self.conn.lock();
+        conn.prepare_cached(&format!(
+            "SELECT {AUDIT_COLS} FROM audit ORDER BY seq DESC LIMIT 1"
+        ))
+        .and_then(|mut s| s.query_row([], audit_from_row).optional())
+        .map_err(sql_err)
+    }
+
+    fn audit_query(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {AUDIT_COLS} FROM audit
+                 WHERE (?1 IS NULL OR ts >= ?1) AND (?2 IS NULL OR ts < ?2)
+                   AND (?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR action = ?4)
+                 ORDER BY seq LIMIT ?5"
+            ))
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    f.from,
+                    f.to,
+                    f.actor,
+                    f.action,
+                    f.limit.unwrap_or(1000) as i64
+                ],
+                audit_from_row,
+            )
+            .map_err(sql_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
+    }
+
     fn usage_total(&self, from: i64, to: i64, filter: Option<(UsageField, &str)>) -> Result<i64> {
         let conn = self.conn.lock();
         match filter {
@@ -569,6 +644,22 @@ impl Backend for SqliteBackend {
         }
         .map_err(sql_err)
     }
+}
+
+const AUDIT_COLS: &str = "seq, ts, actor, action, resource, outcome, details, prev_hash, mac";
+
+fn audit_from_row(r: &Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        seq: r.get::<_, i64>(0)? as u64,
+        ts: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        resource: r.get(4)?,
+        outcome: r.get(5)?,
+        details: r.get(6)?,
+        prev_hash: r.get(7)?,
+        mac: r.get(8)?,
+    })
 }
 
 const USAGE_COLS: &str =
