@@ -10,6 +10,7 @@ mod error;
 pub mod events;
 pub mod memory;
 pub mod metrics;
+pub mod policy;
 pub mod storage;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
@@ -56,6 +57,8 @@ struct Inner {
     metrics: metrics::Metrics,
     costs: cost::Costs,
     audit: audit::Audit,
+    rbac: parking_lot::RwLock<Arc<policy::Rbac>>,
+    limits: policy::RateLimiter,
 }
 
 impl std::fmt::Debug for Vallum {
@@ -80,6 +83,26 @@ impl Vallum {
     /// The metrics API: record, query, alerts, reports, Prometheus text.
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.inner.metrics
+    }
+
+    /// Role-based access control in effect.
+    pub fn rbac(&self) -> Arc<policy::Rbac> {
+        self.inner.rbac.read().clone()
+    }
+
+    /// Replaces RBAC (e.g. after loading the spec's YAML with [`policy::Rbac::from_yaml`]).
+    pub fn set_rbac(&self, rbac: policy::Rbac) {
+        *self.inner.rbac.write() = Arc::new(rbac);
+    }
+
+    /// Whether `principal` holds `permission`.
+    pub fn has_permission(&self, principal: &policy::Principal, permission: &str) -> bool {
+        self.inner.rbac.read().has_permission(principal, permission)
+    }
+
+    /// Rate limits and quotas.
+    pub fn limits(&self) -> &policy::RateLimiter {
+        &self.inner.limits
     }
 
     /// The tamper-evident audit log.
@@ -380,6 +403,7 @@ impl VallumBuilder {
             events.clone(),
             audit.clone(),
         )?;
+        let (rbac, limits) = security_from_config(&self.config, clock.clone())?;
         let perf = self.config.enterprise_performance.as_ref();
         let settings = perf.and_then(|p| p.metrics.clone()).unwrap_or_default();
         let metrics = metrics::Metrics::new(&settings, perf, clock.clone(), events.clone())?;
@@ -393,14 +417,99 @@ impl VallumBuilder {
                 metrics,
                 costs,
                 audit,
+                rbac: parking_lot::RwLock::new(Arc::new(rbac)),
+                limits,
             }),
         })
     }
 }
 
+/// RBAC and rate limits from `enterpriseSecurity` and `enterprise.integrations.api`.
+fn security_from_config(
+    config: &Config,
+    clock: SharedClock,
+) -> Result<(policy::Rbac, policy::RateLimiter)> {
+    let sec = config.enterprise_security.as_ref();
+    let mut spec = sec.and_then(|s| s.rbac.clone()).unwrap_or_default();
+    // The spec's `policies.userPermissions: {role: [permission]}` are roles too.
+    if let Some(up) = sec
+        .and_then(|s| s.policies.as_ref())
+        .and_then(|p| p.user_permissions.as_ref())
+    {
+        for (role, perms) in up {
+            let r = spec.roles.entry(role.clone()).or_default();
+            for p in perms {
+                if !r.permissions.contains(p) {
+                    r.permissions.push(p.clone());
+                }
+            }
+        }
+    }
+    let rbac = policy::Rbac::new(spec)?;
+    let mut limits = std::collections::HashMap::new();
+    for (name, l) in sec.and_then(|s| s.rate_limits.clone()).unwrap_or_default() {
+        l.validate(&format!("$.enterpriseSecurity.rateLimits.{name}"))?;
+        limits.insert(name, l);
+    }
+    let api = config
+        .enterprise
+        .as_ref()
+        .and_then(|e| e.integrations.as_ref())
+        .and_then(|i| i.api.as_ref())
+        .and_then(|a| a.rate_limit.as_ref());
+    if let Some(rl) = api {
+        let path = "$.enterprise.integrations.api.rateLimit";
+        let (Some(requests), Some(window)) = (rl.requests, rl.window) else {
+            return Err(Error::config(
+                path,
+                "needs both `requests` and `window` (seconds)",
+            ));
+        };
+        let spec = policy::RateLimitSpec::new(requests, window);
+        spec.validate(path)?;
+        limits.entry("api".to_string()).or_insert(spec);
+    }
+    Ok((rbac, policy::RateLimiter::new(limits, clock)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spec_config_yields_rbac_roles_and_the_api_limit() {
+        let cfg = Config::from_json_str(include_str!("../../tests/vectors/config-enterprise.json"))
+            .unwrap();
+        let v = Vallum::builder()
+            .in_memory()
+            .config(cfg)
+            .master_key(MasterKey::from_bytes(&[1; 32]).unwrap())
+            .build()
+            .unwrap();
+        let admin = policy::Principal::new("a").role("admin");
+        assert!(v.has_permission(&admin, "security-config"));
+        assert!(!v.has_permission(&policy::Principal::new("u").role("user"), "security-config"));
+        assert_eq!(
+            v.limits().limits()["api"],
+            policy::RateLimitSpec::new(10_000, 3600)
+        );
+        assert!(v.limits().check("api", "tenant-1").unwrap().allowed);
+        let bad = Config::from_json_str(
+            r#"{"enterprise": {"integrations": {"api": {"rateLimit": {"requests": 5}}}}}"#,
+        )
+        .unwrap();
+        let e = Vallum::builder()
+            .in_memory()
+            .config(bad)
+            .master_key(MasterKey::from_bytes(&[1; 32]).unwrap())
+            .build()
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("$.enterprise.integrations.api.rateLimit"),
+            "{e}"
+        );
+    }
 
     fn assert_send_sync<T: Send + Sync + Clone>() {}
 

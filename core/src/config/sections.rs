@@ -28,6 +28,11 @@ section!(
         audit: Option<AuditConfig>,
         /// `piiProtection`.
         pii_protection: Option<PiiProtectionConfig>,
+        /// Vallum extension: the spec's `rbac:` block (roles, user_groups,
+        /// claim_mappings) in JSON form.
+        rbac: Option<crate::policy::RbacSpec>,
+        /// Vallum extension: named rate limits and quotas.
+        rate_limits: Option<BTreeMap<String, crate::policy::RateLimitSpec>>,
     }
 );
 
