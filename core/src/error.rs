@@ -23,6 +23,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A policy is malformed: unknown operator or field, bad regex, wrong
+    /// value type. `path` is the JSON path inside the policy (`$.conditions[1].operator`).
+    #[error("invalid policy at {path}: {message}")]
+    InvalidPolicy {
+        /// JSON path inside the policy.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+
     /// An argument to an API call is not acceptable (empty key, owner id with
     /// control characters, missing owner for a scope that needs one, …).
     #[error("invalid argument `{name}`: {message}")]
@@ -148,6 +158,8 @@ pub enum Error {
 pub enum ErrorCode {
     /// See [`Error::InvalidConfig`].
     InvalidConfig,
+    /// See [`Error::InvalidPolicy`].
+    InvalidPolicy,
     /// See [`Error::InvalidArgument`].
     InvalidArgument,
     /// See [`Error::ValueTooLarge`].
@@ -182,6 +194,7 @@ impl ErrorCode {
     /// Every code, for bindings that build one exception class per code.
     pub const ALL: &'static [ErrorCode] = &[
         ErrorCode::InvalidConfig,
+        ErrorCode::InvalidPolicy,
         ErrorCode::InvalidArgument,
         ErrorCode::ValueTooLarge,
         ErrorCode::QuotaExceeded,
@@ -202,6 +215,7 @@ impl ErrorCode {
     pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidConfig => "invalid_config",
+            ErrorCode::InvalidPolicy => "invalid_policy",
             ErrorCode::InvalidArgument => "invalid_argument",
             ErrorCode::ValueTooLarge => "value_too_large",
             ErrorCode::QuotaExceeded => "quota_exceeded",
@@ -236,6 +250,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            Error::InvalidPolicy { .. } => ErrorCode::InvalidPolicy,
             Error::InvalidArgument { .. } => ErrorCode::InvalidArgument,
             Error::ValueTooLarge { .. } => ErrorCode::ValueTooLarge,
             Error::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,

@@ -59,6 +59,7 @@ struct Inner {
     audit: audit::Audit,
     rbac: parking_lot::RwLock<Arc<policy::Rbac>>,
     limits: policy::RateLimiter,
+    policies: policy::PolicyEngine,
 }
 
 impl std::fmt::Debug for Vallum {
@@ -98,6 +99,40 @@ impl Vallum {
     /// Whether `principal` holds `permission`.
     pub fn has_permission(&self, principal: &policy::Principal, permission: &str) -> bool {
         self.inner.rbac.read().has_permission(principal, permission)
+    }
+
+    /// The policy store (add, update, remove, list).
+    pub fn policies(&self) -> &policy::PolicyEngine {
+        &self.inner.policies
+    }
+
+    /// Evaluates a request against the policies (the spec's `evaluateRequest`);
+    /// no side effects. See `docs/policy.md`.
+    pub fn evaluate_request(&self, request: &serde_json::Value) -> policy::Decision {
+        let rbac = self.rbac();
+        self.inner.policies.evaluate(request, &rbac)
+    }
+
+    /// Evaluates a request and appends the decision to the audit log (use at
+    /// enforcement points).
+    pub fn evaluate_request_audited(
+        &self,
+        request: &serde_json::Value,
+        actor: &str,
+    ) -> Result<policy::Decision> {
+        let d = self.evaluate_request(request);
+        let outcome = match d.effect {
+            policy::Effect::Allow => "allow",
+            policy::Effect::Challenge => "challenge",
+            policy::Effect::Deny => "deny",
+        };
+        let matched: Vec<&str> = d.matched.iter().map(|m| m.id.as_str()).collect();
+        let errors: Vec<&str> = d.errors.iter().map(|e| e.policy.as_str()).collect();
+        self.inner.audit.append(
+            audit::AuditEntry::new(actor, "policy.decision", "request", outcome)
+                .details(serde_json::json!({"matched": matched, "skipped": errors})),
+        )?;
+        Ok(d)
     }
 
     /// Rate limits and quotas.
@@ -404,6 +439,7 @@ impl VallumBuilder {
             audit.clone(),
         )?;
         let (rbac, limits) = security_from_config(&self.config, clock.clone())?;
+        let policies = policies_from_config(&self.config, clock.clone())?;
         let perf = self.config.enterprise_performance.as_ref();
         let settings = perf.and_then(|p| p.metrics.clone()).unwrap_or_default();
         let metrics = metrics::Metrics::new(&settings, perf, clock.clone(), events.clone())?;
@@ -419,9 +455,39 @@ impl VallumBuilder {
                 audit,
                 rbac: parking_lot::RwLock::new(Arc::new(rbac)),
                 limits,
+                policies,
             }),
         })
     }
+}
+
+/// Policies from `enterpriseSecurity.policyRules` (errors name the config path).
+fn policies_from_config(config: &Config, clock: SharedClock) -> Result<policy::PolicyEngine> {
+    let sec = config.enterprise_security.as_ref();
+    let settings = policy::PolicySettings {
+        default_effect: sec
+            .and_then(|s| s.default_effect)
+            .unwrap_or(policy::Effect::Allow),
+    };
+    let engine = policy::PolicyEngine::new(&settings, clock);
+    for (i, raw) in sec
+        .and_then(|s| s.policy_rules.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        engine.add_json(raw).map_err(|e| match e {
+            Error::InvalidPolicy { path, message } => Error::config(
+                format!(
+                    "$.enterpriseSecurity.policyRules[{i}]{}",
+                    path.trim_start_matches('$')
+                ),
+                message,
+            ),
+            other => other,
+        })?;
+    }
+    Ok(engine)
 }
 
 /// RBAC and rate limits from `enterpriseSecurity` and `enterprise.integrations.api`.

@@ -33,6 +33,10 @@ section!(
         rbac: Option<crate::policy::RbacSpec>,
         /// Vallum extension: named rate limits and quotas.
         rate_limits: Option<BTreeMap<String, crate::policy::RateLimitSpec>>,
+        /// Vallum extension: security policies in the spec's `SecurityPolicy` shape.
+        policy_rules: Option<Vec<serde_json::Value>>,
+        /// Vallum extension: effect when no policy decides (`allow` by default).
+        default_effect: Option<crate::policy::Effect>,
     }
 );
 

@@ -1,8 +1,12 @@
-//! Access decisions (DESIGN §3.5): RBAC and rate limits and quotas. The
-//! policy evaluator and threat detection arrive in the same module.
+//! Access decisions (DESIGN §3.5): policies and their compiled evaluator,
+//! RBAC, and rate limits and quotas.
 
+pub mod engine;
+pub mod model;
 pub mod rate;
 pub mod rbac;
 
+pub use engine::{Decision, Effect, MatchedPolicy, PolicyEngine, PolicyError, PolicySettings};
+pub use model::{Action, ActionType, Condition, ConditionType, MatchMode, Operator, Policy};
 pub use rate::{LimitedBy, RateDecision, RateLimitSpec, RateLimiter};
 pub use rbac::{ClaimMapping, GroupSpec, Principal, Rbac, RbacSpec, RoleSpec};

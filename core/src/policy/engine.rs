@@ -1,0 +1,650 @@
+//! The compiled policy evaluator and its decision semantics
+//! (`docs/policy.md`).
+//!
+//! Compilation indexes conditions by (type, field): each field is resolved
+//! once per request; `equals`/`in` conditions are answered by one hash
+//! lookup per field; every `contains` literal on a field is found in one
+//! Aho-Corasick pass over the field's text; regexes are compiled once.
+//! A change builds a new compiled set and swaps it in, so readers never wait
+//! for a build.
+
+use super::model::{
+    compile_regex, Action, ActionType, Condition, ConditionType, MatchMode, Operator, Policy,
+};
+use super::rbac::{Principal, Rbac};
+use crate::clock::SharedClock;
+use crate::error::{Error, Result};
+use aho_corasick::AhoCorasick;
+use chrono::{Datelike, TimeZone, Timelike, Utc};
+use parking_lot::RwLock;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The outcome of a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    /// Permitted.
+    Allow,
+    /// Needs more proof.
+    Challenge,
+    /// Refused.
+    Deny,
+}
+
+/// A policy that matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchedPolicy {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Priority.
+    pub priority: i32,
+    /// The effect it votes for, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+}
+
+/// A policy that could not be evaluated for this request and was skipped.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyError {
+    /// Policy id.
+    pub policy: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The spec's `SecurityEvaluationResult`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// Final effect.
+    pub effect: Effect,
+    /// Every matched policy, highest priority first, then by id.
+    pub matched: Vec<MatchedPolicy>,
+    /// Side actions of matched policies (log, alert, mask, rate_limit), in `matched` order.
+    pub actions: Vec<Action>,
+    /// Why the effect is what it is.
+    pub reasons: Vec<String>,
+    /// Policies skipped because they failed on this request.
+    pub errors: Vec<PolicyError>,
+}
+
+#[derive(Debug)]
+enum Check {
+    Equals(Value),
+    NotEquals(Value),
+    /// Answered by the field's Aho-Corasick pass (string fields), or by
+    /// array membership.
+    Contains(Value),
+    Matches(regex::Regex),
+    In(Vec<Value>),
+    Gt(f64),
+    Lt(f64),
+    Exists(bool),
+    /// `user.role(s)` / `user.permission(s)`: answered by RBAC.
+    Role(Operator, Value),
+    Permission(Operator, Value),
+}
+
+#[derive(Debug)]
+struct CompiledCond {
+    check: Check,
+}
+
+/// Conditions on one (type, field).
+#[derive(Debug, Default)]
+struct FieldIndex {
+    conds: Vec<usize>,
+    /// Lower-cased `contains` literals and their condition ids.
+    ac: Option<(AhoCorasick, Vec<usize>)>,
+    /// Canonical value → `equals` conditions.
+    equals: HashMap<String, Vec<usize>>,
+    /// The string `contains` conditions (for array fields and type errors).
+    contains_str: Vec<(usize, String)>,
+}
+
+#[derive(Debug)]
+struct CompiledPolicy {
+    policy: Policy,
+    conds: Vec<usize>,
+    effect: Option<Effect>,
+}
+
+#[derive(Debug, Default)]
+struct Compiled {
+    policies: Vec<CompiledPolicy>,
+    conds: Vec<CompiledCond>,
+    fields: Vec<((ConditionType, String), FieldIndex)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Outcome {
+    False,
+    True,
+    Error,
+}
+
+fn canonical(v: &Value) -> String {
+    match v {
+        // 1 and 1.0 are equal.
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| format!("{f}")),
+        other => crate::audit::canonical_json(other),
+    }
+}
+
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+fn effect_of(actions: &[Action]) -> Option<Effect> {
+    let mut e = None;
+    for a in actions {
+        let this = match a.kind {
+            ActionType::Deny => Effect::Deny,
+            ActionType::Challenge => Effect::Challenge,
+            ActionType::Allow => Effect::Allow,
+            _ => continue,
+        };
+        e = Some(match (e, this) {
+            (Some(Effect::Deny), _) | (_, Effect::Deny) => Effect::Deny,
+            (Some(Effect::Challenge), _) | (_, Effect::Challenge) => Effect::Challenge,
+            _ => Effect::Allow,
+        });
+    }
+    e
+}
+
+fn compile(policies: Vec<Policy>) -> Result<Compiled> {
+    let mut c = Compiled::default();
+    let mut fields: BTreeMap<(ConditionType, String), FieldIndex> = BTreeMap::new();
+    let mut literals: BTreeMap<(ConditionType, String), Vec<(String, usize)>> = BTreeMap::new();
+    for p in policies {
+        let mut ids = Vec::new();
+        for cond in &p.conditions {
+            let id = c.conds.len();
+            let Condition {
+                kind,
+                field,
+                operator,
+                value,
+            } = cond;
+            let rbac_field = *kind == ConditionType::User;
+            let check = match (rbac_field, field.as_str(), operator) {
+                (true, "role" | "roles", op) => Check::Role(*op, value.clone()),
+                (true, "permission" | "permissions", op) => Check::Permission(*op, value.clone()),
+                (_, _, Operator::Equals) => Check::Equals(value.clone()),
+                (_, _, Operator::NotEquals) => Check::NotEquals(value.clone()),
+                (_, _, Operator::Contains) => Check::Contains(value.clone()),
+                (_, _, Operator::Matches) => {
+                    Check::Matches(compile_regex(value.as_str().unwrap_or_default())?)
+                }
+                (_, _, Operator::In) => Check::In(value.as_array().cloned().unwrap_or_default()),
+                (_, _, Operator::Gt) => Check::Gt(value.as_f64().unwrap_or(f64::NAN)),
+                (_, _, Operator::Lt) => Check::Lt(value.as_f64().unwrap_or(f64::NAN)),
+                (_, _, Operator::Exists) => Check::Exists(value.as_bool().unwrap_or(true)),
+            };
+            let key = (*kind, field.clone());
+            let idx = fields.entry(key.clone()).or_default();
+            match &check {
+                Check::Equals(v) => idx.equals.entry(canonical(v)).or_default().push(id),
+                Check::Contains(Value::String(s)) => {
+                    idx.contains_str.push((id, s.clone()));
+                    literals
+                        .entry(key)
+                        .or_default()
+                        .push((s.to_ascii_lowercase(), id));
+                }
+                _ => idx.conds.push(id),
+            }
+            if let Check::Contains(v) = &check {
+                if !v.is_string() {
+                    idx.conds.push(id);
+                }
+            }
+            c.conds.push(CompiledCond { check });
+            ids.push(id);
+        }
+        let effect = effect_of(&p.actions);
+        c.policies.push(CompiledPolicy {
+            policy: p,
+            conds: ids,
+            effect,
+        });
+    }
+    for (key, lits) in literals {
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(lits.iter().map(|(s, _)| s.as_str()))
+            .map_err(|e| Error::internal(format!("aho-corasick: {e}")))?;
+        if let Some(idx) = fields.get_mut(&key) {
+            idx.ac = Some((ac, lits.into_iter().map(|(_, id)| id).collect()));
+        }
+    }
+    c.fields = fields.into_iter().collect();
+    // Deterministic output order, independent of insertion order.
+    c.policies.sort_by(|a, b| {
+        b.policy
+            .priority
+            .cmp(&a.policy.priority)
+            .then_with(|| a.policy.id.cmp(&b.policy.id))
+    });
+    Ok(c)
+}
+
+/// Looks up a dotted path.
+fn lookup<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(root, |v, seg| match v {
+        Value::Object(m) => m.get(seg),
+        Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    })
+}
+
+/// Settings of the evaluator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct PolicySettings {
+    /// Effect when no policy decides (default `allow`).
+    pub default_effect: Effect,
+}
+
+impl Default for PolicySettings {
+    fn default() -> Self {
+        Self {
+            default_effect: Effect::Allow,
+        }
+    }
+}
+
+/// The policy store and evaluator. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct PolicyEngine {
+    inner: Arc<EngineInner>,
+}
+
+struct EngineInner {
+    policies: parking_lot::Mutex<BTreeMap<String, Policy>>,
+    compiled: RwLock<Arc<Compiled>>,
+    default_effect: RwLock<Effect>,
+    next_id: AtomicU64,
+    clock: SharedClock,
+}
+
+impl std::fmt::Debug for PolicyEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyEngine")
+            .field("policies", &self.inner.policies.lock().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PolicyEngine {
+    /// An empty engine.
+    pub fn new(settings: &PolicySettings, clock: SharedClock) -> Self {
+        Self {
+            inner: Arc::new(EngineInner {
+                policies: parking_lot::Mutex::new(BTreeMap::new()),
+                compiled: RwLock::new(Arc::new(Compiled::default())),
+                default_effect: RwLock::new(settings.default_effect),
+                next_id: AtomicU64::new(1),
+                clock,
+            }),
+        }
+    }
+
+    /// Sets the default effect.
+    pub fn set_default_effect(&self, e: Effect) {
+        *self.inner.default_effect.write() = e;
+    }
+
+    fn rebuild(&self, policies: &BTreeMap<String, Policy>) -> Result<()> {
+        // Built outside the read lock: evaluations continue on the old set.
+        let compiled = compile(policies.values().cloned().collect())?;
+        *self.inner.compiled.write() = Arc::new(compiled);
+        Ok(())
+    }
+
+    /// Adds a policy (the spec's `addPolicy`); returns its id. An empty id
+    /// gets one assigned; a duplicate id is an error.
+    pub fn add(&self, mut policy: Policy) -> Result<String> {
+        policy.validate()?;
+        let mut all = self.inner.policies.lock();
+        if policy.id.is_empty() {
+            loop {
+                let id = format!("pol_{}", self.inner.next_id.fetch_add(1, Ordering::Relaxed));
+                if !all.contains_key(&id) {
+                    policy.id = id;
+                    break;
+                }
+            }
+        } else if all.contains_key(&policy.id) {
+            return Err(Error::InvalidPolicy {
+                path: "$.id".into(),
+                message: format!("a policy `{}` exists already", policy.id),
+            });
+        }
+        let id = policy.id.clone();
+        let mut next = all.clone();
+        next.insert(id.clone(), policy);
+        self.rebuild(&next)?;
+        *all = next;
+        Ok(id)
+    }
+
+    /// Adds a policy given as JSON.
+    pub fn add_json(&self, value: Value) -> Result<String> {
+        self.add(Policy::from_json(value)?)
+    }
+
+    /// Updates a policy with the fields present in `patch` (the spec's
+    /// `updatePolicy(id, Partial<SecurityPolicy>)`); the id cannot change.
+    pub fn update(&self, id: &str, patch: Value) -> Result<()> {
+        let mut all = self.inner.policies.lock();
+        let current = all.get(id).ok_or_else(|| Error::NotFound {
+            what: format!("policy `{id}`"),
+        })?;
+        let Value::Object(patch) = patch else {
+            return Err(Error::InvalidPolicy {
+                path: "$".into(),
+                message: "an update is a JSON object of fields".into(),
+            });
+        };
+        if patch.get("id").is_some_and(|v| v.as_str() != Some(id)) {
+            return Err(Error::InvalidPolicy {
+                path: "$.id".into(),
+                message: "the id cannot change".into(),
+            });
+        }
+        let mut merged =
+            serde_json::to_value(current).map_err(|e| Error::internal(e.to_string()))?;
+        if let Value::Object(m) = &mut merged {
+            m.extend(patch);
+        }
+        let updated = Policy::from_json(merged)?;
+        let mut next = all.clone();
+        next.insert(id.to_string(), updated);
+        self.rebuild(&next)?;
+        *all = next;
+        Ok(())
+    }
+
+    /// Removes a policy. Returns whether it existed.
+    pub fn remove(&self, id: &str) -> Result<bool> {
+        let mut all = self.inner.policies.lock();
+        if !all.contains_key(id) {
+            return Ok(false);
+        }
+        let mut next = all.clone();
+        next.remove(id);
+        self.rebuild(&next)?;
+        *all = next;
+        Ok(true)
+    }
+
+    /// Every policy, by id.
+    pub fn list(&self) -> Vec<Policy> {
+        self.inner.policies.lock().values().cloned().collect()
+    }
+
+    /// One policy.
+    pub fn get(&self, id: &str) -> Option<Policy> {
+        self.inner.policies.lock().get(id).cloned()
+    }
+
+    /// Evaluates a request (the spec's `evaluateRequest`):
+    /// `{user: {id, roles, groups, claims, …}, data: {…}, context: {…}, rate: {…}, time?: {timestamp}}`.
+    pub fn evaluate(&self, request: &Value, rbac: &Rbac) -> Decision {
+        let compiled = self.inner.compiled.read().clone();
+        let default_effect = *self.inner.default_effect.read();
+        let now = lookup(request, "time.timestamp")
+            .and_then(Value::as_i64)
+            .unwrap_or_else(|| self.inner.clock.now_ms());
+        let principal: Option<Principal> = request.get("user").map(|u| {
+            let strs = |k: &str| -> Vec<String> {
+                u.get(k)
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let mut roles = strs("roles");
+            if let Some(r) = u.get("role").and_then(Value::as_str) {
+                roles.push(r.to_string());
+            }
+            Principal {
+                id: u
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                roles,
+                groups: strs("groups"),
+                claims: u
+                    .get("claims")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
+            }
+        });
+        let dt = Utc.timestamp_millis_opt(now).single();
+        let time = serde_json::json!({
+            "timestamp": now,
+            "hour": dt.map(|d| d.hour()),
+            "weekday": dt.map(|d| d.weekday().number_from_monday()),
+        });
+        let mut out = vec![Outcome::False; compiled.conds.len()];
+        let mut errors_of: HashMap<usize, String> = HashMap::new();
+        for ((kind, field), idx) in &compiled.fields {
+            let root = match kind {
+                ConditionType::Data => request.get("data"),
+                ConditionType::User => request.get("user"),
+                ConditionType::Context => request.get("context"),
+                ConditionType::Rate => request.get("rate"),
+                ConditionType::Time => Some(&time),
+            };
+            let value = root.and_then(|r| lookup(r, field));
+            if let Some(v) = value {
+                if !idx.equals.is_empty() {
+                    if let Some(ids) = idx.equals.get(&canonical(v)) {
+                        for &i in ids {
+                            out[i] = Outcome::True;
+                        }
+                    }
+                }
+                match (v, &idx.ac) {
+                    (Value::String(text), Some((ac, ids))) => {
+                        for m in ac.find_overlapping_iter(text) {
+                            out[ids[m.pattern().as_usize()]] = Outcome::True;
+                        }
+                    }
+                    (Value::Array(a), _) => {
+                        for (i, lit) in &idx.contains_str {
+                            if a.iter().any(|x| x.as_str() == Some(lit)) {
+                                out[*i] = Outcome::True;
+                            }
+                        }
+                    }
+                    (other, _) => {
+                        for (i, lit) in &idx.contains_str {
+                            out[*i] = Outcome::Error;
+                            errors_of.insert(
+                                *i,
+                                format!(
+                                    "`contains` \"{lit}\" on {field}, which is {}",
+                                    type_name(other)
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+            for &i in &idx.conds {
+                let r: std::result::Result<bool, String> = match (&compiled.conds[i].check, value) {
+                    (Check::Role(op, want), _) => {
+                        // Roles named in the request plus those RBAC derives.
+                        let roles: std::collections::BTreeSet<String> = principal
+                            .as_ref()
+                            .map(|p| p.roles.iter().cloned().chain(rbac.roles_of(p)).collect())
+                            .unwrap_or_default();
+                        set_test(*op, want, |r| roles.contains(r), field)
+                    }
+                    (Check::Permission(op, want), _) => {
+                        let p = principal.clone().unwrap_or_default();
+                        set_test(*op, want, |perm| rbac.has_permission(&p, perm), field)
+                    }
+                    (Check::Exists(want), v) => Ok(v.is_some() == *want),
+                    (Check::NotEquals(want), Some(v)) => Ok(!json_eq(v, want)),
+                    (Check::NotEquals(_), None) => Ok(false),
+                    (_, None) => Ok(false),
+                    (Check::Contains(want), Some(Value::Array(a))) => {
+                        Ok(a.iter().any(|x| json_eq(x, want)))
+                    }
+                    (Check::Contains(want), Some(other)) => Err(format!(
+                        "`contains` {want} on {field}, which is {}",
+                        type_name(other)
+                    )),
+                    (Check::Matches(re), Some(Value::String(s))) => Ok(re.is_match(s)),
+                    (Check::Matches(_), Some(other)) => Err(format!(
+                        "`matches` on {field}, which is {}",
+                        type_name(other)
+                    )),
+                    (Check::In(list), Some(v)) => Ok(list.iter().any(|x| json_eq(x, v))),
+                    (Check::Gt(n), Some(v)) => v
+                        .as_f64()
+                        .map(|x| x > *n)
+                        .ok_or_else(|| format!("`gt` on {field}, which is {}", type_name(v))),
+                    (Check::Lt(n), Some(v)) => v
+                        .as_f64()
+                        .map(|x| x < *n)
+                        .ok_or_else(|| format!("`lt` on {field}, which is {}", type_name(v))),
+                    (Check::Equals(_), _) => Ok(false),
+                };
+                match r {
+                    Ok(b) => out[i] = if b { Outcome::True } else { Outcome::False },
+                    Err(e) => {
+                        out[i] = Outcome::Error;
+                        errors_of.insert(i, e);
+                    }
+                }
+            }
+        }
+        let mut d = Decision {
+            effect: default_effect,
+            matched: Vec::new(),
+            actions: Vec::new(),
+            reasons: Vec::new(),
+            errors: Vec::new(),
+        };
+        let mut votes = (false, false, false); // deny, challenge, allow
+        for cp in &compiled.policies {
+            if !cp.policy.enabled {
+                continue;
+            }
+            if let Some(e) = cp.conds.iter().find(|&&i| out[i] == Outcome::Error) {
+                d.errors.push(PolicyError {
+                    policy: cp.policy.id.clone(),
+                    message: errors_of.get(e).cloned().unwrap_or_default(),
+                });
+                continue;
+            }
+            let matched = match cp.policy.match_mode {
+                MatchMode::All => cp.conds.iter().all(|&i| out[i] == Outcome::True),
+                MatchMode::Any => cp.conds.iter().any(|&i| out[i] == Outcome::True),
+            };
+            if !matched {
+                continue;
+            }
+            match cp.effect {
+                Some(Effect::Deny) => votes.0 = true,
+                Some(Effect::Challenge) => votes.1 = true,
+                Some(Effect::Allow) => votes.2 = true,
+                None => {}
+            }
+            d.matched.push(MatchedPolicy {
+                id: cp.policy.id.clone(),
+                name: cp.policy.name.clone(),
+                priority: cp.policy.priority,
+                effect: cp.effect,
+            });
+            d.actions.extend(
+                cp.policy
+                    .actions
+                    .iter()
+                    .filter(|a| !a.kind.is_effect())
+                    .cloned(),
+            );
+        }
+        let voters = |e: Effect| {
+            d.matched
+                .iter()
+                .filter(|m| m.effect == Some(e))
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if votes.0 {
+            d.effect = Effect::Deny;
+            d.reasons
+                .push(format!("denied by {}", voters(Effect::Deny)));
+        } else if votes.1 {
+            d.effect = Effect::Challenge;
+            d.reasons.push(format!(
+                "challenge required by {}",
+                voters(Effect::Challenge)
+            ));
+        } else if votes.2 {
+            d.effect = Effect::Allow;
+            d.reasons
+                .push(format!("allowed by {}", voters(Effect::Allow)));
+        } else {
+            d.reasons.push(
+                format!("no policy decided; default effect {:?}", default_effect).to_lowercase(),
+            );
+        }
+        if !d.errors.is_empty() {
+            d.reasons.push(format!(
+                "{} policy(ies) skipped after an evaluation error",
+                d.errors.len()
+            ));
+        }
+        d
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Role/permission tests: `equals`/`contains` (has it), `not_equals` (lacks
+/// it), `in` (has any of them), `exists` (has any at all).
+fn set_test(
+    op: Operator,
+    want: &Value,
+    has: impl Fn(&str) -> bool,
+    field: &str,
+) -> std::result::Result<bool, String> {
+    match (op, want) {
+        (Operator::Equals | Operator::Contains, Value::String(s)) => Ok(has(s)),
+        (Operator::NotEquals, Value::String(s)) => Ok(!has(s)),
+        (Operator::In, Value::Array(a)) => Ok(a.iter().filter_map(Value::as_str).any(has)),
+        (op, _) => Err(format!("operator {op:?} is not supported on user.{field}")),
+    }
+}
