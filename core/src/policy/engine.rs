@@ -19,7 +19,7 @@ use chrono::{Datelike, TimeZone, Timelike, Utc};
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -99,7 +99,12 @@ struct CompiledCond {
 /// Conditions on one (type, field).
 #[derive(Debug, Default)]
 struct FieldIndex {
+    /// Conditions evaluated one by one (exists, not_equals, matches, …).
     conds: Vec<usize>,
+    /// `gt` thresholds, ascending: a value v makes every threshold < v true.
+    gt: Vec<(f64, usize)>,
+    /// `lt` thresholds, ascending: a value v makes every threshold > v true.
+    lt: Vec<(f64, usize)>,
     /// Lower-cased `contains` literals and their condition ids.
     ac: Option<(AhoCorasick, Vec<usize>)>,
     /// Canonical value → `equals` conditions.
@@ -119,7 +124,17 @@ struct CompiledPolicy {
 struct Compiled {
     policies: Vec<CompiledPolicy>,
     conds: Vec<CompiledCond>,
+    /// Condition → index of its policy in `policies`.
+    cond_policy: Vec<usize>,
     fields: Vec<((ConditionType, String), FieldIndex)>,
+    /// Role → role conditions that hold when the principal has it.
+    role_has: HashMap<String, Vec<usize>>,
+    /// Role conditions that hold when the principal lacks the role.
+    role_lacks: Vec<(String, usize)>,
+    /// Permission → (condition, holds when granted?).
+    permissions: HashMap<String, Vec<(usize, bool)>>,
+    /// Whether any condition reads `time`.
+    uses_time: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -162,14 +177,17 @@ fn effect_of(actions: &[Action]) -> Option<Effect> {
     e
 }
 
-fn compile(policies: Vec<Policy>) -> Result<Compiled> {
+fn compile(mut policies: Vec<Policy>) -> Result<Compiled> {
+    // Deterministic order, independent of insertion order.
+    policies.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
     let mut c = Compiled::default();
     let mut fields: BTreeMap<(ConditionType, String), FieldIndex> = BTreeMap::new();
     let mut literals: BTreeMap<(ConditionType, String), Vec<(String, usize)>> = BTreeMap::new();
-    for p in policies {
+    for (pi, p) in policies.into_iter().enumerate() {
         let mut ids = Vec::new();
         for cond in &p.conditions {
             let id = c.conds.len();
+            c.cond_policy.push(pi);
             let Condition {
                 kind,
                 field,
@@ -191,22 +209,65 @@ fn compile(policies: Vec<Policy>) -> Result<Compiled> {
                 (_, _, Operator::Lt) => Check::Lt(value.as_f64().unwrap_or(f64::NAN)),
                 (_, _, Operator::Exists) => Check::Exists(value.as_bool().unwrap_or(true)),
             };
-            let key = (*kind, field.clone());
-            let idx = fields.entry(key.clone()).or_default();
+            c.uses_time |= *kind == ConditionType::Time;
             match &check {
-                Check::Equals(v) => idx.equals.entry(canonical(v)).or_default().push(id),
-                Check::Contains(Value::String(s)) => {
-                    idx.contains_str.push((id, s.clone()));
-                    literals
-                        .entry(key)
-                        .or_default()
-                        .push((s.to_ascii_lowercase(), id));
+                Check::Role(op, want) => {
+                    let names: Vec<String> = match want {
+                        Value::String(s) => vec![s.clone()],
+                        Value::Array(a) => a
+                            .iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    for n in names {
+                        if *op == Operator::NotEquals {
+                            c.role_lacks.push((n, id));
+                        } else {
+                            c.role_has.entry(n).or_default().push(id);
+                        }
+                    }
                 }
-                _ => idx.conds.push(id),
-            }
-            if let Check::Contains(v) = &check {
-                if !v.is_string() {
-                    idx.conds.push(id);
+                Check::Permission(op, want) => {
+                    let names: Vec<String> = match want {
+                        Value::String(s) => vec![s.clone()],
+                        Value::Array(a) => a
+                            .iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    for n in names {
+                        c.permissions
+                            .entry(n)
+                            .or_default()
+                            .push((id, *op != Operator::NotEquals));
+                    }
+                }
+                _ => {
+                    let key = (*kind, field.clone());
+                    let idx = fields.entry(key.clone()).or_default();
+                    match &check {
+                        Check::Equals(v) => idx.equals.entry(canonical(v)).or_default().push(id),
+                        Check::In(list) => {
+                            for v in list {
+                                let ids = idx.equals.entry(canonical(v)).or_default();
+                                if !ids.contains(&id) {
+                                    ids.push(id);
+                                }
+                            }
+                        }
+                        Check::Gt(t) => idx.gt.push((*t, id)),
+                        Check::Lt(t) => idx.lt.push((*t, id)),
+                        Check::Contains(Value::String(s)) => {
+                            idx.contains_str.push((id, s.clone()));
+                            literals
+                                .entry(key)
+                                .or_default()
+                                .push((s.to_ascii_lowercase(), id));
+                        }
+                        _ => idx.conds.push(id),
+                    }
                 }
             }
             c.conds.push(CompiledCond { check });
@@ -228,14 +289,11 @@ fn compile(policies: Vec<Policy>) -> Result<Compiled> {
             idx.ac = Some((ac, lits.into_iter().map(|(_, id)| id).collect()));
         }
     }
+    for idx in fields.values_mut() {
+        idx.gt.sort_by(|a, b| a.0.total_cmp(&b.0));
+        idx.lt.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
     c.fields = fields.into_iter().collect();
-    // Deterministic output order, independent of insertion order.
-    c.policies.sort_by(|a, b| {
-        b.policy
-            .priority
-            .cmp(&a.policy.priority)
-            .then_with(|| a.policy.id.cmp(&b.policy.id))
-    });
     Ok(c)
 }
 
@@ -404,108 +462,165 @@ impl PolicyEngine {
     pub fn evaluate(&self, request: &Value, rbac: &Rbac) -> Decision {
         let compiled = self.inner.compiled.read().clone();
         let default_effect = *self.inner.default_effect.read();
-        let now = lookup(request, "time.timestamp")
-            .and_then(Value::as_i64)
-            .unwrap_or_else(|| self.inner.clock.now_ms());
-        let principal: Option<Principal> = request.get("user").map(|u| {
-            let strs = |k: &str| -> Vec<String> {
-                u.get(k)
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            let mut roles = strs("roles");
-            if let Some(r) = u.get("role").and_then(Value::as_str) {
-                roles.push(r.to_string());
-            }
-            Principal {
-                id: u
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                roles,
-                groups: strs("groups"),
-                claims: u
-                    .get("claims")
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default(),
-            }
-        });
-        let dt = Utc.timestamp_millis_opt(now).single();
-        let time = serde_json::json!({
-            "timestamp": now,
-            "hour": dt.map(|d| d.hour()),
-            "weekday": dt.map(|d| d.weekday().number_from_monday()),
-        });
-        let mut out = vec![Outcome::False; compiled.conds.len()];
+        let c = &*compiled;
+        let mut out = vec![Outcome::False; c.conds.len()];
+        // Conditions that came out true or failed: only their policies can match.
+        let mut touched: Vec<usize> = Vec::new();
         let mut errors_of: HashMap<usize, String> = HashMap::new();
-        for ((kind, field), idx) in &compiled.fields {
+        let mut mark = |out: &mut Vec<Outcome>, i: usize, o: Outcome| {
+            if o != Outcome::False && out[i] == Outcome::False {
+                touched.push(i);
+            }
+            out[i] = o;
+        };
+
+        // RBAC: the principal's roles once, each permission once.
+        if !c.role_has.is_empty() || !c.role_lacks.is_empty() || !c.permissions.is_empty() {
+            let principal = request.get("user").map(|u| {
+                let strs = |k: &str| -> Vec<String> {
+                    u.get(k)
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                let mut roles = strs("roles");
+                if let Some(r) = u.get("role").and_then(Value::as_str) {
+                    roles.push(r.to_string());
+                }
+                Principal {
+                    id: u
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    roles,
+                    groups: strs("groups"),
+                    claims: u
+                        .get("claims")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default(),
+                }
+            });
+            // Roles named in the request plus those RBAC derives.
+            let roles: BTreeSet<String> = principal
+                .as_ref()
+                .map(|p| p.roles.iter().cloned().chain(rbac.roles_of(p)).collect())
+                .unwrap_or_default();
+            for r in &roles {
+                if let Some(ids) = c.role_has.get(r) {
+                    for &i in ids {
+                        mark(&mut out, i, Outcome::True);
+                    }
+                }
+            }
+            for (r, i) in &c.role_lacks {
+                if !roles.contains(r) {
+                    mark(&mut out, *i, Outcome::True);
+                }
+            }
+            let derived: BTreeSet<String> = principal
+                .as_ref()
+                .map(|p| rbac.roles_of(p))
+                .unwrap_or_default();
+            for (perm, conds) in &c.permissions {
+                let granted = rbac.roles_grant(&derived, perm);
+                for &(i, when) in conds {
+                    if granted == when {
+                        mark(&mut out, i, Outcome::True);
+                    }
+                }
+            }
+        }
+
+        let time = c.uses_time.then(|| {
+            let now = lookup(request, "time.timestamp")
+                .and_then(Value::as_i64)
+                .unwrap_or_else(|| self.inner.clock.now_ms());
+            let dt = Utc.timestamp_millis_opt(now).single();
+            serde_json::json!({
+                "timestamp": now,
+                "hour": dt.map(|d| d.hour()),
+                "weekday": dt.map(|d| d.weekday().number_from_monday()),
+            })
+        });
+        for ((kind, field), idx) in &c.fields {
             let root = match kind {
                 ConditionType::Data => request.get("data"),
                 ConditionType::User => request.get("user"),
                 ConditionType::Context => request.get("context"),
                 ConditionType::Rate => request.get("rate"),
-                ConditionType::Time => Some(&time),
+                ConditionType::Time => time.as_ref(),
             };
             let value = root.and_then(|r| lookup(r, field));
             if let Some(v) = value {
                 if !idx.equals.is_empty() {
                     if let Some(ids) = idx.equals.get(&canonical(v)) {
                         for &i in ids {
-                            out[i] = Outcome::True;
+                            mark(&mut out, i, Outcome::True);
                         }
                     }
                 }
-                match (v, &idx.ac) {
-                    (Value::String(text), Some((ac, ids))) => {
-                        for m in ac.find_overlapping_iter(text) {
-                            out[ids[m.pattern().as_usize()]] = Outcome::True;
+                if !idx.gt.is_empty() || !idx.lt.is_empty() {
+                    match v.as_f64() {
+                        Some(x) => {
+                            let below = idx.gt.partition_point(|(t, _)| *t < x);
+                            for &(_, i) in &idx.gt[..below] {
+                                mark(&mut out, i, Outcome::True);
+                            }
+                            let upto = idx.lt.partition_point(|(t, _)| *t <= x);
+                            for &(_, i) in &idx.lt[upto..] {
+                                mark(&mut out, i, Outcome::True);
+                            }
                         }
-                    }
-                    (Value::Array(a), _) => {
-                        for (i, lit) in &idx.contains_str {
-                            if a.iter().any(|x| x.as_str() == Some(lit)) {
-                                out[*i] = Outcome::True;
+                        None => {
+                            for &(_, i) in idx.gt.iter().chain(&idx.lt) {
+                                mark(&mut out, i, Outcome::Error);
+                                errors_of.insert(
+                                    i,
+                                    format!("`gt`/`lt` on {field}, which is {}", type_name(v)),
+                                );
                             }
                         }
                     }
-                    (other, _) => {
-                        for (i, lit) in &idx.contains_str {
-                            out[*i] = Outcome::Error;
-                            errors_of.insert(
-                                *i,
-                                format!(
-                                    "`contains` \"{lit}\" on {field}, which is {}",
-                                    type_name(other)
-                                ),
-                            );
+                }
+                if !idx.contains_str.is_empty() {
+                    match (v, &idx.ac) {
+                        (Value::String(text), Some((ac, ids))) => {
+                            for m in ac.find_overlapping_iter(text) {
+                                mark(&mut out, ids[m.pattern().as_usize()], Outcome::True);
+                            }
+                        }
+                        (Value::Array(a), _) => {
+                            for (i, lit) in &idx.contains_str {
+                                if a.iter().any(|x| x.as_str() == Some(lit)) {
+                                    mark(&mut out, *i, Outcome::True);
+                                }
+                            }
+                        }
+                        (other, _) => {
+                            for (i, lit) in &idx.contains_str {
+                                mark(&mut out, *i, Outcome::Error);
+                                errors_of.insert(
+                                    *i,
+                                    format!(
+                                        "`contains` \"{lit}\" on {field}, which is {}",
+                                        type_name(other)
+                                    ),
+                                );
+                            }
                         }
                     }
                 }
             }
             for &i in &idx.conds {
-                let r: std::result::Result<bool, String> = match (&compiled.conds[i].check, value) {
-                    (Check::Role(op, want), _) => {
-                        // Roles named in the request plus those RBAC derives.
-                        let roles: std::collections::BTreeSet<String> = principal
-                            .as_ref()
-                            .map(|p| p.roles.iter().cloned().chain(rbac.roles_of(p)).collect())
-                            .unwrap_or_default();
-                        set_test(*op, want, |r| roles.contains(r), field)
-                    }
-                    (Check::Permission(op, want), _) => {
-                        let p = principal.clone().unwrap_or_default();
-                        set_test(*op, want, |perm| rbac.has_permission(&p, perm), field)
-                    }
+                let r: std::result::Result<bool, String> = match (&c.conds[i].check, value) {
                     (Check::Exists(want), v) => Ok(v.is_some() == *want),
                     (Check::NotEquals(want), Some(v)) => Ok(!json_eq(v, want)),
-                    (Check::NotEquals(_), None) => Ok(false),
                     (_, None) => Ok(false),
                     (Check::Contains(want), Some(Value::Array(a))) => {
                         Ok(a.iter().any(|x| json_eq(x, want)))
@@ -519,26 +634,24 @@ impl PolicyEngine {
                         "`matches` on {field}, which is {}",
                         type_name(other)
                     )),
-                    (Check::In(list), Some(v)) => Ok(list.iter().any(|x| json_eq(x, v))),
-                    (Check::Gt(n), Some(v)) => v
-                        .as_f64()
-                        .map(|x| x > *n)
-                        .ok_or_else(|| format!("`gt` on {field}, which is {}", type_name(v))),
-                    (Check::Lt(n), Some(v)) => v
-                        .as_f64()
-                        .map(|x| x < *n)
-                        .ok_or_else(|| format!("`lt` on {field}, which is {}", type_name(v))),
-                    (Check::Equals(_), _) => Ok(false),
+                    // Indexed kinds never reach here.
+                    (_, Some(_)) => Ok(false),
                 };
                 match r {
-                    Ok(b) => out[i] = if b { Outcome::True } else { Outcome::False },
+                    Ok(true) => mark(&mut out, i, Outcome::True),
+                    Ok(false) => {}
                     Err(e) => {
-                        out[i] = Outcome::Error;
+                        mark(&mut out, i, Outcome::Error);
                         errors_of.insert(i, e);
                     }
                 }
             }
         }
+
+        // Only policies with a true or failed condition can match or be reported.
+        let mut candidates: Vec<usize> = touched.iter().map(|&i| c.cond_policy[i]).collect();
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut d = Decision {
             effect: default_effect,
             matched: Vec::new(),
@@ -547,7 +660,8 @@ impl PolicyEngine {
             errors: Vec::new(),
         };
         let mut votes = (false, false, false); // deny, challenge, allow
-        for cp in &compiled.policies {
+        for pi in candidates {
+            let cp = &c.policies[pi];
             if !cp.policy.enabled {
                 continue;
             }
@@ -630,21 +744,5 @@ fn type_name(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-    }
-}
-
-/// Role/permission tests: `equals`/`contains` (has it), `not_equals` (lacks
-/// it), `in` (has any of them), `exists` (has any at all).
-fn set_test(
-    op: Operator,
-    want: &Value,
-    has: impl Fn(&str) -> bool,
-    field: &str,
-) -> std::result::Result<bool, String> {
-    match (op, want) {
-        (Operator::Equals | Operator::Contains, Value::String(s)) => Ok(has(s)),
-        (Operator::NotEquals, Value::String(s)) => Ok(!has(s)),
-        (Operator::In, Value::Array(a)) => Ok(a.iter().filter_map(Value::as_str).any(has)),
-        (op, _) => Err(format!("operator {op:?} is not supported on user.{field}")),
     }
 }

@@ -268,6 +268,16 @@ impl Rbac {
                 .any(|ps| ps.iter().any(|pat| pat.grants(permission)))
     }
 
+    /// Whether any of `roles` grants `permission` (for callers that computed
+    /// the roles once).
+    pub fn roles_grant(&self, roles: &BTreeSet<String>, permission: &str) -> bool {
+        self.enabled()
+            && roles
+                .iter()
+                .filter_map(|r| self.effective.get(r))
+                .any(|ps| ps.iter().any(|pat| pat.grants(permission)))
+    }
+
     /// Whether the principal has `role` (directly, by group or by claim).
     pub fn has_role(&self, p: &Principal, role: &str) -> bool {
         self.roles_of(p).contains(role)
