@@ -25,6 +25,8 @@ pub enum Event {
     AlertFired(AlertEvent),
     /// A firing alert resolved.
     AlertResolved(AlertEvent),
+    /// A threat was detected or reported.
+    ThreatDetected(crate::policy::threats::ThreatRecord),
     /// Spending crossed a budget's warning threshold.
     BudgetWarning(BudgetEvent),
     /// Spending reached a budget's limit (or a call was refused by it).
@@ -39,6 +41,7 @@ impl Event {
             Event::KeyRotated(_) => EventKind::KeyRotated,
             Event::AlertFired(_) => EventKind::AlertFired,
             Event::AlertResolved(_) => EventKind::AlertResolved,
+            Event::ThreatDetected(_) => EventKind::ThreatDetected,
             Event::BudgetWarning(_) => EventKind::BudgetWarning,
             Event::BudgetExceeded(_) => EventKind::BudgetExceeded,
         }
@@ -58,6 +61,8 @@ pub enum EventKind {
     AlertFired,
     /// [`Event::AlertResolved`].
     AlertResolved,
+    /// [`Event::ThreatDetected`].
+    ThreatDetected,
     /// [`Event::BudgetWarning`].
     BudgetWarning,
     /// [`Event::BudgetExceeded`].

@@ -60,6 +60,7 @@ struct Inner {
     rbac: parking_lot::RwLock<Arc<policy::Rbac>>,
     limits: policy::RateLimiter,
     policies: policy::PolicyEngine,
+    threats: policy::ThreatDetector,
 }
 
 impl std::fmt::Debug for Vallum {
@@ -133,6 +134,11 @@ impl Vallum {
                 .details(serde_json::json!({"matched": matched, "skipped": errors})),
         )?;
         Ok(d)
+    }
+
+    /// Threat detection: scan, report, summaries.
+    pub fn threats(&self) -> &policy::ThreatDetector {
+        &self.inner.threats
     }
 
     /// Rate limits and quotas.
@@ -440,6 +446,19 @@ impl VallumBuilder {
         )?;
         let (rbac, limits) = security_from_config(&self.config, clock.clone())?;
         let policies = policies_from_config(&self.config, clock.clone())?;
+        let td = self
+            .config
+            .enterprise_security
+            .as_ref()
+            .and_then(|s| s.threat_detection.clone())
+            .unwrap_or_default();
+        let threats = policy::ThreatDetector::new(
+            td.enabled.unwrap_or(true),
+            td.sensitivity.unwrap_or(config::Sensitivity::Medium),
+            clock.clone(),
+            events.clone(),
+            audit.clone(),
+        )?;
         let perf = self.config.enterprise_performance.as_ref();
         let settings = perf.and_then(|p| p.metrics.clone()).unwrap_or_default();
         let metrics = metrics::Metrics::new(&settings, perf, clock.clone(), events.clone())?;
@@ -456,6 +475,7 @@ impl VallumBuilder {
                 rbac: parking_lot::RwLock::new(Arc::new(rbac)),
                 limits,
                 policies,
+                threats,
             }),
         })
     }

@@ -1,0 +1,705 @@
+//! Threat detection for prompts: injection and jailbreak phrasing,
+//! system-prompt extraction, invisible and bidi-control Unicode (Trojan
+//! Source, ASCII smuggling), leaked secrets, exfiltration links, abnormal
+//! length or repetition, and encoded blobs. Linear time (Rust `regex`).
+//!
+//! Phrases are matched on a normalized copy of the text (invisible
+//! characters removed, whitespace collapsed), so `ig\u{200b}nore previous
+//! instructions` is still found; offsets refer to the original text.
+
+use crate::audit::{Audit, AuditEntry};
+use crate::clock::SharedClock;
+use crate::config::Sensitivity;
+use crate::error::{Error, Result};
+use crate::events::{Event, EventBus};
+use crate::metrics::Severity;
+use parking_lot::Mutex;
+use regex::{Regex, RegexSet};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreatKind {
+    /// Instructions that try to override the system's.
+    PromptInjection,
+    /// Role-play and "no rules" jailbreaks.
+    Jailbreak,
+    /// Attempts to read the system prompt or hidden instructions.
+    SystemPromptExtraction,
+    /// Zero-width, tag or bidi-control characters.
+    InvisibleUnicode,
+    /// Credentials in the text.
+    LeakedSecret,
+    /// Links or images that carry data out in their URL.
+    ExfiltrationLink,
+    /// Very long input or heavy repetition.
+    AbnormalInput,
+    /// Long base64 or hex runs.
+    EncodedBlob,
+    /// Reported by the host.
+    Other,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreatFinding {
+    /// Kind.
+    pub kind: ThreatKind,
+    /// Rule that fired.
+    pub rule: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// Byte offsets in the original text.
+    pub start: usize,
+    /// End (exclusive).
+    pub end: usize,
+}
+
+/// The result of a scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThreatScan {
+    /// 0 (nothing found) to 100.
+    pub score: u8,
+    /// The worst severity found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Findings in text order.
+    pub findings: Vec<ThreatFinding>,
+}
+
+struct Rule {
+    kind: ThreatKind,
+    name: &'static str,
+    severity: Severity,
+    /// The lowest sensitivity at which the rule runs.
+    from: Sensitivity,
+    pattern: &'static str,
+}
+
+const fn rule(
+    kind: ThreatKind,
+    name: &'static str,
+    severity: Severity,
+    from: Sensitivity,
+    pattern: &'static str,
+) -> Rule {
+    Rule {
+        kind,
+        name,
+        severity,
+        from,
+        pattern,
+    }
+}
+
+use Sensitivity::{High as H, Low as L, Medium as M};
+use Severity::{Critical as SC, High as SH, Low as SL, Medium as SM};
+use ThreatKind::*;
+
+/// Phrase rules, matched case-insensitively on the normalized text.
+const PHRASES: &[Rule] = &[
+    rule(
+        PromptInjection,
+        "ignore_previous",
+        SH,
+        L,
+        r"(?i)\b(ignore|disregard|forget|skip|override|bypass)\b[a-z0-9_\s,'-]{0,40}\b(previous|prior|above|earlier|preceding|all|any|your|the|system|initial|original)\b[a-z0-9_\s,'-]{0,30}\b(instructions?|prompts?|rules|directions|guidelines|directives|context|constraints)",
+    ),
+    rule(
+        PromptInjection,
+        "new_instructions",
+        SM,
+        M,
+        r"(?i)\b(new|updated|real|actual|true)\s+(instructions?|directives?|rules|system\s+prompt)\s*[:\-]",
+    ),
+    rule(
+        PromptInjection,
+        "fake_delimiter",
+        SH,
+        M,
+        r"(?i)(</?\s*(system|assistant|instructions?)\s*>|\[/?(system|inst)\]|<\|(im_start|im_end|system|endoftext)\|>|###\s*(system|instruction))",
+    ),
+    rule(
+        PromptInjection,
+        "you_are_now",
+        SM,
+        H,
+        r"(?i)\b(from now on|starting now|henceforth)\b[a-z0-9_\s,]{0,30}\b(you (are|will|must|shall)|act|respond|behave)\b",
+    ),
+    rule(
+        PromptInjection,
+        "obey_me",
+        SM,
+        M,
+        r"(?i)\b(you must|you will|always) (now )?(obey|comply with|follow) (me|my|only my|these)\b",
+    ),
+    rule(
+        Jailbreak,
+        "dan",
+        SH,
+        L,
+        r"(?i)\b(DAN|do anything now|STAN|DUDE mode|AIM mode)\b",
+    ),
+    rule(
+        Jailbreak,
+        "developer_mode",
+        SH,
+        L,
+        r"(?i)\b(developer|god|jailbreak|unrestricted|unfiltered|sudo|debug|admin) mode\b",
+    ),
+    rule(
+        Jailbreak,
+        "no_restrictions",
+        SH,
+        M,
+        r"(?i)\b(without|no|free (of|from)|ignore( all)?|bypass( all)?) (any |all |your )?(restrictions|limitations|filters|guardrails|safety (guidelines|rules|filters)|content polic(y|ies)|ethical guidelines|censorship)\b",
+    ),
+    rule(
+        Jailbreak,
+        "roleplay_unbound",
+        SM,
+        H,
+        r"(?i)\b(pretend|imagine|act as if|roleplay as|role-play as)\b[a-z0-9_\s,']{0,40}\b(no|without|not bound by|free from)\b[a-z0-9_\s]{0,20}\b(rules|restrictions|limits|ethics|guidelines)",
+    ),
+    rule(
+        Jailbreak,
+        "evil_persona",
+        SM,
+        H,
+        r"(?i)\b(act|behave|respond) as (an? )?(evil|unethical|malicious|uncensored|amoral)\b",
+    ),
+    rule(
+        SystemPromptExtraction,
+        "reveal_system_prompt",
+        SH,
+        L,
+        r"(?i)\b(reveal|show|print|display|output|repeat|tell me|give me|leak|dump|share|what (is|are|was|were))\b[a-z0-9_\s,']{0,30}\b(system|initial|hidden|original|secret|developer|internal)\s+(prompt|instructions?|message|rules|guidelines|configuration)",
+    ),
+    rule(
+        SystemPromptExtraction,
+        "repeat_above",
+        SH,
+        M,
+        r"(?i)\b(repeat|print|output|copy|reproduce|echo)\b[a-z0-9_\s,]{0,30}\b(the )?(text|words|everything|all|content)\s+(above|before|preceding|prior)\b",
+    ),
+    rule(
+        SystemPromptExtraction,
+        "verbatim_instructions",
+        SM,
+        M,
+        r"(?i)\bverbatim\b[a-z0-9_\s,]{0,40}\b(instructions?|prompt|rules)\b|\b(instructions?|prompt|rules)\b[a-z0-9_\s,]{0,40}\bverbatim\b",
+    ),
+    rule(
+        SystemPromptExtraction,
+        "what_were_you_told",
+        SM,
+        H,
+        r"(?i)\bwhat (were|are) you (told|instructed|programmed)\b|\byour (first|initial) (message|instruction)s?\b",
+    ),
+];
+
+/// Rules that find data rather than phrasing; matched on the original text.
+const DATA: &[Rule] = &[
+    rule(
+        LeakedSecret,
+        "aws_access_key",
+        SC,
+        L,
+        r"\b(AKIA|ASIA)[0-9A-Z]{16}\b",
+    ),
+    rule(
+        LeakedSecret,
+        "github_token",
+        SC,
+        L,
+        r"\b(gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+    ),
+    rule(
+        LeakedSecret,
+        "slack_token",
+        SC,
+        L,
+        r"\bxox[baprs]-[A-Za-z0-9-]{10,250}\b",
+    ),
+    rule(
+        LeakedSecret,
+        "llm_api_key",
+        SC,
+        L,
+        r"\b(sk-ant-[A-Za-z0-9_-]{20,}|sk-(proj-)?[A-Za-z0-9_-]{32,}|AIza[0-9A-Za-z_-]{35})\b",
+    ),
+    rule(
+        LeakedSecret,
+        "jwt",
+        SH,
+        L,
+        r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b",
+    ),
+    rule(
+        LeakedSecret,
+        "private_key",
+        SC,
+        L,
+        r"-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----",
+    ),
+    rule(
+        ExfiltrationLink,
+        "markdown_image_with_data",
+        SH,
+        L,
+        r"!\[[^\]]{0,200}\]\(\s*https?://[^\s)]+\?[^\s)]*=[^\s)&]{16,}",
+    ),
+    rule(
+        ExfiltrationLink,
+        "link_with_template_data",
+        SH,
+        M,
+        r"https?://[^\s)]+\?[^\s)]*=\s*(\{\{?|\$\{|%7B%7B)[^\s)]{0,80}",
+    ),
+    rule(
+        ExfiltrationLink,
+        "html_image_with_data",
+        SH,
+        M,
+        r#"(?i)<img[^>]{0,200}\bsrc\s*=\s*["']?https?://[^\s"'>]+\?[^\s"'>]*=[^\s"'>&]{16,}"#,
+    ),
+    rule(
+        ExfiltrationLink,
+        "link_with_long_query",
+        SM,
+        H,
+        r"https?://[^\s)]+\?[^\s)]*=[A-Za-z0-9+/=_%-]{64,}",
+    ),
+    rule(
+        EncodedBlob,
+        "base64_blob",
+        SM,
+        M,
+        r"[A-Za-z0-9+/]{200,}={0,2}",
+    ),
+    rule(EncodedBlob, "hex_blob", SM, M, r"\b[0-9a-fA-F]{256,}\b"),
+    rule(
+        EncodedBlob,
+        "short_base64_blob",
+        SL,
+        H,
+        r"\b[A-Za-z0-9+/]{60,}={1,2}",
+    ),
+];
+
+fn invisible(c: char) -> Option<(&'static str, Severity)> {
+    match c {
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some(("bidi_control", Severity::High)),
+        '\u{E0000}'..='\u{E007F}' => Some(("tag_characters", Severity::Critical)),
+        '\u{200B}'..='\u{200F}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{FEFF}'
+        | '\u{00AD}'
+        | '\u{180E}' => Some(("zero_width", Severity::Medium)),
+        _ => None,
+    }
+}
+
+fn rank(s: Sensitivity) -> u8 {
+    match s {
+        Sensitivity::Low => 0,
+        Sensitivity::Medium => 1,
+        Sensitivity::High => 2,
+    }
+}
+
+struct Compiled {
+    phrase_set: RegexSet,
+    phrases: Vec<(&'static Rule, Regex)>,
+    data_set: RegexSet,
+    data: Vec<(&'static Rule, Regex)>,
+}
+
+fn compile(
+    rules: &'static [Rule],
+    s: Sensitivity,
+) -> Result<(RegexSet, Vec<(&'static Rule, Regex)>)> {
+    let active: Vec<&'static Rule> = rules.iter().filter(|r| rank(r.from) <= rank(s)).collect();
+    let set = RegexSet::new(active.iter().map(|r| r.pattern))
+        .map_err(|e| Error::internal(e.to_string()))?;
+    let each = active
+        .into_iter()
+        .map(|r| {
+            Regex::new(r.pattern)
+                .map(|re| (r, re))
+                .map_err(|e| Error::internal(e.to_string()))
+        })
+        .collect::<Result<_>>()?;
+    Ok((set, each))
+}
+
+/// A threat reported by the host or recorded from a scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreatRecord {
+    /// Id (assigned).
+    #[serde(default)]
+    pub id: String,
+    /// Kind.
+    pub kind: ThreatKind,
+    /// Severity.
+    pub severity: Severity,
+    /// Where it came from (user id, endpoint, …).
+    #[serde(default)]
+    pub source: String,
+    /// Free text (no prompt content).
+    #[serde(default)]
+    pub description: String,
+    /// When (ms; assigned).
+    #[serde(default)]
+    pub timestamp: i64,
+}
+
+/// Counts of threats over a period (the spec's `ThreatSummary`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreatSummary {
+    /// `hour`, `day`, `week` or `month`.
+    pub period: String,
+    /// Start (ms).
+    pub start: i64,
+    /// End (ms).
+    pub end: i64,
+    /// Threats in the period.
+    pub total: u64,
+    /// By kind.
+    pub by_kind: BTreeMap<ThreatKind, u64>,
+    /// By severity.
+    pub by_severity: BTreeMap<Severity, u64>,
+}
+
+const KEPT: usize = 10_000;
+
+/// The threat detector. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct ThreatDetector {
+    inner: Arc<DetectorInner>,
+}
+
+struct DetectorInner {
+    sensitivity: Sensitivity,
+    enabled: bool,
+    max_len: usize,
+    compiled: Compiled,
+    records: Mutex<VecDeque<ThreatRecord>>,
+    next: AtomicU64,
+    clock: SharedClock,
+    events: EventBus,
+    audit: Audit,
+}
+
+impl std::fmt::Debug for ThreatDetector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ThreatDetector")
+            .field("sensitivity", &self.inner.sensitivity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ThreatDetector {
+    pub(crate) fn new(
+        enabled: bool,
+        sensitivity: Sensitivity,
+        clock: SharedClock,
+        events: EventBus,
+        audit: Audit,
+    ) -> Result<Self> {
+        let (phrase_set, phrases) = compile(PHRASES, sensitivity)?;
+        let (data_set, data) = compile(DATA, sensitivity)?;
+        let max_len = match sensitivity {
+            Sensitivity::Low => 200_000,
+            Sensitivity::Medium => 50_000,
+            Sensitivity::High => 20_000,
+        };
+        Ok(Self {
+            inner: Arc::new(DetectorInner {
+                sensitivity,
+                enabled,
+                max_len,
+                compiled: Compiled {
+                    phrase_set,
+                    phrases,
+                    data_set,
+                    data,
+                },
+                records: Mutex::new(VecDeque::new()),
+                next: AtomicU64::new(1),
+                clock,
+                events,
+                audit,
+            }),
+        })
+    }
+
+    /// The configured sensitivity.
+    pub fn sensitivity(&self) -> Sensitivity {
+        self.inner.sensitivity
+    }
+
+    /// Whether detection is on (`enterpriseSecurity.threatDetection.enabled`, default true).
+    pub fn enabled(&self) -> bool {
+        self.inner.enabled
+    }
+
+    /// Scans a text (the spec's threat detection): `{score, severity, findings}`.
+    pub fn scan(&self, text: &str) -> ThreatScan {
+        let mut findings = Vec::new();
+        // Invisible characters, and the normalized copy with an offset map.
+        let mut norm = String::with_capacity(text.len());
+        let mut map: Vec<usize> = Vec::with_capacity(text.len() + 1);
+        let mut last_space = false;
+        for (i, c) in text.char_indices() {
+            if let Some((rule, severity)) = invisible(c) {
+                findings.push(ThreatFinding {
+                    kind: InvisibleUnicode,
+                    rule,
+                    severity,
+                    start: i,
+                    end: i + c.len_utf8(),
+                });
+                continue;
+            }
+            let c = if c.is_whitespace() { ' ' } else { c };
+            if c == ' ' && last_space {
+                continue;
+            }
+            last_space = c == ' ';
+            for _ in 0..c.len_utf8() {
+                map.push(i);
+            }
+            norm.push(c);
+        }
+        map.push(text.len());
+        let c = &self.inner.compiled;
+        for idx in c.phrase_set.matches(&norm).iter() {
+            let (r, re) = &c.phrases[idx];
+            if let Some(m) = re.find(&norm) {
+                findings.push(ThreatFinding {
+                    kind: r.kind,
+                    rule: r.name,
+                    severity: r.severity,
+                    start: map[m.start()],
+                    end: map[m.end()],
+                });
+            }
+        }
+        for idx in c.data_set.matches(text).iter() {
+            let (r, re) = &c.data[idx];
+            if let Some(m) = re.find(text) {
+                findings.push(ThreatFinding {
+                    kind: r.kind,
+                    rule: r.name,
+                    severity: r.severity,
+                    start: m.start(),
+                    end: m.end(),
+                });
+            }
+        }
+        // Abnormal input: length and runs of one character or one word.
+        if text.len() > self.inner.max_len {
+            findings.push(ThreatFinding {
+                kind: AbnormalInput,
+                rule: "too_long",
+                severity: Severity::Medium,
+                start: 0,
+                end: text.len(),
+            });
+        }
+        let run_limit = if self.inner.sensitivity == Sensitivity::High {
+            100
+        } else {
+            400
+        };
+        if let Some((s, e)) =
+            longest_char_run(text).filter(|(s, e)| text[*s..*e].chars().count() >= run_limit)
+        {
+            findings.push(ThreatFinding {
+                kind: AbnormalInput,
+                rule: "character_run",
+                severity: Severity::Low,
+                start: s,
+                end: e,
+            });
+        }
+        let word_limit = if self.inner.sensitivity == Sensitivity::High {
+            20
+        } else {
+            50
+        };
+        if let Some((s, e)) = repeated_word(text, word_limit) {
+            findings.push(ThreatFinding {
+                kind: AbnormalInput,
+                rule: "word_repetition",
+                severity: Severity::Medium,
+                start: s,
+                end: e,
+            });
+        }
+        findings.sort_by_key(|f| (f.start, f.end));
+        // Several invisible characters are one finding of each kind.
+        let mut seen_inv = std::collections::BTreeSet::new();
+        findings.retain(|f| f.kind != InvisibleUnicode || seen_inv.insert(f.rule));
+        let weight = |s: Severity| match s {
+            Severity::Low => 10u32,
+            Severity::Medium => 30,
+            Severity::High => 60,
+            Severity::Critical => 90,
+        };
+        let score = findings
+            .iter()
+            .map(|f| weight(f.severity))
+            .sum::<u32>()
+            .min(100) as u8;
+        ThreatScan {
+            score,
+            severity: findings.iter().map(|f| f.severity).max(),
+            findings,
+        }
+    }
+
+    /// Scans a text and records each finding as a threat (event, audit,
+    /// summary). Returns the scan.
+    pub fn scan_and_record(&self, text: &str, source: &str) -> Result<ThreatScan> {
+        let scan = self.scan(text);
+        if !self.inner.enabled {
+            return Ok(scan);
+        }
+        for f in &scan.findings {
+            self.report_threat(ThreatRecord {
+                id: String::new(),
+                kind: f.kind,
+                severity: f.severity,
+                source: source.to_string(),
+                description: format!("rule {} at bytes {}..{}", f.rule, f.start, f.end),
+                timestamp: 0,
+            })?;
+        }
+        Ok(scan)
+    }
+
+    /// Records a threat (the spec's `reportThreat`): kept for summaries (the
+    /// last 10,000), audited, and a `threat_detected` event. Returns its id.
+    pub fn report_threat(&self, mut t: ThreatRecord) -> Result<String> {
+        t.id = format!("thr_{}", self.inner.next.fetch_add(1, Ordering::Relaxed));
+        t.timestamp = self.inner.clock.now_ms();
+        self.inner.audit.append(
+            AuditEntry::new(if t.source.is_empty() { "unknown" } else { t.source.as_str() }, "threat.detected", format!("{:?}", t.kind).to_lowercase(), "reported")
+                .details(serde_json::json!({"id": t.id, "severity": t.severity, "description": t.description})),
+        )?;
+        {
+            let mut r = self.inner.records.lock();
+            r.push_back(t.clone());
+            while r.len() > KEPT {
+                r.pop_front();
+            }
+        }
+        let id = t.id.clone();
+        self.inner.events.emit(Event::ThreatDetected(t));
+        Ok(id)
+    }
+
+    /// Threats recorded within the last `period` (`hour`, `day`, `week`, `month`).
+    pub fn threats(&self, period: &str) -> Result<Vec<ThreatRecord>> {
+        let (start, _) = self.window(period)?;
+        Ok(self
+            .inner
+            .records
+            .lock()
+            .iter()
+            .filter(|t| t.timestamp >= start)
+            .cloned()
+            .collect())
+    }
+
+    fn window(&self, period: &str) -> Result<(i64, i64)> {
+        let len = match period {
+            "hour" => 3_600_000,
+            "day" => 86_400_000,
+            "week" => 7 * 86_400_000,
+            "month" => 30 * 86_400_000,
+            other => {
+                return Err(Error::invalid_arg(
+                    "period",
+                    format!("`{other}` is not hour, day, week or month"),
+                ))
+            }
+        };
+        let now = self.inner.clock.now_ms();
+        Ok((now - len, now))
+    }
+
+    /// Counts by kind and severity over the last `period` (the spec's `getThreatSummary`).
+    pub fn threat_summary(&self, period: &str) -> Result<ThreatSummary> {
+        let (start, end) = self.window(period)?;
+        let mut s = ThreatSummary {
+            period: period.to_string(),
+            start,
+            end,
+            total: 0,
+            by_kind: BTreeMap::new(),
+            by_severity: BTreeMap::new(),
+        };
+        for t in self
+            .inner
+            .records
+            .lock()
+            .iter()
+            .filter(|t| t.timestamp >= start)
+        {
+            s.total += 1;
+            *s.by_kind.entry(t.kind).or_default() += 1;
+            *s.by_severity.entry(t.severity).or_default() += 1;
+        }
+        Ok(s)
+    }
+}
+
+fn longest_char_run(text: &str) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize, usize)> = None;
+    let mut cur: Option<(char, usize, usize)> = None; // char, start, count
+    for (i, c) in text.char_indices() {
+        cur = match cur {
+            Some((p, s, n)) if p == c => Some((p, s, n + 1)),
+            _ => Some((c, i, 1)),
+        };
+        if let Some((c0, s, n)) = cur {
+            if !c0.is_whitespace() && best.is_none_or(|b| n > b.2) {
+                best = Some((s, i + c0.len_utf8(), n));
+            }
+        }
+    }
+    best.map(|(s, e, _)| (s, e))
+}
+
+/// The first word repeated `limit` times in a row.
+fn repeated_word(text: &str, limit: usize) -> Option<(usize, usize)> {
+    let mut prev: Option<&str> = None;
+    let mut count = 0;
+    let mut start = 0;
+    let mut offset = 0;
+    for w in text.split_whitespace() {
+        let pos = text[offset..].find(w).map_or(offset, |p| offset + p);
+        offset = pos + w.len();
+        if Some(w) == prev {
+            count += 1;
+            if count >= limit {
+                return Some((start, offset));
+            }
+        } else {
+            prev = Some(w);
+            count = 1;
+            start = pos;
+        }
+    }
+    None
+}
