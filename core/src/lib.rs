@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod compliance;
 pub mod config;
 pub mod cost;
 pub mod crypto;
@@ -134,6 +135,69 @@ impl Vallum {
                 .details(serde_json::json!({"matched": matched, "skipped": errors})),
         )?;
         Ok(d)
+    }
+
+    /// Checks one compliance framework (`gdpr`, `hipaa`, `sox`, `pci_dss`,
+    /// `soc2`) over what this SDK can observe; see `docs/compliance.md`.
+    pub fn compliance_check(&self, framework: &str) -> Result<compliance::ComplianceReport> {
+        let fw = compliance::Framework::parse(framework)?;
+        let now = self.inner.clock.now_ms();
+        let mem = self.inner.memory.config();
+        let sec = self.inner.config.enterprise_security.as_ref();
+        let audit = &self.inner.audit;
+        let verified = if audit.enabled() {
+            Some(audit.verify()?.ok)
+        } else {
+            None
+        };
+        let records = audit.query(&storage::AuditFilter {
+            limit: Some(usize::MAX >> 1),
+            ..Default::default()
+        })?;
+        let last_rotation = records
+            .iter()
+            .rev()
+            .find(|r| r.action == "key.rotate_master")
+            .map(|r| r.ts);
+        let evidence = compliance::Evidence {
+            encryption_enabled: mem.encryption.enabled,
+            unencrypted_entries: self.inner.memory.store().unencrypted_entries()?,
+            scopes_with_retention: Scope::ALL
+                .into_iter()
+                .filter(|s| {
+                    mem.retention
+                        .policies
+                        .get(*s)
+                        .is_some_and(|p| p.max_age.is_some())
+                })
+                .map(|s| s.to_string())
+                .collect(),
+            audit_enabled: audit.enabled(),
+            audit_verified: verified,
+            audit_records: records.len() as u64,
+            audit_retention_days: audit.retention_days(),
+            rbac_roles: self.rbac().spec().roles.len(),
+            policies: self.inner.policies.list().len(),
+            rate_limits: self.inner.limits.limits().len(),
+            threat_detection: self.inner.threats.enabled(),
+            days_since_key_rotation: last_rotation.map(|t| (now - t) / 86_400_000),
+            audit_age_days: records.first().map(|r| (now - r.ts) / 86_400_000),
+            pii_protection_configured: sec
+                .and_then(|s| s.pii_protection.as_ref())
+                .is_some_and(|p| p.enabled == Some(true)),
+            pii_module_available: false,
+        };
+        let report = compliance::evaluate(fw, &evidence, now);
+        audit.append(
+            audit::AuditEntry::new(
+                "vallum",
+                "compliance.check",
+                framework.to_string(),
+                "success",
+            )
+            .details(serde_json::json!({"score": report.score, "failed": report.failed})),
+        )?;
+        Ok(report)
     }
 
     /// Threat detection: scan, report, summaries.

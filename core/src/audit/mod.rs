@@ -279,6 +279,11 @@ impl Audit {
         }
     }
 
+    /// Configured retention in days.
+    pub fn retention_days(&self) -> u32 {
+        self.inner.retention_days
+    }
+
     /// Whether records are written (`enterpriseSecurity.audit.enabled`, default true).
     pub fn enabled(&self) -> bool {
         self.inner.enabled

@@ -203,6 +203,16 @@ impl Backend for MemoryBackend {
         Ok(st.usage[lo..hi.max(lo)].to_vec())
     }
 
+    fn unencrypted_entries(&self) -> Result<u64> {
+        Ok(self
+            .state
+            .read()
+            .entries
+            .values()
+            .filter(|e| e.value.first() == Some(&0))
+            .count() as u64)
+    }
+
     fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>> {
         Ok(self
             .state

@@ -300,6 +300,8 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn audit_last(&self) -> Result<Option<AuditRow>>;
     /// Audit records matching `filter`, in sequence order.
     fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>>;
+    /// Entries stored without encryption (readable in the store).
+    fn unencrypted_entries(&self) -> Result<u64>;
 }
 
 /// The exclusive upper bound of the owners below `root`: the separator

@@ -582,6 +582,14 @@ impl Backend for SqliteBackend {
         rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
     }
 
+    fn unencrypted_entries(&self) -> Result<u64> {
+        let conn = self.conn.lock();
+        conn.prepare_cached("SELECT count(*) FROM entries WHERE substr(value, 1, 1) = x'00'")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+            .map(|n| n as u64)
+            .map_err(sql_err)
+    }
+
     fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>> {
         let conn = self.conn.lock();
         let mut stmt = conn
