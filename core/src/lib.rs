@@ -7,6 +7,7 @@ pub mod compliance;
 pub mod config;
 pub mod cost;
 pub mod crypto;
+mod csv;
 mod error;
 pub mod events;
 pub mod memory;

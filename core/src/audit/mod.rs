@@ -590,14 +590,7 @@ impl Audit {
 
     /// Records matching `filter` as CSV.
     pub fn export_csv(&self, filter: &AuditFilter) -> Result<String> {
-        let q = |s: &str| {
-            let s = if s.starts_with(['=', '+', '-', '@']) {
-                format!("'{s}")
-            } else {
-                s.to_string()
-            };
-            format!("\"{}\"", s.replace('"', "\"\""))
-        };
+        let q = crate::csv::cell;
         let mut out = String::from("seq,ts,actor,action,resource,outcome,details,prev_hash,mac\n");
         for r in self.query(filter)? {
             out.push_str(&format!(

@@ -351,14 +351,7 @@ impl ComplianceReport {
 
     /// CSV: one row per control.
     pub fn to_csv(&self) -> String {
-        let q = |s: &str| {
-            let s = if s.starts_with(['=', '+', '-', '@']) {
-                format!("'{s}")
-            } else {
-                s.to_string()
-            };
-            format!("\"{}\"", s.replace('"', "\"\""))
-        };
+        let q = crate::csv::cell;
         let mut out = String::from("framework,control,reference,status,evidence,remediation\n");
         let fw = serde_json::to_value(self.framework)
             .ok()

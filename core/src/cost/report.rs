@@ -205,17 +205,6 @@ impl Costs {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    // Quote always; double embedded quotes. Leading =, +, -, @ are prefixed
-    // with ' so a spreadsheet does not evaluate them (CSV injection).
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 fn dollars(micros: i64) -> String {
     let sign = if micros < 0 { "-" } else { "" };
     let m = micros.unsigned_abs();
@@ -244,8 +233,8 @@ impl CostReport {
             for g in groups {
                 out.push_str(&format!(
                     "{},{},{},{},{},{}\n",
-                    csv_field(section),
-                    csv_field(&g.key),
+                    crate::csv::cell(section),
+                    crate::csv::cell(&g.key),
                     dollars(g.cost_micros),
                     g.requests,
                     g.input_tokens,
@@ -255,15 +244,15 @@ impl CostReport {
         }
         out.push_str(&format!(
             "{},{},{},{},,\n",
-            csv_field("total"),
-            csv_field("all"),
+            crate::csv::cell("total"),
+            crate::csv::cell("all"),
             dollars(self.total_micros),
             self.requests
         ));
         out.push_str(&format!(
             "{},{},{},,,\n",
-            csv_field("projected"),
-            csv_field("period_end"),
+            crate::csv::cell("projected"),
+            crate::csv::cell("period_end"),
             dollars(self.projected_micros)
         ));
         out
@@ -276,8 +265,8 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_defuses_formulas() {
-        assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
-        assert_eq!(csv_field("=SUM(A1)"), "\"'=SUM(A1)\"");
+        assert_eq!(crate::csv::cell("a\"b"), "\"a\"\"b\"");
+        assert_eq!(crate::csv::cell("=SUM(A1)"), "\"'=SUM(A1)\"");
         assert_eq!(dollars(1_234_567), "1.234567");
         assert_eq!(dollars(-5), "-0.000005");
     }

@@ -212,14 +212,7 @@ fn compile(mut policies: Vec<Policy>) -> Result<Compiled> {
             c.uses_time |= *kind == ConditionType::Time;
             match &check {
                 Check::Role(op, want) => {
-                    let names: Vec<String> = match want {
-                        Value::String(s) => vec![s.clone()],
-                        Value::Array(a) => a
-                            .iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect(),
-                        _ => Vec::new(),
-                    };
+                    let names = string_list(want);
                     for n in names {
                         if *op == Operator::NotEquals {
                             c.role_lacks.push((n, id));
@@ -229,14 +222,7 @@ fn compile(mut policies: Vec<Policy>) -> Result<Compiled> {
                     }
                 }
                 Check::Permission(op, want) => {
-                    let names: Vec<String> = match want {
-                        Value::String(s) => vec![s.clone()],
-                        Value::Array(a) => a
-                            .iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect(),
-                        _ => Vec::new(),
-                    };
+                    let names = string_list(want);
                     for n in names {
                         c.permissions
                             .entry(n)
@@ -295,6 +281,18 @@ fn compile(mut policies: Vec<Policy>) -> Result<Compiled> {
     }
     c.fields = fields.into_iter().collect();
     Ok(c)
+}
+
+/// A string, or the strings of an array (role and permission operands).
+fn string_list(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Looks up a dotted path.
@@ -506,11 +504,16 @@ impl PolicyEngine {
                         .unwrap_or_default(),
                 }
             });
-            // Roles named in the request plus those RBAC derives.
-            let roles: BTreeSet<String> = principal
+            // Roles RBAC derives (direct, groups, claims), computed once; role
+            // conditions also see roles named in the request that RBAC does not know.
+            let derived: BTreeSet<String> = principal
                 .as_ref()
-                .map(|p| p.roles.iter().cloned().chain(rbac.roles_of(p)).collect())
+                .map(|p| rbac.roles_of(p))
                 .unwrap_or_default();
+            let mut roles = derived.clone();
+            if let Some(p) = &principal {
+                roles.extend(p.roles.iter().cloned());
+            }
             for r in &roles {
                 if let Some(ids) = c.role_has.get(r) {
                     for &i in ids {
@@ -523,10 +526,6 @@ impl PolicyEngine {
                     mark(&mut out, *i, Outcome::True);
                 }
             }
-            let derived: BTreeSet<String> = principal
-                .as_ref()
-                .map(|p| rbac.roles_of(p))
-                .unwrap_or_default();
             for (perm, conds) in &c.permissions {
                 let granted = rbac.roles_grant(&derived, perm);
                 for &(i, when) in conds {
