@@ -12,6 +12,7 @@ mod error;
 pub mod events;
 pub mod memory;
 pub mod metrics;
+pub mod pii;
 pub mod policy;
 pub mod storage;
 

@@ -12,7 +12,7 @@
 //! The byte formats are documented in `docs/adr/0001-key-hierarchy-and-storage-format.md`
 //! and pinned by `tests/vectors/crypto-kat.json`.
 
-mod aead;
+pub(crate) mod aead;
 mod keyring;
 
 pub(crate) use aead::header as aead_header;

@@ -1,0 +1,962 @@
+//! Finding and masking personal data (DESIGN §3.4).
+//!
+//! - [`Detector`] runs the built-in recognizers (Presidio's entity names, see
+//!   [`ENTITIES`]) and custom ones from configuration over a text: one pass
+//!   over the bytes decides which recognizers can match at all, only those
+//!   run, validators confirm or drop candidates, context words raise scores,
+//!   and overlapping findings are resolved deterministically.
+//! - [`Masker`] applies an [`Operator`] per entity type (`redact`, `replace`,
+//!   `mask`, `hash`, `encrypt`, `keep`); with a [`Vault`] placeholders are
+//!   reversible, so a model's answer can be restored for the user.
+//! - [`StreamMasker`] masks token streams with a bounded hold-back.
+//! - [`classify`] maps findings to public / internal / confidential / restricted.
+//!
+//! Invisible characters (zero-width, bidi controls, tag characters) are
+//! ignored while matching, so `j\u{200b}ohn@example.com` is still an e-mail
+//! address; reported spans cover the original text, invisible characters
+//! included, so masking removes them too.
+
+mod operators;
+pub(crate) mod phone;
+pub(crate) mod recognizers;
+mod stream;
+mod url;
+pub(crate) mod validators;
+mod vault;
+
+pub use operators::{Masked, Masker, Operator, PiiKeys, Replacement};
+pub use phone::Region;
+pub use stream::StreamMasker;
+pub use vault::Vault;
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use recognizers::{CompiledPat, Engine, Env, Invalidate, Kind, Validate, BUILTINS};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Every built-in entity name, in recognizer order.
+pub const ENTITIES: &[&str] = &{
+    let mut out = [""; BUILTINS.len()];
+    let mut i = 0;
+    while i < BUILTINS.len() {
+        out[i] = BUILTINS[i].entity;
+        i += 1;
+    }
+    out
+};
+
+/// Entities that are credentials rather than personal data.
+pub fn is_secret(entity: &str) -> bool {
+    BUILTINS
+        .iter()
+        .any(|b| b.entity == entity && b.kind == Kind::Secret)
+}
+
+/// A custom recognizer, in the specification's shape
+/// (`{type: "employee_id", pattern: "EMP\\d{6}", confidence: 0.9, jurisdiction: ["internal"]}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomPattern {
+    /// The entity name findings carry.
+    #[serde(rename = "type")]
+    pub entity: String,
+    /// A regular expression (Rust `regex` syntax, linear time).
+    pub pattern: String,
+    /// Score of a match, 0–1.
+    #[serde(default = "default_confidence")]
+    pub confidence: f32,
+    /// Words that raise the score when they appear near a match.
+    #[serde(default)]
+    pub context: Vec<String>,
+    /// Jurisdictions the entity belongs to (informational).
+    #[serde(default)]
+    pub jurisdiction: Vec<String>,
+}
+
+fn default_confidence() -> f32 {
+    0.6
+}
+
+/// Context-word scoring (Presidio's `LemmaContextAwareEnhancer` defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ContextSettings {
+    /// Words before a finding that are searched.
+    pub words_before: usize,
+    /// Words after a finding that are searched.
+    pub words_after: usize,
+    /// Score added when a context word is found.
+    pub boost: f32,
+    /// Score a finding has at least when a context word is found.
+    pub min_score_with_context: f32,
+}
+
+impl Default for ContextSettings {
+    fn default() -> Self {
+        ContextSettings {
+            words_before: 5,
+            words_after: 1,
+            boost: 0.35,
+            min_score_with_context: 0.4,
+        }
+    }
+}
+
+/// Detection settings (`enterpriseSecurity.piiProtection` in the config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct PiiSettings {
+    /// Entities to detect; `None` = every built-in and custom entity.
+    pub entities: Option<Vec<String>>,
+    /// Findings scoring below this are dropped.
+    pub score_threshold: f32,
+    /// Values never reported (compared case-insensitively, trimmed).
+    pub allow_list: Vec<String>,
+    /// Entity → values always reported with score 1.0 (whole words).
+    pub deny_list: BTreeMap<String, Vec<String>>,
+    /// Custom recognizers.
+    pub custom_patterns: Vec<CustomPattern>,
+    /// Context-word scoring.
+    pub context: ContextSettings,
+    /// Regions whose national phone formats are recognized.
+    pub phone_regions: Vec<Region>,
+    /// Phone matching strictness, libphonenumber's levels 0–3 (default 1).
+    pub phone_leniency: u8,
+}
+
+impl Default for PiiSettings {
+    fn default() -> Self {
+        PiiSettings {
+            entities: None,
+            score_threshold: 0.4,
+            allow_list: Vec::new(),
+            deny_list: BTreeMap::new(),
+            custom_patterns: Vec::new(),
+            context: ContextSettings::default(),
+            phone_regions: Region::DEFAULT.to_vec(),
+            phone_leniency: 1,
+        }
+    }
+}
+
+/// Per-call options of [`Detector::detect_with`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DetectOptions {
+    /// Only these entities (must be enabled); `None` = all enabled.
+    pub entities: Option<Vec<String>>,
+    /// Overrides the configured threshold.
+    pub score_threshold: Option<f32>,
+    /// Apply context words (default true).
+    pub context: bool,
+    /// Resolve overlapping findings to a non-overlapping set (default true).
+    /// Without it every recognizer's findings are returned, as Presidio's
+    /// analyzer does.
+    pub resolve_overlaps: bool,
+}
+
+impl Default for DetectOptions {
+    fn default() -> Self {
+        DetectOptions {
+            entities: None,
+            score_threshold: None,
+            context: true,
+            resolve_overlaps: true,
+        }
+    }
+}
+
+impl DetectOptions {
+    /// Only these entities.
+    pub fn entities<S: Into<String>>(mut self, e: impl IntoIterator<Item = S>) -> Self {
+        self.entities = Some(e.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Score threshold for this call.
+    pub fn threshold(mut self, t: f32) -> Self {
+        self.score_threshold = Some(t);
+        self
+    }
+    /// Context words on or off.
+    pub fn context(mut self, on: bool) -> Self {
+        self.context = on;
+        self
+    }
+    /// Overlap resolution on or off.
+    pub fn resolve_overlaps(mut self, on: bool) -> Self {
+        self.resolve_overlaps = on;
+        self
+    }
+}
+
+/// One piece of personal data found in a text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// Entity type (`EMAIL_ADDRESS`, `US_SSN`, a custom type, …).
+    pub entity: String,
+    /// Byte offset of the first byte in the original text.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// Offset in Unicode scalar values (Python string index).
+    pub char_start: usize,
+    /// End offset in Unicode scalar values.
+    pub char_end: usize,
+    /// Confidence 0–1.
+    pub score: f32,
+    /// The recognizer pattern that found it.
+    pub recognizer: String,
+}
+
+impl Finding {
+    /// The finding's text in `text` (the text it was found in).
+    pub fn text<'t>(&self, text: &'t str) -> &'t str {
+        text.get(self.start..self.end).unwrap_or("")
+    }
+}
+
+#[derive(Debug)]
+enum Special {
+    None,
+    Iban(CompiledPat),
+    Phone(phone::PhoneFinder),
+    Url,
+}
+
+/// A compiled recognizer.
+#[derive(Debug)]
+struct Recognizer {
+    entity: String,
+    patterns: Vec<CompiledPat>,
+    special: Special,
+    context: Vec<String>,
+    validate: Option<Validate>,
+    invalidate: Option<Invalidate>,
+    needs: Vec<u16>,
+}
+
+/// A candidate before offsets are mapped back: byte offsets in the
+/// (normalized) text.
+#[derive(Debug, Clone)]
+struct Raw {
+    rec: usize,
+    start: usize,
+    end: usize,
+    score: f32,
+    pattern: usize,
+}
+
+impl Recognizer {
+    fn runs_on(&self, classes: u16) -> bool {
+        self.needs.iter().any(|need| need & !classes == 0)
+    }
+
+    fn score(&self, text: &str, base: f32, env: &Env) -> f32 {
+        let mut score = base;
+        if let Some(v) = self.validate {
+            match v(text, env) {
+                Some(true) => score = 1.0,
+                Some(false) => score = 0.0,
+                None => {}
+            }
+        }
+        if self.invalidate.is_some_and(|inv| inv(text)) {
+            score = 0.0;
+        }
+        score
+    }
+
+    /// Presidio's `PatternRecognizer.analyze` for this recognizer alone.
+    fn analyze(&self, idx: usize, text: &str, env: &Env, out: &mut Vec<Raw>) {
+        let mut found: Vec<Raw> = Vec::new();
+        match &self.special {
+            Special::Url => {
+                for (s, e, score) in url::find(text) {
+                    found.push(Raw {
+                        rec: idx,
+                        start: s,
+                        end: e,
+                        score,
+                        pattern: 0,
+                    });
+                }
+            }
+            Special::Phone(f) => {
+                for (s, e) in f.find(text) {
+                    found.push(Raw {
+                        rec: idx,
+                        start: s,
+                        end: e,
+                        score: 0.4,
+                        pattern: 0,
+                    });
+                }
+            }
+            Special::Iban(pat) => {
+                // The whole match, then shorter endings (the optional
+                // trailing groups), first one that validates wins.
+                let mut at = 0;
+                while at <= text.len() {
+                    let Some(c) = pat.re.captures_at(text, at) else {
+                        break;
+                    };
+                    let Some(m0) = c.get(0) else { break };
+                    let Some(g1) = c.get(1) else { break };
+                    let start = g1.start();
+                    let mut ends = vec![g1.end()];
+                    for g in [2, 3] {
+                        if let Some(m) = c.get(g).filter(|m| m.end() > start && !m.is_empty()) {
+                            ends.push(m.end());
+                        }
+                    }
+                    ends.sort_unstable();
+                    ends.dedup();
+                    for &end in ends.iter().rev() {
+                        let score = self.score(&text[start..end], pat.score, env);
+                        if score > 0.0 {
+                            found.push(Raw {
+                                rec: idx,
+                                start,
+                                end,
+                                score,
+                                pattern: 0,
+                            });
+                            break;
+                        }
+                    }
+                    let entity_end = [c.get(1), c.get(2), c.get(3)]
+                        .into_iter()
+                        .flatten()
+                        .map(|m| m.end())
+                        .max()
+                        .unwrap_or(m0.end());
+                    at = entity_end.max(next_at(text, m0.start()));
+                }
+            }
+            Special::None => {
+                for (pi, pat) in self.patterns.iter().enumerate() {
+                    let mut at = 0;
+                    while at <= text.len() {
+                        let (start, end, resume) = if pat.group == 0 {
+                            let Some(m) = pat.re.find_at(text, at) else {
+                                break;
+                            };
+                            (
+                                m.start(),
+                                m.end(),
+                                if m.is_empty() {
+                                    next_at(text, m.end())
+                                } else {
+                                    m.end()
+                                },
+                            )
+                        } else {
+                            let Some(c) = pat.re.captures_at(text, at) else {
+                                break;
+                            };
+                            let (Some(m0), Some(g)) = (c.get(0), c.get(pat.group)) else {
+                                break;
+                            };
+                            // Resume at the group's end: the consumed
+                            // look-ahead character may start the next match.
+                            let resume = if g.end() > m0.start() {
+                                g.end()
+                            } else {
+                                next_at(text, m0.end())
+                            };
+                            (g.start(), g.end(), resume.max(next_at(text, m0.start())))
+                        };
+                        at = resume;
+                        if start == end {
+                            continue;
+                        }
+                        let m = &text[start..end];
+                        if pat.guard.is_some_and(|guard| !guard(m)) {
+                            continue;
+                        }
+                        let score = self.score(m, pat.score, env);
+                        if score > 0.0 {
+                            found.push(Raw {
+                                rec: idx,
+                                start,
+                                end,
+                                score,
+                                pattern: pi,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        // Presidio's `remove_duplicates`: highest score first, a finding
+        // contained in an earlier one is dropped.
+        found.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.start.cmp(&b.start))
+                .then((b.end - b.start).cmp(&(a.end - a.start)))
+        });
+        let first = out.len();
+        for f in found {
+            let contained = out[first..]
+                .iter()
+                .any(|k| k.start <= f.start && f.end <= k.end);
+            if !contained {
+                out.push(f);
+            }
+        }
+    }
+}
+
+fn next_at(text: &str, mut i: usize) -> usize {
+    i += 1;
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Finds personal data. Cheap to share: `Arc` it or use [`crate::Vallum::pii`].
+#[derive(Debug)]
+pub struct Detector {
+    recognizers: Vec<Recognizer>,
+    settings: PiiSettings,
+    allow: Vec<String>,
+    deny: Vec<(String, regex::Regex)>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Detector {
+    /// Every built-in recognizer with default settings.
+    pub fn new(clock: Arc<dyn Clock>) -> Result<Detector> {
+        Detector::with_settings(&PiiSettings::default(), clock)
+    }
+
+    /// Recognizers per `settings`. An invalid custom pattern or unknown
+    /// entity name is an `invalid_config` error naming it.
+    pub fn with_settings(settings: &PiiSettings, clock: Arc<dyn Clock>) -> Result<Detector> {
+        let base = "$.enterpriseSecurity.piiProtection";
+        if !(0.0..=1.0).contains(&settings.score_threshold) {
+            return Err(Error::config(
+                format!("{base}.scoreThreshold"),
+                "must be between 0 and 1",
+            ));
+        }
+        if settings.phone_leniency > 3 {
+            return Err(Error::config(
+                format!("{base}.phoneLeniency"),
+                "must be 0, 1, 2 or 3",
+            ));
+        }
+        let mut recognizers = Vec::new();
+        for b in BUILTINS {
+            let (patterns, special) = match b.engine {
+                Engine::Patterns(pats) => {
+                    let mut out = Vec::with_capacity(pats.len());
+                    for p in pats {
+                        out.push(
+                            recognizers::compile(p.name, p.re, p.score, p.group, p.guard)
+                                .map_err(|e| Error::internal(e.to_string()))?,
+                        );
+                    }
+                    (out, Special::None)
+                }
+                Engine::Iban => {
+                    let pat = recognizers::compile(
+                        "IBAN",
+                        r"(?:^|[^A-Z0-9])([A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6})((?:[ -]?[A-Z0-9]{4})?)((?:[ -]?[A-Z0-9]{1,3})?)(?:[^A-Z0-9]|$)",
+                        0.5,
+                        1,
+                        None,
+                    )?;
+                    (Vec::new(), Special::Iban(pat))
+                }
+                Engine::Phone => (
+                    Vec::new(),
+                    Special::Phone(phone::PhoneFinder::new(
+                        &settings.phone_regions,
+                        settings.phone_leniency,
+                    )),
+                ),
+                Engine::Url => (Vec::new(), Special::Url),
+            };
+            recognizers.push(Recognizer {
+                entity: b.entity.to_owned(),
+                patterns,
+                special,
+                context: b.context.iter().map(|c| c.to_lowercase()).collect(),
+                validate: b.validate,
+                invalidate: b.invalidate,
+                needs: b.needs.to_vec(),
+            });
+        }
+        for (i, c) in settings.custom_patterns.iter().enumerate() {
+            let path = format!("{base}.customPatterns[{i}]");
+            if c.entity.trim().is_empty()
+                || !c
+                    .entity
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+            {
+                return Err(Error::config(
+                    format!("{path}.type"),
+                    format!(
+                        "custom recognizer type '{}' must be letters, digits and '_'",
+                        c.entity
+                    ),
+                ));
+            }
+            if !(0.0..=1.0).contains(&c.confidence) {
+                return Err(Error::config(
+                    format!("{path}.confidence"),
+                    format!(
+                        "custom recognizer '{}': confidence must be between 0 and 1",
+                        c.entity
+                    ),
+                ));
+            }
+            let pat = regex::RegexBuilder::new(&c.pattern)
+                .size_limit(1 << 22)
+                .build()
+                .map_err(|e| {
+                    Error::config(
+                        format!("{path}.pattern"),
+                        format!("custom recognizer '{}': invalid pattern: {e}", c.entity),
+                    )
+                })?;
+            recognizers.push(Recognizer {
+                entity: c.entity.clone(),
+                patterns: vec![CompiledPat {
+                    name: c.entity.clone(),
+                    re: pat,
+                    score: c.confidence,
+                    group: 0,
+                    guard: None,
+                }],
+                special: Special::None,
+                context: c.context.iter().map(|w| w.to_lowercase()).collect(),
+                validate: None,
+                invalidate: None,
+                needs: vec![recognizers::class::ANY],
+            });
+        }
+        let known = |e: &str| recognizers.iter().any(|r| r.entity == e);
+        if let Some(list) = &settings.entities {
+            for (i, e) in list.iter().enumerate() {
+                if !known(e) {
+                    return Err(Error::config(
+                        format!("{base}.entities[{i}]"),
+                        format!("unknown entity '{e}'"),
+                    ));
+                }
+            }
+        }
+        let mut deny = Vec::new();
+        for (entity, words) in &settings.deny_list {
+            let alts: Vec<String> = words
+                .iter()
+                .filter(|w| !w.trim().is_empty())
+                .map(|w| regex::escape(w.trim()))
+                .collect();
+            if alts.is_empty() {
+                continue;
+            }
+            let re = regex::Regex::new(&format!(r"(?i)\b(?:{})\b", alts.join("|")))
+                .map_err(|e| Error::config(format!("{base}.denyList.{entity}"), e.to_string()))?;
+            deny.push((entity.clone(), re));
+        }
+        Ok(Detector {
+            recognizers,
+            allow: settings
+                .allow_list
+                .iter()
+                .map(|a| a.trim().to_lowercase())
+                .collect(),
+            settings: settings.clone(),
+            deny,
+            clock,
+        })
+    }
+
+    /// The settings this detector was built with.
+    pub fn settings(&self) -> &PiiSettings {
+        &self.settings
+    }
+
+    /// Entities this detector can report (enabled built-ins and custom types).
+    pub fn entities(&self) -> Vec<&str> {
+        self.recognizers
+            .iter()
+            .map(|r| r.entity.as_str())
+            .filter(|e| self.enabled(e))
+            .collect()
+    }
+
+    fn enabled(&self, entity: &str) -> bool {
+        self.settings
+            .entities
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|e| e == entity))
+    }
+
+    /// Runs `entity`'s check-digit validator on a bare value: `Some(true)`
+    /// valid, `Some(false)` invalid, `None` no opinion or no validator.
+    pub fn validate(&self, entity: &str, value: &str) -> Option<bool> {
+        let env = Env {
+            today: today(self.clock.now_ms()),
+        };
+        let r = self.recognizers.iter().find(|r| r.entity == entity)?;
+        if r.invalidate.is_some_and(|inv| inv(value)) {
+            return Some(false);
+        }
+        r.validate.and_then(|v| v(value, &env))
+    }
+
+    /// Findings in `text` with the configured settings.
+    pub fn detect(&self, text: &str) -> Vec<Finding> {
+        self.detect_with(text, &DetectOptions::default())
+    }
+
+    /// Findings in `text` with per-call options. Linear in `text`'s length.
+    pub fn detect_with(&self, text: &str, opts: &DetectOptions) -> Vec<Finding> {
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let norm = Normalized::new(text);
+        let t = norm.text();
+        let classes = recognizers::classes(t);
+        let env = Env {
+            today: today(self.clock.now_ms()),
+        };
+        let mut raw = Vec::new();
+        for (i, r) in self.recognizers.iter().enumerate() {
+            if !self.enabled(&r.entity) {
+                continue;
+            }
+            if opts
+                .entities
+                .as_ref()
+                .is_some_and(|sel| !sel.contains(&r.entity))
+            {
+                continue;
+            }
+            if !r.runs_on(classes) {
+                continue;
+            }
+            r.analyze(i, t, &env, &mut raw);
+        }
+        for (di, (entity, re)) in self.deny.iter().enumerate() {
+            if opts
+                .entities
+                .as_ref()
+                .is_some_and(|sel| !sel.contains(entity))
+            {
+                continue;
+            }
+            let idx = self.recognizers.len() + di;
+            for m in re.find_iter(t) {
+                raw.push(Raw {
+                    rec: idx,
+                    start: m.start(),
+                    end: m.end(),
+                    score: 1.0,
+                    pattern: usize::MAX,
+                });
+            }
+        }
+        if opts.context {
+            self.apply_context(t, &mut raw);
+        }
+        let threshold = opts
+            .score_threshold
+            .unwrap_or(self.settings.score_threshold);
+        raw.retain(|f| f.score > 0.0 && f.score >= threshold);
+        if !self.allow.is_empty() {
+            raw.retain(|f| {
+                let v = t[f.start..f.end].trim().to_lowercase();
+                !self.allow.contains(&v)
+            });
+        }
+        if opts.resolve_overlaps {
+            raw = resolve(raw);
+        }
+        raw.sort_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then(a.end.cmp(&b.end))
+                .then(a.rec.cmp(&b.rec))
+        });
+        self.finish(text, &norm, raw)
+    }
+
+    fn entity_of(&self, f: &Raw) -> String {
+        match self.recognizers.get(f.rec) {
+            Some(r) => r.entity.clone(),
+            None => self
+                .deny
+                .get(f.rec - self.recognizers.len())
+                .map_or_else(String::new, |(e, _)| e.clone()),
+        }
+    }
+
+    fn finish(&self, original: &str, norm: &Normalized<'_>, raw: Vec<Raw>) -> Vec<Finding> {
+        let mut out: Vec<Finding> = raw
+            .into_iter()
+            .map(|f| {
+                let recognizer = match (self.recognizers.get(f.rec), f.pattern) {
+                    (_, usize::MAX) => "deny_list".to_owned(),
+                    (Some(r), p) => r
+                        .patterns
+                        .get(p)
+                        .map_or_else(|| r.entity.clone(), |p| p.name.clone()),
+                    (None, _) => "deny_list".to_owned(),
+                };
+                let entity = self.entity_of(&f);
+                Finding {
+                    entity,
+                    start: norm.map(f.start),
+                    end: norm.map_end(f.end),
+                    char_start: 0,
+                    char_end: 0,
+                    score: f.score,
+                    recognizer,
+                }
+            })
+            .collect();
+        fill_char_offsets(original, &mut out);
+        out
+    }
+
+    fn apply_context(&self, t: &str, raw: &mut [Raw]) {
+        let cs = &self.settings.context;
+        for f in raw.iter_mut() {
+            let Some(r) = self.recognizers.get(f.rec) else {
+                continue;
+            };
+            if r.context.is_empty() || f.score >= 1.0 {
+                continue;
+            }
+            let before = last_words(&t[..f.start], cs.words_before);
+            let after = first_words(&t[f.end..], cs.words_after);
+            let window = format!(" {before} {after} ");
+            if r.context.iter().any(|w| window.contains(&format!(" {w} "))) {
+                f.score = (f.score + cs.boost).max(cs.min_score_with_context).min(1.0);
+            }
+        }
+    }
+}
+
+/// The last `n` words of `s`, lower-cased, single-spaced.
+fn last_words(s: &str, n: usize) -> String {
+    if n == 0 {
+        return String::new();
+    }
+    let tail = &s[s.len().saturating_sub(256)..];
+    let tail = match tail.char_indices().next() {
+        Some(_) if !s.is_char_boundary(s.len().saturating_sub(256)) => {
+            let mut i = s.len().saturating_sub(256);
+            while !s.is_char_boundary(i) {
+                i += 1;
+            }
+            &s[i..]
+        }
+        _ => tail,
+    };
+    let words: Vec<String> = tail
+        .split(|c: char| !(c.is_alphanumeric() || c == '#' || c == '\'' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words[words.len().saturating_sub(n)..].join(" ")
+}
+
+fn first_words(s: &str, n: usize) -> String {
+    if n == 0 {
+        return String::new();
+    }
+    s.split(|c: char| !(c.is_alphanumeric() || c == '#' || c == '\'' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Keeps a non-overlapping subset: higher score first, then the longer
+/// span, then the earlier start, then recognizer order.
+fn resolve(mut raw: Vec<Raw>) -> Vec<Raw> {
+    raw.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+            .then(a.rec.cmp(&b.rec))
+    });
+    // Kept spans in a map by start for O(log n) overlap checks.
+    let mut kept: BTreeMap<usize, Raw> = BTreeMap::new();
+    for f in raw {
+        let prev_overlaps = kept
+            .range(..f.end)
+            .next_back()
+            .is_some_and(|(_, k)| k.end > f.start);
+        if !prev_overlaps {
+            kept.insert(f.start, f);
+        }
+    }
+    kept.into_values().collect()
+}
+
+/// Fills `char_start`/`char_end` in one pass (findings need not be sorted).
+pub(crate) fn fill_char_offsets(text: &str, findings: &mut [Finding]) {
+    if text.is_ascii() {
+        for f in findings.iter_mut() {
+            f.char_start = f.start;
+            f.char_end = f.end;
+        }
+        return;
+    }
+    let mut points: Vec<usize> = findings.iter().flat_map(|f| [f.start, f.end]).collect();
+    points.sort_unstable();
+    points.dedup();
+    let mut map = BTreeMap::new();
+    let mut pi = 0;
+    let ends = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()));
+    for (chars, i) in ends.enumerate() {
+        while pi < points.len() && points[pi] <= i {
+            map.insert(points[pi], chars);
+            pi += 1;
+        }
+    }
+    for f in findings.iter_mut() {
+        f.char_start = map.get(&f.start).copied().unwrap_or(0);
+        f.char_end = map.get(&f.end).copied().unwrap_or(0);
+    }
+}
+
+/// Characters that render as nothing and are skipped while matching.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' |
+        '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// The text with invisible characters removed, and the way back.
+struct Normalized<'t> {
+    original: &'t str,
+    /// `None` when nothing was removed.
+    clean: Option<(String, Vec<usize>)>,
+}
+
+impl<'t> Normalized<'t> {
+    fn new(text: &'t str) -> Self {
+        let suspicious = text
+            .bytes()
+            .any(|b| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xEF | 0xF3));
+        if !suspicious || !text.chars().any(is_invisible) {
+            return Normalized {
+                original: text,
+                clean: None,
+            };
+        }
+        let mut s = String::with_capacity(text.len());
+        let mut map = Vec::with_capacity(text.len() + 1);
+        for (i, c) in text.char_indices() {
+            if is_invisible(c) {
+                continue;
+            }
+            for k in 0..c.len_utf8() {
+                map.push(i + k);
+            }
+            s.push(c);
+        }
+        map.push(text.len());
+        Normalized {
+            original: text,
+            clean: Some((s, map)),
+        }
+    }
+
+    fn text(&self) -> &str {
+        self.clean
+            .as_ref()
+            .map_or(self.original, |(s, _)| s.as_str())
+    }
+
+    /// Original offset of a start position.
+    fn map(&self, i: usize) -> usize {
+        self.clean
+            .as_ref()
+            .map_or(i, |(_, m)| m.get(i).copied().unwrap_or(self.original.len()))
+    }
+
+    /// Original offset of an end position: just past the last kept byte.
+    fn map_end(&self, i: usize) -> usize {
+        match &self.clean {
+            None => i,
+            Some((_, m)) if i == 0 => m.first().copied().unwrap_or(0),
+            Some((_, m)) => m.get(i - 1).map_or(self.original.len(), |&p| p + 1),
+        }
+    }
+}
+
+/// (year, month, day) of a Unix-millisecond timestamp, UTC.
+fn today(ms: i64) -> (u32, u32, u32) {
+    use chrono::Datelike;
+    let d = chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .date_naive();
+    (d.year().max(0) as u32, d.month(), d.day())
+}
+
+/// Data classification levels, lowest to highest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Classification {
+    /// No personal data.
+    Public,
+    /// Low-risk identifiers (URLs, IP addresses, dates).
+    Internal,
+    /// Personal data (contact details, most national ids).
+    Confidential,
+    /// Financial, health, government ids and secrets.
+    Restricted,
+}
+
+/// The default level of an entity.
+pub fn default_level(entity: &str) -> Classification {
+    match entity {
+        "URL" | "DATE_TIME" | "IP_ADDRESS" | "MAC_ADDRESS" | "UUID" => Classification::Internal,
+        "EMAIL_ADDRESS" | "PHONE_NUMBER" | "CRYPTO" => Classification::Confidential,
+        e if is_secret(e) => Classification::Restricted,
+        "CREDIT_CARD" | "IBAN_CODE" | "US_BANK_NUMBER" | "ABA_ROUTING_NUMBER" | "US_SSN"
+        | "US_ITIN" | "US_PASSPORT" | "MEDICAL_LICENSE" | "UK_NHS" | "AU_MEDICARE" => {
+            Classification::Restricted
+        }
+        e if BUILTINS.iter().any(|b| b.entity == e) => Classification::Restricted,
+        _ => Classification::Confidential,
+    }
+}
+
+/// The highest level among `findings`, with `overrides` (entity → level)
+/// taking precedence over [`default_level`]. No findings → public.
+pub fn classify(
+    findings: &[Finding],
+    overrides: &BTreeMap<String, Classification>,
+) -> Classification {
+    findings
+        .iter()
+        .map(|f| {
+            overrides
+                .get(&f.entity)
+                .copied()
+                .unwrap_or_else(|| default_level(&f.entity))
+        })
+        .max()
+        .unwrap_or(Classification::Public)
+}

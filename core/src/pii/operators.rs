@@ -1,0 +1,438 @@
+//! Masking operators and the [`Masker`] that applies them.
+
+use super::vault::Vault;
+use super::{Detector, Finding};
+use crate::crypto::aead::{open_value, seal_value};
+use crate::crypto::DataKey;
+use crate::error::{Error, Result};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What to do with a finding. JSON: `{"type": "mask", "keepLast": 4}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Operator {
+    /// Remove the value.
+    Redact,
+    /// Replace with `new_value`, or `<ENTITY>`; `numbered` gives
+    /// `<ENTITY_1>`, the same value the same number.
+    #[serde(rename_all = "camelCase")]
+    Replace {
+        /// Fixed replacement text.
+        #[serde(default)]
+        new_value: Option<String>,
+        /// Number placeholders per distinct value.
+        #[serde(default)]
+        numbered: bool,
+    },
+    /// Overwrite letters and digits with `masking_char` (separators stay).
+    #[serde(rename_all = "camelCase")]
+    Mask {
+        /// The character written instead.
+        #[serde(default = "star")]
+        masking_char: char,
+        /// How many letters/digits to mask; all if `None`.
+        #[serde(default)]
+        chars_to_mask: Option<usize>,
+        /// Mask from the end instead of the start.
+        #[serde(default)]
+        from_end: bool,
+        /// Leave this many trailing letters/digits visible (a card's last 4).
+        #[serde(default)]
+        keep_last: Option<usize>,
+    },
+    /// Keyed HMAC-SHA256 pseudonym (32 hex digits), stable per key.
+    Hash,
+    /// AES-256-GCM under the PII key: `<ENC:ENTITY:…>`; [`Masker::decrypt`]
+    /// restores it.
+    Encrypt,
+    /// Leave the value (still reported as a finding).
+    Keep,
+}
+
+fn star() -> char {
+    '*'
+}
+
+impl Default for Operator {
+    fn default() -> Self {
+        Operator::Replace {
+            new_value: None,
+            numbered: false,
+        }
+    }
+}
+
+impl Operator {
+    /// The operator a specification rule name stands for
+    /// (`email-masking`, `ssn-encryption`, …), with the entity it applies to.
+    pub fn named_rule(name: &str) -> Option<(&'static str, Operator)> {
+        let mask_last4 = Operator::Mask {
+            masking_char: '*',
+            chars_to_mask: None,
+            from_end: false,
+            keep_last: Some(4),
+        };
+        let mask_all = Operator::Mask {
+            masking_char: '*',
+            chars_to_mask: None,
+            from_end: false,
+            keep_last: None,
+        };
+        Some(match name {
+            "email-masking" => ("EMAIL_ADDRESS", mask_all),
+            "ssn-encryption" => ("US_SSN", Operator::Encrypt),
+            "ssn-masking" => ("US_SSN", mask_last4),
+            "card-masking" | "credit-card-masking" => ("CREDIT_CARD", mask_last4),
+            "phone-masking" => ("PHONE_NUMBER", mask_last4),
+            "iban-masking" => ("IBAN_CODE", mask_last4),
+            "card-encryption" => ("CREDIT_CARD", Operator::Encrypt),
+            "email-hashing" => ("EMAIL_ADDRESS", Operator::Hash),
+            _ => return None,
+        })
+    }
+}
+
+/// Keys for `hash` and `encrypt`: a data key (from the instance keyring, or
+/// given directly for standalone use).
+#[derive(Debug, Clone)]
+pub struct PiiKeys {
+    dek: Arc<DataKey>,
+}
+
+impl PiiKeys {
+    /// Keys around a keyring data key.
+    pub fn new(dek: Arc<DataKey>) -> Self {
+        PiiKeys { dek }
+    }
+
+    /// Keys from 32 raw bytes (standalone use; keep them secret).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Ok(PiiKeys {
+            dek: Arc::new(DataKey::from_bytes(bytes, 1)?),
+        })
+    }
+
+    fn pseudonym(&self, entity: &str, value: &str) -> Result<String> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.dek.mac)
+            .map_err(|_| Error::internal("hmac key"))?;
+        mac.update(b"vallum-pii-hash-v1\0");
+        mac.update(entity.as_bytes());
+        mac.update(b"\0");
+        mac.update(value.as_bytes());
+        let tag = mac.finalize().into_bytes();
+        Ok(tag[..16].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    fn seal(&self, entity: &str, value: &str) -> Result<String> {
+        let blob = seal_value(&self.dek, "pii", entity, "encrypt", value.as_bytes())?;
+        Ok(format!("<ENC:{entity}:{}>", B64.encode(blob)))
+    }
+
+    fn open(&self, entity: &str, b64: &str) -> Result<String> {
+        let blob = B64
+            .decode(b64)
+            .map_err(|_| Error::decryption("PII token: not base64url"))?;
+        let plain = open_value(&self.dek, "pii", entity, "encrypt", &blob)?;
+        String::from_utf8(plain).map_err(|_| Error::decryption("PII token: not UTF-8"))
+    }
+}
+
+/// One replacement made by [`Masker::mask`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Replacement {
+    /// Entity type.
+    pub entity: String,
+    /// Byte range in the masked text.
+    pub start: usize,
+    /// End of the byte range in the masked text.
+    pub end: usize,
+    /// The operator's name.
+    pub operator: String,
+}
+
+/// The result of masking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Masked {
+    /// The text with every finding replaced.
+    pub text: String,
+    /// What was found (offsets in the input text).
+    pub findings: Vec<Finding>,
+    /// What was written (offsets in `text`).
+    pub replacements: Vec<Replacement>,
+}
+
+/// Applies operators per entity type.
+#[derive(Debug, Clone)]
+pub struct Masker {
+    detector: Arc<Detector>,
+    operators: BTreeMap<String, Operator>,
+    default: Operator,
+    keys: Option<PiiKeys>,
+}
+
+impl Masker {
+    /// A masker replacing every finding with `<ENTITY>`.
+    pub fn new(detector: Arc<Detector>) -> Self {
+        Masker {
+            detector,
+            operators: BTreeMap::new(),
+            default: Operator::default(),
+            keys: None,
+        }
+    }
+
+    /// The operator for `entity`.
+    pub fn with_operator(mut self, entity: impl Into<String>, op: Operator) -> Self {
+        self.operators.insert(entity.into(), op);
+        self
+    }
+
+    /// The operator for entities without their own.
+    pub fn with_default(mut self, op: Operator) -> Self {
+        self.default = op;
+        self
+    }
+
+    /// Keys for `hash` and `encrypt`.
+    pub fn with_keys(mut self, keys: PiiKeys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// Adds the specification's named rules (`email-masking`, …); an unknown
+    /// name is an `invalid_config` error.
+    pub fn with_named_rules(mut self, names: &[String]) -> Result<Self> {
+        for (i, n) in names.iter().enumerate() {
+            let (entity, op) = Operator::named_rule(n).ok_or_else(|| {
+                Error::config(
+                    format!("$.enterpriseSecurity.piiProtection.maskingRules[{i}]"),
+                    format!("unknown masking rule '{n}' (known: email-masking, ssn-encryption, ssn-masking, card-masking, phone-masking, iban-masking, card-encryption, email-hashing)"),
+                )
+            })?;
+            self.operators.insert(entity.to_owned(), op);
+        }
+        Ok(self)
+    }
+
+    /// The detector this masker uses.
+    pub fn detector(&self) -> &Arc<Detector> {
+        &self.detector
+    }
+
+    /// The operator that applies to `entity`.
+    pub fn operator_for(&self, entity: &str) -> &Operator {
+        self.operators.get(entity).unwrap_or(&self.default)
+    }
+
+    /// Detects and masks. Numbered placeholders are consistent within the text.
+    pub fn mask(&self, text: &str) -> Result<Masked> {
+        let findings = self.detector.detect(text);
+        self.apply(text, findings, &mut Vault::new(), false)
+    }
+
+    /// Detects and masks through `vault`: every `replace` placeholder is
+    /// numbered and remembered, so [`Vault::unmask`] can restore it.
+    pub fn mask_reversible(&self, text: &str, vault: &mut Vault) -> Result<Masked> {
+        let findings = self.detector.detect(text);
+        self.apply(text, findings, vault, true)
+    }
+
+    /// Masks given findings (non-overlapping, as [`Detector::detect`]
+    /// returns them).
+    pub fn apply(
+        &self,
+        text: &str,
+        mut findings: Vec<Finding>,
+        vault: &mut Vault,
+        reversible: bool,
+    ) -> Result<Masked> {
+        findings.sort_by_key(|f| (f.start, f.end));
+        let mut out = String::with_capacity(text.len() + findings.len() * 8);
+        let mut replacements = Vec::with_capacity(findings.len());
+        let mut at = 0;
+        for f in &findings {
+            if f.start < at
+                || f.end > text.len()
+                || !text.is_char_boundary(f.start)
+                || !text.is_char_boundary(f.end)
+            {
+                return Err(Error::invalid_arg(
+                    "findings",
+                    "findings overlap or do not lie on the text's character boundaries",
+                ));
+            }
+            out.push_str(&text[at..f.start]);
+            let value = &text[f.start..f.end];
+            let visible: String = value.chars().filter(|c| !super::is_invisible(*c)).collect();
+            let op = self.operator_for(&f.entity);
+            let start = out.len();
+            let name = match op {
+                Operator::Redact => "redact",
+                Operator::Keep => {
+                    out.push_str(value);
+                    "keep"
+                }
+                Operator::Replace {
+                    new_value,
+                    numbered,
+                } => {
+                    if reversible || *numbered {
+                        out.push_str(&vault.placeholder(&f.entity, &visible));
+                    } else if let Some(v) = new_value {
+                        out.push_str(v);
+                    } else {
+                        out.push('<');
+                        out.push_str(&f.entity);
+                        out.push('>');
+                    }
+                    "replace"
+                }
+                Operator::Mask {
+                    masking_char,
+                    chars_to_mask,
+                    from_end,
+                    keep_last,
+                } => {
+                    out.push_str(&mask_value(
+                        &visible,
+                        *masking_char,
+                        *chars_to_mask,
+                        *from_end,
+                        *keep_last,
+                    ));
+                    "mask"
+                }
+                Operator::Hash => {
+                    let keys = self.keys.as_ref().ok_or_else(|| {
+                        Error::config(
+                            "$.enterpriseSecurity.piiProtection.operators",
+                            "the hash operator needs PII keys",
+                        )
+                    })?;
+                    out.push_str(&keys.pseudonym(&f.entity, &visible)?);
+                    "hash"
+                }
+                Operator::Encrypt => {
+                    let keys = self.keys.as_ref().ok_or_else(|| {
+                        Error::config(
+                            "$.enterpriseSecurity.piiProtection.operators",
+                            "the encrypt operator needs PII keys",
+                        )
+                    })?;
+                    out.push_str(&keys.seal(&f.entity, &visible)?);
+                    "encrypt"
+                }
+            };
+            replacements.push(Replacement {
+                entity: f.entity.clone(),
+                start,
+                end: out.len(),
+                operator: name.to_owned(),
+            });
+            at = f.end;
+        }
+        out.push_str(&text[at..]);
+        Ok(Masked {
+            text: out,
+            findings,
+            replacements,
+        })
+    }
+
+    /// Restores every `<ENC:ENTITY:…>` token in `text`. A token that does
+    /// not open under this key is a `decryption_failed` error.
+    pub fn decrypt(&self, text: &str) -> Result<String> {
+        let keys = self.keys.as_ref().ok_or_else(|| {
+            Error::config(
+                "$.enterpriseSecurity.piiProtection.operators",
+                "decrypt needs PII keys",
+            )
+        })?;
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(i) = rest.find("<ENC:") {
+            out.push_str(&rest[..i]);
+            let tail = &rest[i + 5..];
+            let parsed = tail.find('>').and_then(|close| {
+                let body = &tail[..close];
+                body.split_once(':').map(|(e, b)| (e, b, close))
+            });
+            match parsed {
+                Some((entity, b64, close)) => {
+                    out.push_str(&keys.open(entity, b64)?);
+                    rest = &tail[close + 1..];
+                }
+                None => {
+                    out.push_str("<ENC:");
+                    rest = tail;
+                }
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+/// Masks letters and digits of `value`; other characters stay.
+fn mask_value(
+    value: &str,
+    ch: char,
+    count: Option<usize>,
+    from_end: bool,
+    keep_last: Option<usize>,
+) -> String {
+    let maskable = value.chars().filter(|c| c.is_alphanumeric()).count();
+    let mut to_mask = count.unwrap_or(maskable).min(maskable);
+    if let Some(k) = keep_last {
+        to_mask = to_mask.min(maskable.saturating_sub(k));
+    }
+    let mut seen = 0usize;
+    value
+        .chars()
+        .map(|c| {
+            if !c.is_alphanumeric() {
+                return c;
+            }
+            let i = seen;
+            seen += 1;
+            let masked = if from_end {
+                i >= maskable - to_mask
+            } else {
+                i < to_mask
+            };
+            if masked {
+                ch
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_value;
+
+    #[test]
+    fn mask_keeps_separators_and_last_digits() {
+        assert_eq!(
+            mask_value("4111-1111-1111-1111", '*', None, false, Some(4)),
+            "****-****-****-1111"
+        );
+        assert_eq!(
+            mask_value("john@example.com", '#', Some(4), false, None),
+            "####@example.com"
+        );
+        assert_eq!(mask_value("abc", '*', Some(10), true, None), "***");
+        assert_eq!(mask_value("abcdef", '*', Some(2), true, None), "abcd**");
+    }
+}

@@ -1,0 +1,387 @@
+//! Telephone numbers without libphonenumber.
+//!
+//! One regular expression finds digit runs that look like a dialled number
+//! (optional `+`, digits separated by at most two of ` .-/()`); each
+//! candidate is then parsed: with a `+`, the country calling code decides the
+//! allowed national lengths; without, the number must be a valid national
+//! number of one of the configured regions (trunk prefix `0`, or the
+//! region's country code written without `+`). Leniency follows
+//! libphonenumber's levels: 0 accepts numbers glued to letters, 1 (default)
+//! needs valid numbers standing apart, 2 also rejects digit groups that split
+//! the national format's groups, 3 requires the national grouping exactly
+//! (or no grouping).
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// Regions whose national (no `+`) formats are recognized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Region {
+    /// United States (NANP).
+    US,
+    /// Canada (NANP).
+    CA,
+    /// United Kingdom.
+    UK,
+    /// Germany.
+    DE,
+    /// France.
+    FR,
+    /// Israel.
+    IL,
+    /// India.
+    IN,
+    /// Brazil.
+    BR,
+    /// Japan.
+    JP,
+    /// China.
+    CN,
+}
+
+impl Region {
+    /// Presidio's default regions.
+    pub const DEFAULT: &'static [Region] = &[
+        Region::US,
+        Region::UK,
+        Region::DE,
+        Region::FR,
+        Region::IL,
+        Region::IN,
+        Region::CA,
+        Region::BR,
+    ];
+
+    /// Parses a region code (`US`, `GB`/`UK`, …).
+    pub fn parse(code: &str) -> Option<Region> {
+        Some(match code.to_ascii_uppercase().as_str() {
+            "US" => Region::US,
+            "CA" => Region::CA,
+            "UK" | "GB" => Region::UK,
+            "DE" => Region::DE,
+            "FR" => Region::FR,
+            "IL" => Region::IL,
+            "IN" => Region::IN,
+            "BR" => Region::BR,
+            "JP" => Region::JP,
+            "CN" => Region::CN,
+            _ => return None,
+        })
+    }
+
+    fn calling_code(self) -> &'static str {
+        match self {
+            Region::US | Region::CA => "1",
+            Region::UK => "44",
+            Region::DE => "49",
+            Region::FR => "33",
+            Region::IL => "972",
+            Region::IN => "91",
+            Region::BR => "55",
+            Region::JP => "81",
+            Region::CN => "86",
+        }
+    }
+
+    /// Whether `nsn` (national significant number, no trunk prefix) is a
+    /// valid number of this region.
+    fn valid_nsn(self, nsn: &[u8]) -> bool {
+        let n = nsn.len();
+        let first = nsn.first().copied().unwrap_or(b'0');
+        match self {
+            Region::US | Region::CA => {
+                n == 10
+                    && (b'2'..=b'9').contains(&nsn[0])
+                    && (b'2'..=b'9').contains(&nsn[3])
+                    && !(nsn[1] == b'1' && nsn[2] == b'1')
+            }
+            Region::UK => {
+                (n == 10 && matches!(first, b'1' | b'2' | b'3' | b'5' | b'7' | b'8' | b'9'))
+                    || (n == 9 && first == b'1')
+            }
+            Region::DE => (6..=11).contains(&n) && first != b'0',
+            Region::FR => n == 9 && first != b'0',
+            Region::IL => {
+                (n == 8 && matches!(first, b'2' | b'3' | b'4' | b'8' | b'9'))
+                    || (n == 9 && matches!(first, b'5' | b'7'))
+            }
+            Region::IN => n == 10 && first != b'0',
+            Region::BR => {
+                (n == 10 || n == 11)
+                    && nsn[0] != b'0'
+                    && nsn[1] != b'0'
+                    && (n == 10 || nsn[2] == b'9')
+            }
+            Region::JP => (n == 9 || n == 10) && first != b'0',
+            Region::CN => {
+                (n == 11 && first == b'1' && (b'3'..=b'9').contains(&nsn[1]))
+                    || ((9..=11).contains(&n) && first != b'0' && first != b'1')
+            }
+        }
+    }
+
+    fn has_trunk_zero(self) -> bool {
+        !matches!(self, Region::US | Region::CA)
+    }
+
+    /// Group sizes of the national format, where known.
+    fn format(self, nsn: &[u8]) -> Option<&'static [usize]> {
+        match self {
+            Region::US | Region::CA => Some(&[3, 3, 4]),
+            Region::IN if nsn.len() == 10 => Some(match nsn[0] {
+                b'6'..=b'9' => &[5, 5],
+                _ if matches!(
+                    &nsn[..2],
+                    b"11" | b"20" | b"22" | b"33" | b"40" | b"44" | b"79" | b"80"
+                ) =>
+                {
+                    &[2, 4, 4]
+                }
+                _ => &[4, 2, 4],
+            }),
+            Region::FR if nsn.len() == 9 => Some(&[1, 2, 2, 2, 2]),
+            _ => None,
+        }
+    }
+}
+
+/// National significant number lengths by country calling code.
+const CALLING_CODES: &[(&str, u8, u8)] = &[
+    ("1", 10, 10),
+    ("7", 10, 10),
+    ("20", 8, 10),
+    ("27", 9, 9),
+    ("30", 10, 10),
+    ("225", 10, 10),
+    ("378", 6, 10),
+    ("31", 9, 9),
+    ("32", 8, 9),
+    ("33", 9, 9),
+    ("34", 9, 9),
+    ("36", 8, 9),
+    ("39", 6, 11),
+    ("40", 9, 9),
+    ("41", 9, 9),
+    ("43", 4, 13),
+    ("44", 9, 10),
+    ("45", 8, 8),
+    ("46", 7, 10),
+    ("47", 8, 8),
+    ("48", 9, 9),
+    ("49", 6, 13),
+    ("51", 8, 9),
+    ("52", 10, 10),
+    ("53", 8, 8),
+    ("54", 10, 11),
+    ("55", 10, 11),
+    ("56", 9, 9),
+    ("57", 10, 10),
+    ("58", 10, 10),
+    ("60", 8, 10),
+    ("61", 9, 9),
+    ("62", 8, 12),
+    ("63", 8, 10),
+    ("64", 8, 10),
+    ("65", 8, 8),
+    ("66", 8, 9),
+    ("81", 9, 10),
+    ("82", 8, 10),
+    ("84", 9, 10),
+    ("86", 8, 12),
+    ("90", 10, 10),
+    ("91", 10, 10),
+    ("92", 9, 10),
+    ("93", 9, 9),
+    ("94", 9, 9),
+    ("95", 8, 10),
+    ("98", 10, 10),
+    ("212", 9, 9),
+    ("213", 9, 9),
+    ("216", 8, 8),
+    ("234", 8, 10),
+    ("254", 9, 9),
+    ("255", 9, 9),
+    ("256", 9, 9),
+    ("351", 9, 9),
+    ("352", 8, 11),
+    ("353", 7, 9),
+    ("354", 7, 9),
+    ("358", 5, 12),
+    ("370", 8, 8),
+    ("371", 8, 8),
+    ("372", 7, 8),
+    ("380", 9, 9),
+    ("420", 9, 9),
+    ("421", 9, 9),
+    ("852", 8, 8),
+    ("886", 8, 9),
+    ("961", 7, 8),
+    ("962", 8, 9),
+    ("966", 9, 9),
+    ("971", 8, 9),
+    ("972", 8, 9),
+    ("974", 8, 8),
+];
+
+/// The compiled candidate finder.
+#[derive(Debug)]
+pub(crate) struct PhoneFinder {
+    re: Regex,
+    regions: Vec<Region>,
+    leniency: u8,
+}
+
+impl PhoneFinder {
+    pub(crate) fn new(regions: &[Region], leniency: u8) -> PhoneFinder {
+        #[expect(clippy::expect_used, reason = "a constant pattern, covered by tests")]
+        let re = Regex::new(r"\+?\(?[0-9](?:[ .\-/()]{0,2}[0-9]){5,18}\)?")
+            .expect("phone pattern compiles");
+        PhoneFinder {
+            re,
+            regions: regions.to_vec(),
+            leniency: leniency.min(3),
+        }
+    }
+
+    /// Phone numbers in `text` as (start, end).
+    pub(crate) fn find(&self, text: &str) -> Vec<(usize, usize)> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        for m in self.re.find_iter(text) {
+            let (mut s, mut e) = (m.start(), m.end());
+            // Trim an unbalanced bracket at either end.
+            let body = &b[s..e];
+            let opens = body.iter().filter(|&&c| c == b'(').count();
+            let closes = body.iter().filter(|&&c| c == b')').count();
+            if b[e - 1] == b')' && closes > opens {
+                e -= 1;
+            }
+            if b[s] == b'(' && opens > closes {
+                s += 1;
+            }
+            if s > 0 && (b[s - 1].is_ascii_digit() || b[s - 1] == b'+')
+                || b.get(e).is_some_and(u8::is_ascii_digit)
+            {
+                continue;
+            }
+            if self.leniency >= 1 {
+                let before_letter = text[..s]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphabetic);
+                let after_letter = text[e..].chars().next().is_some_and(char::is_alphabetic);
+                if before_letter || after_letter {
+                    continue;
+                }
+            }
+            if self.accept(&text[s..e]) {
+                out.push((s, e));
+            }
+        }
+        out
+    }
+
+    fn accept(&self, cand: &str) -> bool {
+        let digits: Vec<u8> = cand.bytes().filter(u8::is_ascii_digit).collect();
+        if !(7..=15).contains(&digits.len()) {
+            return false;
+        }
+        // Digit groups, as lengths.
+        let groups: Vec<usize> = cand
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|g| !g.is_empty())
+            .map(str::len)
+            .collect();
+        if cand.starts_with('+') {
+            for (cc, lo, hi) in CALLING_CODES {
+                let Some(nsn) = digits.strip_prefix(cc.as_bytes()) else {
+                    continue;
+                };
+                if !(usize::from(*lo)..=usize::from(*hi)).contains(&nsn.len()) {
+                    continue;
+                }
+                let region = Region::DEFAULT
+                    .iter()
+                    .chain([Region::JP, Region::CN].iter())
+                    .find(|r| r.calling_code() == *cc);
+                // Leading trunk `0` written after the code: "+44 (0)20 …".
+                let nsn = match region {
+                    Some(r) if r.has_trunk_zero() && nsn.first() == Some(&b'0') => &nsn[1..],
+                    _ => nsn,
+                };
+                let ok = match region {
+                    Some(r) => r.valid_nsn(nsn) && self.grouping_ok(*r, nsn, &groups, cc.len()),
+                    // Italy and a few others keep the leading 0 in the number.
+                    None => {
+                        nsn.first() != Some(&b'0') || matches!(*cc, "39" | "378" | "379" | "225")
+                    }
+                };
+                if ok {
+                    return true;
+                }
+            }
+            return false;
+        }
+        for &r in &self.regions {
+            let cc = r.calling_code().as_bytes();
+            // National number with trunk prefix.
+            if r.has_trunk_zero() && digits.first() == Some(&b'0') {
+                let nsn = &digits[1..];
+                if r.valid_nsn(nsn) && self.grouping_ok(r, nsn, &groups, 1) {
+                    return true;
+                }
+            }
+            // Bare national number (NANP, mobile formats).
+            let bare_allowed = !r.has_trunk_zero()
+                || matches!(r, Region::IN | Region::BR | Region::CN | Region::JP);
+            if bare_allowed
+                && digits.first() != Some(&b'0')
+                && r.valid_nsn(&digits)
+                && self.grouping_ok(r, &digits, &groups, 0)
+            {
+                return true;
+            }
+            // Country code without `+`.
+            if digits
+                .strip_prefix(cc)
+                .is_some_and(|nsn| r.valid_nsn(nsn) && self.grouping_ok(r, nsn, &groups, cc.len()))
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// libphonenumber's strict (2) and exact (3) grouping, on the national
+    /// part: `skip` leading digits (country code or trunk prefix) are not
+    /// part of it.
+    fn grouping_ok(&self, r: Region, nsn: &[u8], groups: &[usize], skip: usize) -> bool {
+        if self.leniency < 2 {
+            return true;
+        }
+        let Some(format) = r.format(nsn) else {
+            return true;
+        };
+        // Boundaries of the candidate's groups inside the national number.
+        let mut bounds = Vec::new();
+        let mut at = 0usize;
+        for g in groups {
+            at += g;
+            if at > skip && at - skip < nsn.len() {
+                bounds.push(at - skip);
+            }
+        }
+        let mut fmt_bounds = Vec::new();
+        let mut at = 0;
+        for g in &format[..format.len() - 1] {
+            at += g;
+            fmt_bounds.push(at);
+        }
+        if self.leniency == 2 {
+            bounds.iter().all(|b| fmt_bounds.contains(b))
+        } else {
+            bounds.is_empty() || bounds == fmt_bounds
+        }
+    }
+}
