@@ -64,6 +64,7 @@ struct Inner {
     limits: policy::RateLimiter,
     policies: policy::PolicyEngine,
     threats: policy::ThreatDetector,
+    pii: pii::Pii,
 }
 
 impl std::fmt::Debug for Vallum {
@@ -187,7 +188,7 @@ impl Vallum {
             pii_protection_configured: sec
                 .and_then(|s| s.pii_protection.as_ref())
                 .is_some_and(|p| p.enabled == Some(true)),
-            pii_module_available: false,
+            pii_module_available: true,
         };
         let report = compliance::evaluate(fw, &evidence, now);
         audit.append(
@@ -200,6 +201,11 @@ impl Vallum {
             .details(serde_json::json!({"score": report.score, "failed": report.failed})),
         )?;
         Ok(report)
+    }
+
+    /// PII detection and masking, session vaults, streaming.
+    pub fn pii(&self) -> &pii::Pii {
+        &self.inner.pii
     }
 
     /// Threat detection: scan, report, summaries.
@@ -502,6 +508,7 @@ impl VallumBuilder {
             audit_cfg.enabled.unwrap_or(true),
             audit_cfg.retention.unwrap_or(2555),
         );
+        let pii_key = keyring.key_for_encrypt(&*store, Scope::Global, "vallum.pii")?;
         let memory = Memory::new(
             mem_cfg,
             store,
@@ -525,6 +532,12 @@ impl VallumBuilder {
             events.clone(),
             audit.clone(),
         )?;
+        let pii = pii::Pii::new(
+            pii_parts(&self.config),
+            pii::PiiKeys::new(pii_key),
+            memory.clone(),
+            clock.clone(),
+        )?;
         let perf = self.config.enterprise_performance.as_ref();
         let settings = perf.and_then(|p| p.metrics.clone()).unwrap_or_default();
         let metrics = metrics::Metrics::new(&settings, perf, clock.clone(), events.clone())?;
@@ -542,8 +555,36 @@ impl VallumBuilder {
                 limits,
                 policies,
                 threats,
+                pii,
             }),
         })
+    }
+}
+
+/// The PII module's settings from `enterpriseSecurity.piiProtection`.
+fn pii_parts(config: &Config) -> pii::PiiParts {
+    let p = config
+        .enterprise_security
+        .as_ref()
+        .and_then(|s| s.pii_protection.clone())
+        .unwrap_or_default();
+    let d = pii::PiiSettings::default();
+    pii::PiiParts {
+        enabled: p.enabled.unwrap_or(false),
+        settings: pii::PiiSettings {
+            entities: p.entities,
+            score_threshold: p.score_threshold.unwrap_or(d.score_threshold),
+            allow_list: p.allow_list.unwrap_or_default(),
+            deny_list: p.deny_list.unwrap_or_default(),
+            custom_patterns: p.custom_patterns.unwrap_or_default(),
+            context: p.context.unwrap_or_default(),
+            phone_regions: p.phone_regions.unwrap_or(d.phone_regions),
+            phone_leniency: p.phone_leniency.unwrap_or(d.phone_leniency),
+        },
+        operators: p.operators.unwrap_or_default(),
+        default_operator: p.default_operator,
+        rules: p.masking_rules.unwrap_or_default(),
+        levels: p.classification.unwrap_or_default(),
     }
 }
 

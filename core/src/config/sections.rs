@@ -95,8 +95,32 @@ section!(
         enabled: Option<bool>,
         /// Detect automatically.
         auto_detection: Option<bool>,
-        /// Named masking rules.
+        /// Named masking rules (`email-masking`, `ssn-encryption`, …).
         masking_rules: Option<Vec<String>>,
+        /// Mask automatically in the guard pipeline.
+        auto_masking: Option<bool>,
+        /// Vallum extension: entities to detect (default: all).
+        entities: Option<Vec<String>>,
+        /// Vallum extension: findings below this score are dropped (default 0.4).
+        score_threshold: Option<f32>,
+        /// Vallum extension: values never reported.
+        allow_list: Option<Vec<String>>,
+        /// Vallum extension: entity → values always reported.
+        deny_list: Option<BTreeMap<String, Vec<String>>>,
+        /// Custom recognizers (`{type, pattern, confidence, context, jurisdiction}`).
+        custom_patterns: Option<Vec<crate::pii::CustomPattern>>,
+        /// Vallum extension: context-word window and boost.
+        context: Option<crate::pii::ContextSettings>,
+        /// Vallum extension: regions of national phone formats.
+        phone_regions: Option<Vec<crate::pii::Region>>,
+        /// Vallum extension: phone strictness 0–3 (default 1).
+        phone_leniency: Option<u8>,
+        /// Vallum extension: entity → operator.
+        operators: Option<BTreeMap<String, crate::pii::Operator>>,
+        /// Vallum extension: operator for entities without one (default `replace`).
+        default_operator: Option<crate::pii::Operator>,
+        /// Vallum extension: entity → classification level.
+        classification: Option<BTreeMap<String, crate::pii::Classification>>,
     }
 );
 

@@ -19,6 +19,7 @@
 mod operators;
 pub(crate) mod phone;
 pub(crate) mod recognizers;
+mod service;
 mod stream;
 mod url;
 pub(crate) mod validators;
@@ -26,6 +27,8 @@ mod vault;
 
 pub use operators::{Masked, Masker, Operator, PiiKeys, Replacement};
 pub use phone::Region;
+pub(crate) use service::PiiParts;
+pub use service::{Pii, DEFAULT_HOLD_BACK, VAULT_KEY};
 pub use stream::StreamMasker;
 pub use vault::Vault;
 
@@ -97,7 +100,7 @@ impl Default for ContextSettings {
     fn default() -> Self {
         ContextSettings {
             words_before: 5,
-            words_after: 1,
+            words_after: 0,
             boost: 0.35,
             min_score_with_context: 0.4,
         }
@@ -374,10 +377,11 @@ impl Recognizer {
                             continue;
                         }
                         let m = &text[start..end];
-                        if pat.guard.is_some_and(|guard| !guard(m)) {
-                            continue;
-                        }
-                        let score = self.score(m, pat.score, env);
+                        let score = if pat.guard.is_some_and(|guard| !guard(m)) {
+                            0.0
+                        } else {
+                            self.score(m, pat.score, env)
+                        };
                         if score > 0.0 {
                             found.push(Raw {
                                 rec: idx,
@@ -386,28 +390,65 @@ impl Recognizer {
                                 score,
                                 pattern: pi,
                             });
+                        } else {
+                            // A rejected candidate may hide a valid one that
+                            // starts inside it ("078-05-1123 4111 …" first
+                            // matches "1123 4111 …"): search again from the
+                            // next character. Candidates are short, so this
+                            // stays linear.
+                            at = at.min(next_at(text, start));
                         }
                     }
                 }
             }
         }
-        // Presidio's `remove_duplicates`: highest score first, a finding
-        // contained in an earlier one is dropped.
-        found.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.start.cmp(&b.start))
-                .then((b.end - b.start).cmp(&(a.end - a.start)))
-        });
-        let first = out.len();
-        for f in found {
-            let contained = out[first..]
-                .iter()
-                .any(|k| k.start <= f.start && f.end <= k.end);
-            if !contained {
-                out.push(f);
+        remove_contained(found, out);
+    }
+}
+
+/// Presidio's `remove_duplicates` in O(n log n): highest score first, then
+/// earlier start, then longer; a finding contained in one kept before it is
+/// dropped. Scores come in few tiers (one per pattern), so kept spans are
+/// merged tier by tier into a start-sorted list with prefix maxima of ends.
+fn remove_contained(mut found: Vec<Raw>, out: &mut Vec<Raw>) {
+    found.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.start.cmp(&b.start))
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+    });
+    // (start, end) of kept findings sorted by start, and prefix max of end.
+    let mut kept: Vec<(usize, usize)> = Vec::new();
+    let mut prefix_max: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < found.len() {
+        let tier = found[i].score;
+        let mut j = i;
+        let mut tier_max_end = 0usize;
+        let mut tier_kept = Vec::new();
+        while j < found.len() && found[j].score.total_cmp(&tier).is_eq() {
+            let f = &found[j];
+            let n = kept.partition_point(|&(s, _)| s <= f.start);
+            let in_earlier_tier = n > 0 && prefix_max[n - 1] >= f.end;
+            let in_this_tier = !tier_kept.is_empty() && tier_max_end >= f.end;
+            if !in_earlier_tier && !in_this_tier {
+                tier_max_end = tier_max_end.max(f.end);
+                tier_kept.push((f.start, f.end));
+                out.push(f.clone());
+            }
+            j += 1;
+        }
+        if !tier_kept.is_empty() {
+            kept.extend(tier_kept);
+            kept.sort_unstable();
+            prefix_max.clear();
+            let mut m = 0;
+            for &(_, e) in &kept {
+                m = m.max(e);
+                prefix_max.push(m);
             }
         }
+        i = j;
     }
 }
 
@@ -615,6 +656,18 @@ impl Detector {
         r.validate.and_then(|v| v(value, &env))
     }
 
+    /// Findings in UTF-8 `bytes` (for byte-oriented hosts). Invalid UTF-8 is
+    /// an `invalid_argument` error naming the first bad byte's offset.
+    pub fn detect_bytes(&self, bytes: &[u8]) -> Result<Vec<Finding>> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::invalid_arg(
+                "text",
+                format!("not valid UTF-8 at byte {}", e.valid_up_to()),
+            )
+        })?;
+        Ok(self.detect(text))
+    }
+
     /// Findings in `text` with the configured settings.
     pub fn detect(&self, text: &str) -> Vec<Finding> {
         self.detect_with(text, &DetectOptions::default())
@@ -754,17 +807,11 @@ fn last_words(s: &str, n: usize) -> String {
     if n == 0 {
         return String::new();
     }
-    let tail = &s[s.len().saturating_sub(256)..];
-    let tail = match tail.char_indices().next() {
-        Some(_) if !s.is_char_boundary(s.len().saturating_sub(256)) => {
-            let mut i = s.len().saturating_sub(256);
-            while !s.is_char_boundary(i) {
-                i += 1;
-            }
-            &s[i..]
-        }
-        _ => tail,
-    };
+    let mut from = s.len().saturating_sub(256);
+    while !s.is_char_boundary(from) {
+        from += 1;
+    }
+    let tail = &s[from..];
     let words: Vec<String> = tail
         .split(|c: char| !(c.is_alphanumeric() || c == '#' || c == '\'' || c == '-'))
         .filter(|w| !w.is_empty())
@@ -959,4 +1006,60 @@ pub fn classify(
         })
         .max()
         .unwrap_or(Classification::Public)
+}
+
+/// The checks the `pii_mask` fuzz target runs on one input (also replayed
+/// over `fuzz/regressions/pii_mask` by `cargo test`). Panics when an
+/// invariant breaks; returns the number of findings.
+#[doc(hidden)]
+#[expect(
+    clippy::panic,
+    reason = "the fuzz oracle reports broken invariants by panicking"
+)]
+pub fn fuzz_check(masker: &Masker, data: &[u8]) -> usize {
+    let Ok(text) = std::str::from_utf8(data) else {
+        if masker.detector().detect_bytes(data).is_ok() {
+            panic!("invalid UTF-8 accepted");
+        }
+        return 0;
+    };
+    let masked = match masker.mask(text) {
+        Ok(m) => m,
+        Err(e) => panic!("mask failed: {e}"),
+    };
+    for f in &masked.findings {
+        let original = f.text(text);
+        if original.chars().count() >= 6
+            && text.matches(original).count() == 1
+            && masked.text.contains(original)
+        {
+            panic!("finding {original:?} survived masking: {:?}", masked.text);
+        }
+    }
+    let mut vault = Vault::new();
+    let rev = match masker.mask_reversible(text, &mut vault) {
+        Ok(m) => m,
+        Err(e) => panic!("mask_reversible failed: {e}"),
+    };
+    let _ = vault.unmask(&rev.text);
+    let mut s = StreamMasker::new(masker.clone(), Vault::new(), false, 32);
+    let mut out = String::new();
+    let mut at = 0;
+    let step = 1 + data.first().map_or(0, |b| usize::from(*b % 17));
+    while at < text.len() {
+        let mut end = (at + step).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        match s.push(&text[at..end]) {
+            Ok(o) => out.push_str(&o),
+            Err(e) => panic!("stream push failed: {e}"),
+        }
+        at = end;
+    }
+    match s.finish() {
+        Ok(o) => out.push_str(&o),
+        Err(e) => panic!("stream finish failed: {e}"),
+    }
+    masked.findings.len()
 }

@@ -121,6 +121,20 @@ impl Region {
         }
     }
 
+    /// Whether a number may be written without trunk prefix or country
+    /// code: NANP numbers, and mobile numbers where that is the custom.
+    fn valid_bare(self, d: &[u8]) -> bool {
+        match self {
+            Region::US | Region::CA => d.len() == 10,
+            Region::IN => d.len() == 10 && (b'6'..=b'9').contains(&d[0]),
+            Region::BR => {
+                (d.len() == 11 && d[2] == b'9') || (d.len() == 10 && (b'2'..=b'5').contains(&d[2]))
+            }
+            Region::CN => d.len() == 11 && d[0] == b'1' && (b'3'..=b'9').contains(&d[1]),
+            _ => false,
+        }
+    }
+
     fn has_trunk_zero(self) -> bool {
         !matches!(self, Region::US | Region::CA)
     }
@@ -248,8 +262,10 @@ impl PhoneFinder {
     pub(crate) fn find(&self, text: &str) -> Vec<(usize, usize)> {
         let b = text.as_bytes();
         let mut out = Vec::new();
-        for m in self.re.find_iter(text) {
+        let mut at = 0;
+        while let Some(m) = self.re.find_at(text, at) {
             let (mut s, mut e) = (m.start(), m.end());
+            at = e;
             // Trim an unbalanced bracket at either end.
             let body = &b[s..e];
             let opens = body.iter().filter(|&&c| c == b'(').count();
@@ -260,23 +276,65 @@ impl PhoneFinder {
             if b[s] == b'(' && opens > closes {
                 s += 1;
             }
-            if s > 0 && (b[s - 1].is_ascii_digit() || b[s - 1] == b'+')
-                || b.get(e).is_some_and(u8::is_ascii_digit)
-            {
-                continue;
-            }
-            if self.leniency >= 1 {
-                let before_letter = text[..s]
-                    .chars()
-                    .next_back()
-                    .is_some_and(char::is_alphabetic);
-                let after_letter = text[e..].chars().next().is_some_and(char::is_alphabetic);
-                if before_letter || after_letter {
+            // The whole run, else its longest prefix ending at a digit group
+            // ("+44 20 7123 4567 2001:…" overruns into the next number).
+            let mut ends: Vec<usize> = (s + 1..e)
+                .filter(|&i| b[i - 1].is_ascii_digit() && !b[i].is_ascii_digit())
+                .collect();
+            ends.push(e);
+            let mut hit = None;
+            for &end in ends.iter().rev() {
+                let mut end = end;
+                if b[end - 1] == b'(' {
+                    end -= 1;
+                }
+                let cand = &text[s..end];
+                if cand.matches('(').count() != cand.matches(')').count() {
                     continue;
                 }
+                let glued = s > 0 && (b[s - 1].is_ascii_digit() || b[s - 1] == b'+')
+                    || b.get(end).is_some_and(u8::is_ascii_digit);
+                let lettered = self.leniency >= 1
+                    && (text[..s]
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_alphabetic)
+                        || text[end..].chars().next().is_some_and(char::is_alphabetic));
+                if !glued && !lettered && self.accept(cand) {
+                    hit = Some(end);
+                    break;
+                }
             }
-            if self.accept(&text[s..e]) {
-                out.push((s, e));
+            if let Some(end) = hit {
+                out.push((s, end));
+                at = end;
+                continue;
+            }
+            // Rejected: another number may start later in this run
+            // ("4111 1111 1111 1111 (415) 555-0132"). Retry at the next `(`
+            // or `+`, or at a group that follows whitespace after a group of
+            // four or more digits; groups joined by `-`/`.` or following a
+            // short (country-code-like) group belong to the same number.
+            let mut i = m.start() + 1;
+            let mut group = usize::from(b[m.start()].is_ascii_digit());
+            while i < m.end() {
+                let c = b[i];
+                if c.is_ascii_digit() {
+                    if i > m.start() && b[i - 1].is_ascii_whitespace() && group >= 4 {
+                        break;
+                    }
+                    group = if b[i - 1].is_ascii_digit() {
+                        group + 1
+                    } else {
+                        1
+                    };
+                } else if c == b'(' || c == b'+' {
+                    break;
+                }
+                i += 1;
+            }
+            if i < m.end() {
+                at = i;
             }
         }
         out
@@ -333,10 +391,7 @@ impl PhoneFinder {
                 }
             }
             // Bare national number (NANP, mobile formats).
-            let bare_allowed = !r.has_trunk_zero()
-                || matches!(r, Region::IN | Region::BR | Region::CN | Region::JP);
-            if bare_allowed
-                && digits.first() != Some(&b'0')
+            if r.valid_bare(&digits)
                 && r.valid_nsn(&digits)
                 && self.grouping_ok(r, &digits, &groups, 0)
             {

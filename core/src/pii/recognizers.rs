@@ -155,7 +155,7 @@ use class::{AT, COLON, DIGIT, DOT, HYPHEN, LETTER};
 const D: &[u16] = &[DIGIT];
 
 macro_rules! secret {
-    ($entity:literal, $re:literal, ctx: $ctx:expr, needs: $needs:expr) => {
+    ($entity:literal, $re:expr, ctx: $ctx:expr, needs: $needs:expr) => {
         Builtin {
             entity: $entity,
             engine: Engine::Patterns(&[Pat {
@@ -265,6 +265,26 @@ fn it_fiscal_guard(s: &str) -> bool {
         _ => false,
     }
 }
+
+/// Pattern of `AWS_ACCESS_KEY` (shared with the threat scanner).
+pub(crate) const AWS_KEY_RE: &str = r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b";
+
+/// Pattern of `GITHUB_TOKEN` (shared with the threat scanner).
+pub(crate) const GITHUB_TOKEN_RE: &str =
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b";
+
+/// Pattern of `SLACK_TOKEN` (shared with the threat scanner).
+pub(crate) const SLACK_TOKEN_RE: &str = r"\bxox[baprs]-[A-Za-z0-9-]{10,250}\b";
+
+/// Pattern of `LLM_API_KEY` (shared with the threat scanner).
+pub(crate) const LLM_API_KEY_RE: &str = r"\b(?:sk-ant-[A-Za-z0-9_-]{20,}|sk-(?:proj-)?[A-Za-z0-9_-]{32,}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,})\b";
+
+/// Pattern of `JWT` (shared with the threat scanner).
+pub(crate) const JWT_RE: &str =
+    r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b";
+
+/// Pattern of `PRIVATE_KEY` (shared with the threat scanner).
+pub(crate) const PRIVATE_KEY_RE: &str = r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:\s-]*?-----END (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=:\s]*)";
 
 /// Every built-in recognizer, in a fixed order (the order breaks ties).
 pub(crate) const BUILTINS: &[Builtin] = &[
@@ -423,12 +443,12 @@ pub(crate) const BUILTINS: &[Builtin] = &[
         p("UUID", r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", 0.6),
     ]), ctx: &["uuid", "guid", "id"], validate: None, invalidate: None, needs: &[HYPHEN]),
     // ---- secrets: not Presidio entities; always validated by shape ----------
-    secret!("AWS_ACCESS_KEY", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b", ctx: &["aws", "access key", "key id"], needs: &[LETTER]),
-    secret!("GITHUB_TOKEN", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b", ctx: &["github", "token"], needs: &[LETTER]),
-    secret!("SLACK_TOKEN", r"\bxox[baprs]-[A-Za-z0-9-]{10,250}\b", ctx: &["slack", "token"], needs: &[HYPHEN]),
-    secret!("LLM_API_KEY", r"\b(?:sk-ant-[A-Za-z0-9_-]{20,}|sk-(?:proj-)?[A-Za-z0-9_-]{32,}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,})\b", ctx: &["api key", "openai", "anthropic", "key"], needs: &[LETTER]),
-    secret!("JWT", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b", ctx: &["jwt", "bearer", "token"], needs: &[DOT]),
-    secret!("PRIVATE_KEY", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:\s-]{0,16384}?-----END (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)?", ctx: &["private key"], needs: &[HYPHEN]),
+    secret!("AWS_ACCESS_KEY", AWS_KEY_RE, ctx: &["aws", "access key", "key id"], needs: &[LETTER]),
+    secret!("GITHUB_TOKEN", GITHUB_TOKEN_RE, ctx: &["github", "token"], needs: &[LETTER]),
+    secret!("SLACK_TOKEN", SLACK_TOKEN_RE, ctx: &["slack", "token"], needs: &[HYPHEN]),
+    secret!("LLM_API_KEY", LLM_API_KEY_RE, ctx: &["api key", "openai", "anthropic", "key"], needs: &[LETTER]),
+    secret!("JWT", JWT_RE, ctx: &["jwt", "bearer", "token"], needs: &[DOT]),
+    secret!("PRIVATE_KEY", PRIVATE_KEY_RE, ctx: &["private key"], needs: &[HYPHEN]),
 ];
 
 /// Card validation: Luhn plus issuer rules Presidio does not check

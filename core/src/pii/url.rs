@@ -81,7 +81,8 @@ pub(crate) fn find(text: &str) -> Vec<(usize, usize, f32)> {
         while s < dot && matches!(b[s], b'.' | b'-') {
             s += 1;
         }
-        if s == dot {
+        // The domain of an e-mail address is not a URL of its own.
+        if s == dot || (s > 0 && b[s - 1] == b'@') {
             continue;
         }
         // The longest prefix of the host ending in a known TLD.

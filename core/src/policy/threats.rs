@@ -210,42 +210,36 @@ const DATA: &[Rule] = &[
         "aws_access_key",
         SC,
         L,
-        r"(?-u:\b)(AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)",
+        crate::pii::recognizers::AWS_KEY_RE,
     ),
     rule(
         LeakedSecret,
         "github_token",
         SC,
         L,
-        r"(?-u:\b)(gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?-u:\b)",
+        crate::pii::recognizers::GITHUB_TOKEN_RE,
     ),
     rule(
         LeakedSecret,
         "slack_token",
         SC,
         L,
-        r"(?-u:\b)xox[baprs]-[A-Za-z0-9-]{10,250}(?-u:\b)",
+        crate::pii::recognizers::SLACK_TOKEN_RE,
     ),
     rule(
         LeakedSecret,
         "llm_api_key",
         SC,
         L,
-        r"(?-u:\b)(sk-ant-[A-Za-z0-9_-]{20,}|sk-(proj-)?[A-Za-z0-9_-]{32,}|AIza[0-9A-Za-z_-]{35})(?-u:\b)",
+        crate::pii::recognizers::LLM_API_KEY_RE,
     ),
-    rule(
-        LeakedSecret,
-        "jwt",
-        SH,
-        L,
-        r"(?-u:\b)eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?-u:\b)",
-    ),
+    rule(LeakedSecret, "jwt", SH, L, crate::pii::recognizers::JWT_RE),
     rule(
         LeakedSecret,
         "private_key",
         SC,
         L,
-        r"-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----",
+        crate::pii::recognizers::PRIVATE_KEY_RE,
     ),
     rule(
         ExfiltrationLink,
@@ -331,12 +325,18 @@ fn compile(
     s: Sensitivity,
 ) -> Result<(RegexSet, Vec<(&'static Rule, Regex)>)> {
     let active: Vec<&'static Rule> = rules.iter().filter(|r| rank(r.from) <= rank(s)).collect();
-    let set = RegexSet::new(active.iter().map(|r| r.pattern))
-        .map_err(|e| Error::internal(e.to_string()))?;
+    // Patterns shared with the PII recognizers use `\b`/`\d`; `prepare`
+    // makes them ASCII (a no-op for the threat rules' own patterns).
+    let set = RegexSet::new(
+        active
+            .iter()
+            .map(|r| crate::pii::recognizers::prepare(r.pattern)),
+    )
+    .map_err(|e| Error::internal(e.to_string()))?;
     let each = active
         .into_iter()
         .map(|r| {
-            Regex::new(r.pattern)
+            Regex::new(&crate::pii::recognizers::prepare(r.pattern))
                 .map(|re| (r, re))
                 .map_err(|e| Error::internal(e.to_string()))
         })

@@ -1,0 +1,200 @@
+//! [`Pii`]: the PII module as [`crate::Vallum::pii`] exposes it — detector,
+//! masker with configured operators, session vaults in encrypted memory,
+//! streaming, classification.
+
+use super::{
+    Classification, DetectOptions, Detector, Finding, Masked, Masker, Operator, PiiKeys,
+    PiiSettings, StreamMasker, Vault,
+};
+use crate::error::{Error, Result};
+use crate::memory::{Context, Memory, Scope, SetOptions};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Memory key a session's vault is kept under (session scope, encrypted).
+pub const VAULT_KEY: &str = "vallum.pii.vault";
+
+/// Default stream hold-back in bytes.
+pub const DEFAULT_HOLD_BACK: usize = 256;
+
+/// The PII module of an instance.
+#[derive(Debug)]
+pub struct Pii {
+    masker: Masker,
+    memory: Memory,
+    levels: BTreeMap<String, Classification>,
+    enabled: bool,
+    vault_lock: parking_lot::Mutex<()>,
+}
+
+/// Everything `enterpriseSecurity.piiProtection` configures.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PiiParts {
+    pub enabled: bool,
+    pub settings: PiiSettings,
+    pub operators: BTreeMap<String, Operator>,
+    pub default_operator: Option<Operator>,
+    pub rules: Vec<String>,
+    pub levels: BTreeMap<String, Classification>,
+}
+
+impl Pii {
+    pub(crate) fn new(
+        parts: PiiParts,
+        keys: PiiKeys,
+        memory: Memory,
+        clock: crate::clock::SharedClock,
+    ) -> Result<Pii> {
+        let detector = Arc::new(Detector::with_settings(&parts.settings, clock)?);
+        let mut masker = Masker::new(detector.clone())
+            .with_keys(keys)
+            .with_named_rules(&parts.rules)?;
+        for (i, (entity, op)) in parts.operators.into_iter().enumerate() {
+            if !detector.entities().contains(&entity.as_str()) {
+                return Err(Error::config(
+                    format!("$.enterpriseSecurity.piiProtection.operators.{entity}"),
+                    format!("unknown entity '{entity}' (operator #{i})"),
+                ));
+            }
+            masker = masker.with_operator(entity, op);
+        }
+        if let Some(op) = parts.default_operator {
+            masker = masker.with_default(op);
+        }
+        Ok(Pii {
+            masker,
+            memory,
+            levels: parts.levels,
+            enabled: parts.enabled,
+            vault_lock: parking_lot::Mutex::new(()),
+        })
+    }
+
+    /// Whether `piiProtection.enabled` is on (detection works either way;
+    /// the guard pipeline consults this).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The detector.
+    pub fn detector(&self) -> &Detector {
+        self.masker.detector()
+    }
+
+    /// The masker with the configured operators.
+    pub fn masker(&self) -> &Masker {
+        &self.masker
+    }
+
+    /// Findings in `text` (the spec's `detectPII`).
+    pub fn detect(&self, text: &str) -> Vec<Finding> {
+        self.detector().detect(text)
+    }
+
+    /// Findings with per-call options (entity selection, threshold).
+    pub fn detect_with(&self, text: &str, opts: &DetectOptions) -> Vec<Finding> {
+        self.detector().detect_with(text, opts)
+    }
+
+    /// Detects and masks with the configured operators (the spec's
+    /// `maskSensitiveData`). Not reversible except through `decrypt`.
+    pub fn mask(&self, text: &str) -> Result<Masked> {
+        self.masker.mask(text)
+    }
+
+    /// Masks with reversible numbered placeholders kept in the session's
+    /// vault (`ctx` must name a session). The same value gets the same
+    /// placeholder for the whole session.
+    pub fn mask_in_session(&self, ctx: &Context, text: &str) -> Result<Masked> {
+        let _g = self.vault_lock.lock();
+        let mut vault = self.load_vault(ctx)?;
+        let before = vault.len();
+        let masked = self.masker.mask_reversible(text, &mut vault)?;
+        if vault.len() != before {
+            self.save_vault(ctx, &vault)?;
+        }
+        Ok(masked)
+    }
+
+    /// Restores the session's placeholders in `text` (a model's answer),
+    /// tolerating case changes and reformatted brackets; `<ENC:…>` tokens
+    /// are decrypted too.
+    pub fn unmask_in_session(&self, ctx: &Context, text: &str) -> Result<String> {
+        let vault = self.load_vault(ctx)?;
+        let restored = vault.unmask(text);
+        if restored.contains("<ENC:") {
+            self.masker.decrypt(&restored)
+        } else {
+            Ok(restored)
+        }
+    }
+
+    /// Restores `<ENC:…>` tokens written by the `encrypt` operator.
+    pub fn decrypt(&self, text: &str) -> Result<String> {
+        self.masker.decrypt(text)
+    }
+
+    /// A streaming masker. With a session, placeholders are reversible and
+    /// numbered in the session's vault; call [`Pii::finish_stream`] to
+    /// store it back.
+    pub fn stream(&self, ctx: Option<&Context>) -> Result<StreamMasker> {
+        let vault = match ctx {
+            Some(c) => self.load_vault(c)?,
+            None => Vault::new(),
+        };
+        Ok(StreamMasker::new(
+            self.masker.clone(),
+            vault,
+            ctx.is_some(),
+            DEFAULT_HOLD_BACK,
+        ))
+    }
+
+    /// Releases the rest of a stream and saves its vault into the session.
+    pub fn finish_stream(&self, ctx: &Context, mut stream: StreamMasker) -> Result<String> {
+        let rest = stream.finish()?;
+        let _g = self.vault_lock.lock();
+        let mut vault = self.load_vault(ctx)?;
+        vault.merge(stream.vault());
+        self.save_vault(ctx, &vault)?;
+        Ok(rest)
+    }
+
+    /// The session's vault (empty if none yet).
+    pub fn load_vault(&self, ctx: &Context) -> Result<Vault> {
+        Self::require_session(ctx)?;
+        match self.memory.get(ctx, Scope::Session, VAULT_KEY)? {
+            Some(v) => serde_json::from_value(v).map_err(|e| Error::CorruptStore {
+                message: format!("the session's PII vault does not parse: {e}"),
+            }),
+            None => Ok(Vault::new()),
+        }
+    }
+
+    fn save_vault(&self, ctx: &Context, vault: &Vault) -> Result<()> {
+        let value = serde_json::to_value(vault).map_err(|e| Error::internal(e.to_string()))?;
+        self.memory.set(
+            ctx,
+            Scope::Session,
+            VAULT_KEY,
+            value,
+            &SetOptions::default().encrypt(true).secret(),
+        )
+    }
+
+    fn require_session(ctx: &Context) -> Result<()> {
+        if ctx.session().is_none() {
+            return Err(Error::invalid_arg(
+                "ctx",
+                "the PII vault lives in session memory: give the context a session (with_session)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The highest classification among `findings` (configured overrides
+    /// first, then [`super::default_level`]).
+    pub fn classify(&self, findings: &[Finding]) -> Classification {
+        super::classify(findings, &self.levels)
+    }
+}
