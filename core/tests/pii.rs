@@ -22,14 +22,6 @@ fn detector() -> Arc<Detector> {
     Arc::new(Detector::new(Arc::new(SystemClock)).unwrap())
 }
 
-fn entities(text: &str) -> Vec<String> {
-    detector()
-        .detect(text)
-        .into_iter()
-        .map(|f| f.entity)
-        .collect()
-}
-
 #[test]
 fn finds_the_common_entities_in_a_prompt() {
     let text = "Hi, I'm reachable at jane.doe@example.com or +1 415 555 0132. \
