@@ -21,7 +21,8 @@ const COMPLIANT: &str = r#"{
     "audit": {"enabled": true, "retention": 2555},
     "threatDetection": {"enabled": true, "sensitivity": "medium"},
     "rbac": {"roles": {"analyst": {"permissions": ["reports:read"]}}},
-    "rateLimits": {"api": {"requests": 100, "window": 60}}
+    "rateLimits": {"api": {"requests": 100, "window": 60}},
+    "piiProtection": {"enabled": true, "autoDetection": true, "maskingRules": ["email-masking", "ssn-encryption"]}
   }
 }"#;
 
@@ -88,7 +89,8 @@ fn a_lax_configuration_fails_with_evidence_and_remediation() {
             "no_unencrypted_values",
             "audit_retention",
             "access_control",
-            "key_rotation"
+            "key_rotation",
+            "pii_masking"
         ]
     );
     let enc = r

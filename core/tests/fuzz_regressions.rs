@@ -42,3 +42,21 @@ fn policy_json_regressions_replay_without_panics() {
     assert!(n >= 3, "seed cases are present");
     assert!(decided >= 1, "at least one seed reaches evaluation");
 }
+
+#[test]
+fn pii_mask_regressions_replay_without_panics() {
+    use std::sync::Arc;
+    use vallum::pii::{Detector, Masker, Operator};
+    let d = Detector::new(Arc::new(vallum::ManualClock::new(1_700_000_000_000))).unwrap();
+    let m = Masker::new(Arc::new(d)).with_default(Operator::Replace { new_value: None, numbered: true });
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/pii_mask");
+    let mut n = 0;
+    let mut found = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        found += vallum::pii::fuzz_check(&m, &data);
+        n += 1;
+    }
+    assert!(n >= 3, "seed cases are present");
+    assert!(found >= 4, "the seeds contain PII");
+}
