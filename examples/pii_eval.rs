@@ -11,7 +11,9 @@ use vallum::pii::{DetectOptions, Detector};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let path = args.get(1).ok_or("usage: pii_eval <corpus.json> [repeats]")?;
+    let path = args
+        .get(1)
+        .ok_or("usage: pii_eval <corpus.json> [repeats]")?;
     let repeats: usize = args.get(2).map_or(Ok(5), |r| r.parse())?;
     let corpus: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     let texts: Vec<&str> = corpus["texts"]

@@ -48,7 +48,10 @@ fn pii_mask_regressions_replay_without_panics() {
     use std::sync::Arc;
     use vallum::pii::{Detector, Masker, Operator};
     let d = Detector::new(Arc::new(vallum::ManualClock::new(1_700_000_000_000))).unwrap();
-    let m = Masker::new(Arc::new(d)).with_default(Operator::Replace { new_value: None, numbered: true });
+    let m = Masker::new(Arc::new(d)).with_default(Operator::Replace {
+        new_value: None,
+        numbered: true,
+    });
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/pii_mask");
     let mut n = 0;
     let mut found = 0;
