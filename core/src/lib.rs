@@ -508,7 +508,7 @@ impl VallumBuilder {
             audit_cfg.enabled.unwrap_or(true),
             audit_cfg.retention.unwrap_or(2555),
         );
-        let pii_key = keyring.key_for_encrypt(&*store, Scope::Global, "vallum.pii")?;
+        let pii_keys = pii::PiiKeys::from_keyring(keyring.clone(), store.clone());
         let memory = Memory::new(
             mem_cfg,
             store,
@@ -534,7 +534,7 @@ impl VallumBuilder {
         )?;
         let pii = pii::Pii::new(
             pii_parts(&self.config),
-            pii::PiiKeys::new(pii_key),
+            pii_keys,
             memory.clone(),
             clock.clone(),
         )?;

@@ -158,6 +158,10 @@ pub struct DetectOptions {
     /// Without it every recognizer's findings are returned, as Presidio's
     /// analyzer does.
     pub resolve_overlaps: bool,
+    /// Merge overlapping findings into one covering their union, labelled
+    /// with the best of them (what masking uses: no character of any
+    /// finding survives). Takes precedence over `resolve_overlaps`.
+    pub merge_overlaps: bool,
 }
 
 impl Default for DetectOptions {
@@ -167,6 +171,7 @@ impl Default for DetectOptions {
             score_threshold: None,
             context: true,
             resolve_overlaps: true,
+            merge_overlaps: false,
         }
     }
 }
@@ -185,6 +190,11 @@ impl DetectOptions {
     /// Context words on or off.
     pub fn context(mut self, on: bool) -> Self {
         self.context = on;
+        self
+    }
+    /// Merge overlapping findings into their union (see the field).
+    pub fn merge_overlaps(mut self, on: bool) -> Self {
+        self.merge_overlaps = on;
         self
     }
     /// Overlap resolution on or off.
@@ -733,7 +743,9 @@ impl Detector {
                 !self.allow.contains(&v)
             });
         }
-        if opts.resolve_overlaps {
+        if opts.merge_overlaps {
+            raw = merge(raw);
+        } else if opts.resolve_overlaps {
             raw = resolve(raw);
         }
         raw.sort_by(|a, b| {
@@ -830,6 +842,53 @@ fn first_words(s: &str, n: usize) -> String {
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Merges overlapping findings (connected by overlap) into one each: the
+/// union of their spans, with the entity, score and pattern of the member
+/// `resolve` would keep.
+fn merge(mut raw: Vec<Raw>) -> Vec<Raw> {
+    raw.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let better = |a: &Raw, b: &Raw| {
+        b.score
+            .total_cmp(&a.score)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+            .then(a.rec.cmp(&b.rec))
+            .is_lt()
+    };
+    let mut out: Vec<Raw> = Vec::with_capacity(raw.len());
+    let mut cluster: Option<(Raw, usize, usize)> = None;
+    for f in raw {
+        match &mut cluster {
+            Some((best, s, e)) if f.start < *e => {
+                *s = (*s).min(f.start);
+                *e = (*e).max(f.end);
+                if better(&f, best) {
+                    *best = f;
+                }
+            }
+            _ => {
+                if let Some((best, s, e)) = cluster.take() {
+                    out.push(Raw {
+                        start: s,
+                        end: e,
+                        ..best
+                    });
+                }
+                let (s, e) = (f.start, f.end);
+                cluster = Some((f, s, e));
+            }
+        }
+    }
+    if let Some((best, s, e)) = cluster {
+        out.push(Raw {
+            start: s,
+            end: e,
+            ..best
+        });
+    }
+    out
 }
 
 /// Keeps a non-overlapping subset: higher score first, then the longer

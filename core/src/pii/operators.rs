@@ -3,8 +3,10 @@
 use super::vault::Vault;
 use super::{Detector, Finding};
 use crate::crypto::aead::{open_value, seal_value};
-use crate::crypto::DataKey;
+use crate::crypto::{DataKey, Keyring};
 use crate::error::{Error, Result};
+use crate::memory::Scope;
+use crate::storage::Backend;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -99,28 +101,89 @@ impl Operator {
     }
 }
 
-/// Keys for `hash` and `encrypt`: a data key (from the instance keyring, or
-/// given directly for standalone use).
+/// Keys for `hash` and `encrypt`: a data key of the instance keyring
+/// (global scope, owner `vallum.pii`, created on first use), or one given
+/// directly for standalone use.
 #[derive(Debug, Clone)]
 pub struct PiiKeys {
-    dek: Arc<DataKey>,
+    source: Arc<KeySource>,
+}
+
+/// Keyring owner of the PII data key (global scope).
+pub const PII_KEY_OWNER: &str = "vallum.pii";
+
+enum KeySource {
+    Fixed(Arc<DataKey>),
+    Keyring {
+        keyring: Arc<Keyring>,
+        backend: Arc<dyn Backend>,
+        active: parking_lot::Mutex<Option<Arc<DataKey>>>,
+    },
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KeySource::Fixed(_) => "KeySource::Fixed",
+            KeySource::Keyring { .. } => "KeySource::Keyring",
+        })
+    }
 }
 
 impl PiiKeys {
-    /// Keys around a keyring data key.
-    pub fn new(dek: Arc<DataKey>) -> Self {
-        PiiKeys { dek }
+    /// Keys from the instance keyring; the key is created on first use, so
+    /// an instance that never hashes or encrypts PII stores no extra key.
+    pub(crate) fn from_keyring(keyring: Arc<Keyring>, backend: Arc<dyn Backend>) -> Self {
+        PiiKeys {
+            source: Arc::new(KeySource::Keyring {
+                keyring,
+                backend,
+                active: parking_lot::Mutex::new(None),
+            }),
+        }
     }
 
     /// Keys from 32 raw bytes (standalone use; keep them secret).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         Ok(PiiKeys {
-            dek: Arc::new(DataKey::from_bytes(bytes, 1)?),
+            source: Arc::new(KeySource::Fixed(Arc::new(DataKey::from_bytes(bytes, 1)?))),
         })
     }
 
+    fn active(&self) -> Result<Arc<DataKey>> {
+        match &*self.source {
+            KeySource::Fixed(k) => Ok(k.clone()),
+            KeySource::Keyring {
+                keyring,
+                backend,
+                active,
+            } => {
+                let mut slot = active.lock();
+                if let Some(k) = &*slot {
+                    return Ok(k.clone());
+                }
+                let k = keyring.key_for_encrypt(&**backend, Scope::Global, PII_KEY_OWNER)?;
+                *slot = Some(k.clone());
+                Ok(k)
+            }
+        }
+    }
+
+    fn for_blob(&self, blob: &[u8]) -> Result<Arc<DataKey>> {
+        match &*self.source {
+            KeySource::Fixed(k) => Ok(k.clone()),
+            KeySource::Keyring {
+                keyring, backend, ..
+            } => {
+                let id = crate::crypto::aead_header(blob, "PII token")?;
+                keyring.key_for_decrypt(&**backend, Scope::Global, PII_KEY_OWNER, id)
+            }
+        }
+    }
+
     fn pseudonym(&self, entity: &str, value: &str) -> Result<String> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.dek.mac)
+        let dek = self.active()?;
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&dek.mac)
             .map_err(|_| Error::internal("hmac key"))?;
         mac.update(b"vallum-pii-hash-v1\0");
         mac.update(entity.as_bytes());
@@ -131,7 +194,7 @@ impl PiiKeys {
     }
 
     fn seal(&self, entity: &str, value: &str) -> Result<String> {
-        let blob = seal_value(&self.dek, "pii", entity, "encrypt", value.as_bytes())?;
+        let blob = seal_value(&*self.active()?, "pii", entity, "encrypt", value.as_bytes())?;
         Ok(format!("<ENC:{entity}:{}>", B64.encode(blob)))
     }
 
@@ -139,7 +202,7 @@ impl PiiKeys {
         let blob = B64
             .decode(b64)
             .map_err(|_| Error::decryption("PII token: not base64url"))?;
-        let plain = open_value(&self.dek, "pii", entity, "encrypt", &blob)?;
+        let plain = open_value(&*self.for_blob(&blob)?, "pii", entity, "encrypt", &blob)?;
         String::from_utf8(plain).map_err(|_| Error::decryption("PII token: not UTF-8"))
     }
 }
@@ -235,14 +298,18 @@ impl Masker {
 
     /// Detects and masks. Numbered placeholders are consistent within the text.
     pub fn mask(&self, text: &str) -> Result<Masked> {
-        let findings = self.detector.detect(text);
+        let findings = self
+            .detector
+            .detect_with(text, &super::DetectOptions::default().merge_overlaps(true));
         self.apply(text, findings, &mut Vault::new(), false)
     }
 
     /// Detects and masks through `vault`: every `replace` placeholder is
     /// numbered and remembered, so [`Vault::unmask`] can restore it.
     pub fn mask_reversible(&self, text: &str, vault: &mut Vault) -> Result<Masked> {
-        let findings = self.detector.detect(text);
+        let findings = self
+            .detector
+            .detect_with(text, &super::DetectOptions::default().merge_overlaps(true));
         self.apply(text, findings, vault, true)
     }
 

@@ -292,7 +292,8 @@ impl PhoneFinder {
                 if cand.matches('(').count() != cand.matches(')').count() {
                     continue;
                 }
-                let glued = s > 0 && (b[s - 1].is_ascii_digit() || b[s - 1] == b'+')
+                let glued = s > 0
+                    && (b[s - 1].is_ascii_digit() || matches!(b[s - 1], b'+' | b':' | b'.'))
                     || b.get(end).is_some_and(u8::is_ascii_digit);
                 let lettered = self.leniency >= 1
                     && (text[..s]

@@ -99,7 +99,10 @@ impl StreamMasker {
     fn release(&mut self, mut cut: usize) -> Result<String> {
         let joined = format!("{}{}", self.ctx, self.buf);
         let off = self.ctx.len();
-        let findings = self.masker.detector().detect(&joined);
+        let findings = self.masker.detector().detect_with(
+            &joined,
+            &super::DetectOptions::default().merge_overlaps(true),
+        );
         let at_end = cut == self.buf.len();
         if !at_end {
             for f in &findings {
