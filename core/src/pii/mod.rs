@@ -283,7 +283,14 @@ impl Recognizer {
     }
 
     /// Presidio's `PatternRecognizer.analyze` for this recognizer alone.
-    fn analyze(&self, idx: usize, text: &str, env: &Env, out: &mut Vec<Raw>) {
+    fn analyze(
+        &self,
+        idx: usize,
+        text: &str,
+        env: &Env,
+        out: &mut Vec<Raw>,
+        hits: &dyn Fn(usize) -> bool,
+    ) {
         let mut found: Vec<Raw> = Vec::new();
         match &self.special {
             Special::Url => {
@@ -351,6 +358,9 @@ impl Recognizer {
             }
             Special::None => {
                 for (pi, pat) in self.patterns.iter().enumerate() {
+                    if !hits(pi) {
+                        continue;
+                    }
                     let mut at = 0;
                     while at <= text.len() {
                         let (start, end, resume) = if pat.group == 0 {
@@ -478,6 +488,11 @@ pub struct Detector {
     allow: Vec<String>,
     deny: Vec<(String, regex::Regex)>,
     clock: Arc<dyn Clock>,
+    /// Every pattern of every recognizer in one set: one pass tells which
+    /// patterns can match at all, and only those then search for spans.
+    set: regex::RegexSet,
+    /// `set` index of the first pattern of each recognizer.
+    set_base: Vec<usize>,
 }
 
 impl Detector {
@@ -619,7 +634,20 @@ impl Detector {
                 .map_err(|e| Error::config(format!("{base}.denyList.{entity}"), e.to_string()))?;
             deny.push((entity.clone(), re));
         }
+        let mut set_base = Vec::with_capacity(recognizers.len());
+        let mut all = Vec::new();
+        for r in &recognizers {
+            set_base.push(all.len());
+            all.extend(r.patterns.iter().map(|p| p.re.as_str().to_owned()));
+        }
+        let set = regex::RegexSetBuilder::new(&all)
+            .size_limit(1 << 26)
+            .dfa_size_limit(1 << 24)
+            .build()
+            .map_err(|e| Error::internal(format!("PII pattern set: {e}")))?;
         Ok(Detector {
+            set,
+            set_base,
             recognizers,
             allow: settings
                 .allow_list
@@ -695,6 +723,8 @@ impl Detector {
             today: today(self.clock.now_ms()),
         };
         let mut raw = Vec::new();
+        // The set pass pays off once digits bring in dozens of patterns.
+        let set_hits = (classes & recognizers::class::DIGIT != 0).then(|| self.set.matches(t));
         for (i, r) in self.recognizers.iter().enumerate() {
             if !self.enabled(&r.entity) {
                 continue;
@@ -709,7 +739,9 @@ impl Detector {
             if !r.runs_on(classes) {
                 continue;
             }
-            r.analyze(i, t, &env, &mut raw);
+            let base = self.set_base[i];
+            let hits = |pi: usize| set_hits.as_ref().is_none_or(|h| h.matched(base + pi));
+            r.analyze(i, t, &env, &mut raw, &hits);
         }
         for (di, (entity, re)) in self.deny.iter().enumerate() {
             if opts
