@@ -523,10 +523,9 @@ impl Detector {
                 Engine::Patterns(pats) => {
                     let mut out = Vec::with_capacity(pats.len());
                     for p in pats {
-                        out.push(
-                            recognizers::compile(p.name, p.re, p.score, p.group, p.guard)
-                                .map_err(|e| Error::internal(e.to_string()))?,
-                        );
+                        out.push(recognizers::compile(
+                            p.name, p.re, p.score, p.group, p.guard,
+                        )?);
                     }
                     (out, Special::None)
                 }
@@ -553,7 +552,11 @@ impl Detector {
                 entity: b.entity.to_owned(),
                 patterns,
                 special,
-                context: b.context.iter().map(|c| c.to_lowercase()).collect(),
+                context: b
+                    .context
+                    .iter()
+                    .map(|c| format!(" {} ", c.to_lowercase()))
+                    .collect(),
                 validate: b.validate,
                 invalidate: b.invalidate,
                 needs: b.needs.to_vec(),
@@ -603,7 +606,11 @@ impl Detector {
                     guard: None,
                 }],
                 special: Special::None,
-                context: c.context.iter().map(|w| w.to_lowercase()).collect(),
+                context: c
+                    .context
+                    .iter()
+                    .map(|w| format!(" {} ", w.to_lowercase()))
+                    .collect(),
                 validate: None,
                 invalidate: None,
                 needs: vec![recognizers::class::ANY],
@@ -803,13 +810,12 @@ impl Detector {
         let mut out: Vec<Finding> = raw
             .into_iter()
             .map(|f| {
-                let recognizer = match (self.recognizers.get(f.rec), f.pattern) {
-                    (_, usize::MAX) => "deny_list".to_owned(),
-                    (Some(r), p) => r
+                let recognizer = match self.recognizers.get(f.rec) {
+                    Some(r) if f.pattern != usize::MAX => r
                         .patterns
-                        .get(p)
+                        .get(f.pattern)
                         .map_or_else(|| r.entity.clone(), |p| p.name.clone()),
-                    (None, _) => "deny_list".to_owned(),
+                    _ => "deny_list".to_owned(),
                 };
                 let entity = self.entity_of(&f);
                 Finding {
@@ -836,44 +842,36 @@ impl Detector {
             if r.context.is_empty() || f.score >= 1.0 {
                 continue;
             }
-            let before = last_words(&t[..f.start], cs.words_before);
-            let after = first_words(&t[f.end..], cs.words_after);
-            let window = format!(" {before} {after} ");
-            if r.context.iter().any(|w| window.contains(&format!(" {w} "))) {
+            let window =
+                context_window(&t[..f.start], &t[f.end..], cs.words_before, cs.words_after);
+            if r.context.iter().any(|w| window.contains(w.as_str())) {
                 f.score = (f.score + cs.boost).max(cs.min_score_with_context).min(1.0);
             }
         }
     }
 }
 
-/// The last `n` words of `s`, lower-cased, single-spaced.
-fn last_words(s: &str, n: usize) -> String {
-    if n == 0 {
-        return String::new();
-    }
-    let mut from = s.len().saturating_sub(256);
-    while !s.is_char_boundary(from) {
-        from += 1;
-    }
-    let tail = &s[from..];
-    let words: Vec<String> = tail
-        .split(|c: char| !(c.is_alphanumeric() || c == '#' || c == '\'' || c == '-'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    words[words.len().saturating_sub(n)..].join(" ")
-}
-
-fn first_words(s: &str, n: usize) -> String {
-    if n == 0 {
-        return String::new();
-    }
+fn words(s: &str) -> impl DoubleEndedIterator<Item = &str> {
     s.split(|c: char| !(c.is_alphanumeric() || c == '#' || c == '\'' || c == '-'))
         .filter(|w| !w.is_empty())
-        .take(n)
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+}
+
+/// The last `before` words of `head` and the first `after` words of `tail`,
+/// lower-cased, each surrounded by single spaces (`" a b c "`), so a padded
+/// context word (`" ssn "`) matches whole words only.
+fn context_window(head: &str, tail: &str, before: usize, after: usize) -> String {
+    let mut from = head.len().saturating_sub(256);
+    while !head.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut last: Vec<&str> = words(&head[from..]).rev().take(before).collect();
+    last.reverse();
+    let mut window = String::from(" ");
+    for w in last.into_iter().chain(words(tail).take(after)) {
+        window.push_str(&w.to_lowercase());
+        window.push(' ');
+    }
+    window
 }
 
 /// Merges overlapping findings (connected by overlap) into one each: the
@@ -977,11 +975,10 @@ pub(crate) fn fill_char_offsets(text: &str, findings: &mut [Finding]) {
     }
 }
 
-/// Characters that render as nothing and are skipped while matching.
+/// Characters that render as nothing and are skipped while matching: the
+/// threat scanner's invisible-Unicode set (zero-width, bidi controls, tags).
 pub(crate) fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' |
-        '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}')
+    crate::policy::threats::invisible(c).is_some()
 }
 
 /// The text with invisible characters removed, and the way back.

@@ -42,9 +42,17 @@ pub(crate) fn is_tld(label: &str) -> bool {
     if let Some(rest) = lower.strip_prefix("xn--") {
         return !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     }
-    let list = if lower.len() == 2 { CC_TLDS } else { G_TLDS };
-    list.split_ascii_whitespace().any(|t| t == lower)
+    TLDS.contains(lower.as_str())
 }
+
+/// Both lists, as one set (built on first use).
+static TLDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        CC_TLDS
+            .split_ascii_whitespace()
+            .chain(G_TLDS.split_ascii_whitespace())
+            .collect()
+    });
 
 fn host_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'.' || b == b'-'

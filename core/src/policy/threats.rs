@@ -292,7 +292,8 @@ const DATA: &[Rule] = &[
     ),
 ];
 
-fn invisible(c: char) -> Option<(&'static str, Severity)> {
+/// The invisible-Unicode class of `c`, if any (also what PII matching skips).
+pub(crate) fn invisible(c: char) -> Option<(&'static str, Severity)> {
     match c {
         '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some(("bidi_control", Severity::High)),
         '\u{E0000}'..='\u{E007F}' => Some(("tag_characters", Severity::Critical)),
