@@ -9,6 +9,16 @@ use std::sync::Arc;
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     fn now_ms(&self) -> i64;
+
+    /// Nanoseconds from an arbitrary origin that never goes backwards, for
+    /// measuring how long something took (stage timings). The default is
+    /// [`Clock::now_ms`] in nanoseconds, so a [`ManualClock`] reports
+    /// durations of zero unless it is moved.
+    fn monotonic_ns(&self) -> u64 {
+        u64::try_from(self.now_ms())
+            .unwrap_or(0)
+            .saturating_mul(1_000_000)
+    }
 }
 
 /// A shared clock handle.
@@ -33,6 +43,15 @@ impl Clock for SystemClock {
     #[cfg(target_arch = "wasm32")]
     fn now_ms(&self) -> i64 {
         js_sys::Date::now() as i64
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn monotonic_ns(&self) -> u64 {
+        // The one place in the core allowed to read the monotonic clock.
+        static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        let origin = *ORIGIN.get_or_init(std::time::Instant::now);
+        u64::try_from(std::time::Instant::now().duration_since(origin).as_nanos())
+            .unwrap_or(u64::MAX)
     }
 }
 
@@ -81,6 +100,14 @@ mod tests {
     #[test]
     fn system_clock_is_after_2020() {
         assert!(SystemClock.now_ms() > 1_577_836_800_000);
+    }
+
+    #[test]
+    fn system_monotonic_clock_does_not_go_back() {
+        let a = SystemClock.monotonic_ns();
+        let b = SystemClock.monotonic_ns();
+        assert!(b >= a);
+        assert_eq!(ManualClock::new(3).monotonic_ns(), 3_000_000);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod crypto;
 mod csv;
 mod error;
 pub mod events;
+pub mod guard;
 pub mod memory;
 pub mod metrics;
 pub mod pii;
@@ -65,6 +66,7 @@ struct Inner {
     policies: policy::PolicyEngine,
     threats: policy::ThreatDetector,
     pii: pii::Pii,
+    guard: guard::Guard,
 }
 
 impl std::fmt::Debug for Vallum {
@@ -312,6 +314,30 @@ impl Vallum {
         self.inner.events.subscribe(kind, callback)
     }
 
+    /// Like [`Vallum::subscribe`], but `callback` runs on a thread of its own
+    /// behind a queue of `capacity` events, so a slow subscriber never delays
+    /// a call; when the queue is full, events are dropped and counted
+    /// ([`Vallum::dropped_events`]). Not in the browser.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn subscribe_queued(
+        &self,
+        kind: Option<EventKind>,
+        capacity: usize,
+        callback: impl Fn(&Event) + Send + 'static,
+    ) -> Result<Subscription> {
+        self.inner.events.subscribe_queued(kind, capacity, callback)
+    }
+
+    /// Subscriber panics caught so far (they never reach the caller).
+    pub fn subscriber_panics(&self) -> u64 {
+        self.inner.events.subscriber_panics()
+    }
+
+    /// Events dropped because a queued subscriber's queue was full.
+    pub fn dropped_events(&self) -> u64 {
+        self.inner.events.dropped_events()
+    }
+
     /// Re-wraps every data key under `new_key`, atomically. Afterwards the
     /// store opens only with `new_key`. Returns the number of keys re-wrapped.
     pub fn rotate_master_key(&self, new_key: &MasterKey) -> Result<usize> {
@@ -538,6 +564,11 @@ impl VallumBuilder {
             memory.clone(),
             clock.clone(),
         )?;
+        let guard = guard::Guard::new(
+            self.config.guard.clone().unwrap_or_default(),
+            &limits,
+            &pii.detector().entities(),
+        )?;
         let perf = self.config.enterprise_performance.as_ref();
         let settings = perf.and_then(|p| p.metrics.clone()).unwrap_or_default();
         let metrics = metrics::Metrics::new(&settings, perf, clock.clone(), events.clone())?;
@@ -556,6 +587,7 @@ impl VallumBuilder {
                 policies,
                 threats,
                 pii,
+                guard,
             }),
         })
     }

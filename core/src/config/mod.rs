@@ -70,6 +70,8 @@ pub struct Config {
     pub enterprise: Option<EnterpriseConfig>,
     /// Vallum extension `costManagement`: time zone, budgets, prices.
     pub cost_management: Option<crate::cost::CostConfig>,
+    /// Vallum extension `guard`: stages and thresholds of the guard pipeline.
+    pub guard: Option<crate::guard::GuardConfig>,
 }
 
 impl Config {

@@ -216,8 +216,8 @@ impl Default for CostConfig {
 
 /// A hold on budget for a call in flight. Settle it with the actual usage,
 /// or release it if the call failed; unsettled holds expire.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Reservation {
     /// Id.
     pub id: u64,
@@ -467,11 +467,24 @@ impl Costs {
     /// past its grace period) would go over its limit. Atomic: concurrent
     /// reservations can never jointly exceed a hard limit.
     pub fn reserve(&self, estimate: &Usage) -> Result<Reservation> {
-        let amount = self.estimate(estimate)?.cost_micros;
+        let (result, events) = self.reserve_collect(estimate);
+        for e in events {
+            self.inner.events.emit(e);
+        }
+        result
+    }
+
+    /// [`Costs::reserve`], returning its budget events instead of emitting
+    /// them (the guard emits them in stage order after its audit record).
+    pub(crate) fn reserve_collect(&self, estimate: &Usage) -> (Result<Reservation>, Vec<Event>) {
+        let amount = match self.estimate(estimate) {
+            Ok(c) => c.cost_micros,
+            Err(e) => return (Err(e), Vec::new()),
+        };
         let budgets = self.inner.budgets.read();
         let now = self.inner.clock.now_ms();
         let mut events = Vec::new();
-        let result = {
+        let result = (|| {
             let mut guard = self.inner.state.lock();
             let st = &mut *guard;
             self.expire(st, now);
@@ -531,12 +544,9 @@ impl Costs {
                     })
                 }
             }
-        };
+        })();
         drop(budgets);
-        for e in events {
-            self.inner.events.emit(e);
-        }
-        result
+        (result, events)
     }
 
     /// Releases a reservation (the call did not happen). Returns whether it was still held.

@@ -116,6 +116,24 @@ impl Pii {
         Ok(masked)
     }
 
+    /// Masks given findings (from [`Pii::detect`] with overlaps merged)
+    /// with reversible placeholders in the session's vault.
+    pub(crate) fn mask_findings_in_session(
+        &self,
+        ctx: &Context,
+        text: &str,
+        findings: Vec<Finding>,
+    ) -> Result<Masked> {
+        let _g = self.vault_lock.lock();
+        let mut vault = self.load_vault(ctx)?;
+        let before = vault.len();
+        let masked = self.masker.apply(text, findings, &mut vault, true)?;
+        if vault.len() != before {
+            self.save_vault(ctx, &vault)?;
+        }
+        Ok(masked)
+    }
+
     /// Restores the session's placeholders in `text` (a model's answer),
     /// tolerating case changes and reformatted brackets; `<ENC:…>` tokens
     /// are decrypted too.

@@ -56,6 +56,13 @@ impl Vault {
         format!("<{entity}_{n}>")
     }
 
+    /// Whether the vault holds `value` under any entity (it came from the
+    /// user). Invisible characters are ignored, as when the value was stored.
+    pub fn holds(&self, value: &str) -> bool {
+        let visible: String = value.chars().filter(|c| !super::is_invisible(*c)).collect();
+        self.entries.values().any(|l| l.contains(&visible))
+    }
+
     /// The value behind `<ENTITY_n>`, if held.
     pub fn lookup(&self, entity: &str, n: usize) -> Option<&str> {
         let list = self.entries.get(&entity.to_ascii_uppercase())?;
@@ -65,10 +72,16 @@ impl Vault {
     /// Restores every placeholder this vault knows in `text`; unknown ones
     /// stay as they are.
     pub fn unmask(&self, text: &str) -> String {
+        self.unmask_counted(text).0
+    }
+
+    /// [`Vault::unmask`], also returning how many placeholders were restored.
+    pub fn unmask_counted(&self, text: &str) -> (String, usize) {
         if self.entries.is_empty() {
-            return text.to_owned();
+            return (text.to_owned(), 0);
         }
-        PLACEHOLDER
+        let mut restored = 0;
+        let out = PLACEHOLDER
             .replace_all(text, |c: &regex::Captures<'_>| {
                 let whole = c.get(0).map_or("", |m| m.as_str());
                 let entity = c.get(1).map_or("", |m| m.as_str());
@@ -77,11 +90,15 @@ impl Vault {
                     .and_then(|m| m.as_str().parse::<usize>().ok())
                     .unwrap_or(0);
                 match self.lookup(entity, n) {
-                    Some(v) => v.to_owned(),
+                    Some(v) => {
+                        restored += 1;
+                        v.to_owned()
+                    }
                     None => whole.to_owned(),
                 }
             })
-            .into_owned()
+            .into_owned();
+        (out, restored)
     }
 
     /// Merges another vault's entries (values it does not hold are appended).

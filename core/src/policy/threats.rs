@@ -594,6 +594,34 @@ impl ThreatDetector {
         Ok(scan)
     }
 
+    /// Keeps a scan's findings for summaries and returns their records,
+    /// without auditing or emitting them: the guard writes one audit record
+    /// per call and emits the events after it.
+    pub(crate) fn keep_findings(&self, scan: &ThreatScan, source: &str) -> Vec<ThreatRecord> {
+        if !self.inner.enabled || scan.findings.is_empty() {
+            return Vec::new();
+        }
+        let now = self.inner.clock.now_ms();
+        let out: Vec<ThreatRecord> = scan
+            .findings
+            .iter()
+            .map(|f| ThreatRecord {
+                id: format!("thr_{}", self.inner.next.fetch_add(1, Ordering::Relaxed)),
+                kind: f.kind,
+                severity: f.severity,
+                source: source.to_string(),
+                description: format!("rule {} at bytes {}..{}", f.rule, f.start, f.end),
+                timestamp: now,
+            })
+            .collect();
+        let mut r = self.inner.records.lock();
+        r.extend(out.iter().cloned());
+        while r.len() > KEPT {
+            r.pop_front();
+        }
+        out
+    }
+
     /// Records a threat (the spec's `reportThreat`): kept for summaries (the
     /// last 10,000), audited, and a `threat_detected` event. Returns its id.
     pub fn report_threat(&self, mut t: ThreatRecord) -> Result<String> {
