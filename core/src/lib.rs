@@ -654,6 +654,18 @@ fn security_from_config(
     config: &Config,
     clock: SharedClock,
 ) -> Result<(policy::Rbac, policy::RateLimiter)> {
+    let rbac = rbac_from_config(config)?;
+    let mut limits = std::collections::HashMap::new();
+    for (name, spec, path) in rate_limits_of(config) {
+        let spec = spec?;
+        spec.validate(&path)?;
+        limits.insert(name, spec);
+    }
+    Ok((rbac, policy::RateLimiter::new(limits, clock)))
+}
+
+/// RBAC from `enterpriseSecurity.rbac` plus `policies.userPermissions` as roles.
+fn rbac_from_config(config: &Config) -> Result<policy::Rbac> {
     let sec = config.enterprise_security.as_ref();
     let mut spec = sec.and_then(|s| s.rbac.clone()).unwrap_or_default();
     // The spec's `policies.userPermissions: {role: [permission]}` are roles too.
@@ -670,12 +682,23 @@ fn security_from_config(
             }
         }
     }
-    let rbac = policy::Rbac::new(spec)?;
-    let mut limits = std::collections::HashMap::new();
-    for (name, l) in sec.and_then(|s| s.rate_limits.clone()).unwrap_or_default() {
-        l.validate(&format!("$.enterpriseSecurity.rateLimits.{name}"))?;
-        limits.insert(name, l);
-    }
+    policy::Rbac::new(spec)
+}
+
+/// Every named rate limit with its config path (not yet validated):
+/// `enterpriseSecurity.rateLimits`, then `api` from the integrations block
+/// unless a limit of that name exists.
+fn rate_limits_of(config: &Config) -> Vec<(String, Result<policy::RateLimitSpec>, String)> {
+    let sec = config.enterprise_security.as_ref();
+    let mut out: Vec<(String, Result<policy::RateLimitSpec>, String)> = sec
+        .and_then(|s| s.rate_limits.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, l)| {
+            let path = format!("$.enterpriseSecurity.rateLimits.{name}");
+            (name, Ok(l), path)
+        })
+        .collect();
     let api = config
         .enterprise
         .as_ref()
@@ -683,18 +706,19 @@ fn security_from_config(
         .and_then(|i| i.api.as_ref())
         .and_then(|a| a.rate_limit.as_ref());
     if let Some(rl) = api {
-        let path = "$.enterprise.integrations.api.rateLimit";
-        let (Some(requests), Some(window)) = (rl.requests, rl.window) else {
-            return Err(Error::config(
-                path,
-                "needs both `requests` and `window` (seconds)",
-            ));
-        };
-        let spec = policy::RateLimitSpec::new(requests, window);
-        spec.validate(path)?;
-        limits.entry("api".to_string()).or_insert(spec);
+        if !out.iter().any(|(n, _, _)| n == "api") {
+            let path = "$.enterprise.integrations.api.rateLimit".to_string();
+            let spec = match (rl.requests, rl.window) {
+                (Some(requests), Some(window)) => Ok(policy::RateLimitSpec::new(requests, window)),
+                _ => Err(Error::config(
+                    path.clone(),
+                    "needs both `requests` and `window` (seconds)",
+                )),
+            };
+            out.push(("api".to_string(), spec, path));
+        }
     }
-    Ok((rbac, policy::RateLimiter::new(limits, clock)))
+    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,11 @@
 
 mod memory;
 mod sections;
+mod validate;
+
+pub use validate::{
+    create_enterprise_config, migrate, validate_json, validate_value, ConfigIssue, Validation,
+};
 
 pub use memory::{
     CacheConfig, ConflictResolution, Durability, EncryptionConfig, EvictionPolicy, MemoryConfig,
@@ -23,6 +28,7 @@ pub use sections::{
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The whole configuration: the spec's `AICopilotConfig`.
 ///
@@ -106,6 +112,19 @@ impl Config {
             )
         })?;
         Self::from_json_str(&text)
+    }
+
+    /// The configuration as JSON, without unset fields; it parses back to
+    /// an equal `Config`.
+    pub fn to_json_value(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        validate::strip_nulls(&mut v);
+        v
+    }
+
+    /// Every error in this configuration with its path (see [`validate_value`]).
+    pub fn check(&self) -> Validation {
+        validate_value(&self.to_json_value())
     }
 
     /// The memory section, or its defaults.
