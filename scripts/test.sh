@@ -29,11 +29,19 @@ cargo test --workspace --locked 2>&1 | tee "$log"
 
 step "the README's main job runs end to end"
 demo_dir=$(mktemp -d)
-./scripts/demo.sh "$demo_dir/demo.db" > "$demo_dir/out.txt"
-grep -q "decryption_failed" "$demo_dir/out.txt" || { echo "demo: forgotten rows were not refused" >&2; exit 1; }
-if grep -q "READABLE" "$demo_dir/out.txt"; then echo "demo: a forgotten row was readable" >&2; exit 1; fi
-grep -q "^Done\." "$demo_dir/out.txt" || { echo "demo did not finish" >&2; exit 1; }
+./scripts/demo.sh "$demo_dir" > "$demo_dir/out.txt"
+grep -q "^Done: the session showed" "$demo_dir/out.txt" || { cat "$demo_dir/out.txt"; echo "demo did not finish" >&2; exit 1; }
+for marker in "<svg" "Guard latency per prompt" "Verdicts" "Events (" "Compliance"; do
+    grep -q "$marker" "$demo_dir/report.html" || { echo "demo: report.html lacks '$marker'" >&2; exit 1; }
+done
 echo "demo ok"
+
+step "the encrypted-memory example (forget makes rows unreadable)"
+cargo run --quiet --locked -p vallum-examples --bin memory -- "$demo_dir/memory.db" > "$demo_dir/memory.txt"
+grep -q "decryption_failed" "$demo_dir/memory.txt" || { echo "memory example: forgotten rows were not refused" >&2; exit 1; }
+if grep -q "READABLE" "$demo_dir/memory.txt"; then echo "memory example: a forgotten row was readable" >&2; exit 1; fi
+grep -q "^Done\." "$demo_dir/memory.txt" || { echo "memory example did not finish" >&2; exit 1; }
+echo "memory example ok"
 
 step "LiteLLM's full price map loads (from the litellm wheel on PyPI)"
 litellm_dir=target/litellm-1.109.1

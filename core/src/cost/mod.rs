@@ -11,6 +11,7 @@ pub mod budget;
 pub mod catalog;
 mod report;
 
+pub use crate::storage::UsageField;
 pub use budget::{budgets_from_yaml, Budget, BudgetLevel, BudgetStatus, Period};
 pub use catalog::{LoadReport, ModelPrice, PriceCatalog, PriceSpec};
 pub use report::{CostGroup, CostReport, ModelSuggestion, ReportRequest};
