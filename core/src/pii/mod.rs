@@ -245,7 +245,8 @@ struct Recognizer {
     entity: String,
     patterns: Vec<CompiledPat>,
     special: Special,
-    context: Vec<String>,
+    /// The padded context words (`" ssn "`), searched in one pass.
+    context: Option<aho_corasick::AhoCorasick>,
     validate: Option<Validate>,
     invalidate: Option<Invalidate>,
     needs: Vec<u16>,
@@ -552,11 +553,7 @@ impl Detector {
                 entity: b.entity.to_owned(),
                 patterns,
                 special,
-                context: b
-                    .context
-                    .iter()
-                    .map(|c| format!(" {} ", c.to_lowercase()))
-                    .collect(),
+                context: context_matcher(b.context.iter().copied())?,
                 validate: b.validate,
                 invalidate: b.invalidate,
                 needs: b.needs.to_vec(),
@@ -606,11 +603,7 @@ impl Detector {
                     guard: None,
                 }],
                 special: Special::None,
-                context: c
-                    .context
-                    .iter()
-                    .map(|w| format!(" {} ", w.to_lowercase()))
-                    .collect(),
+                context: context_matcher(c.context.iter().map(String::as_str))?,
                 validate: None,
                 invalidate: None,
                 needs: vec![recognizers::class::ANY],
@@ -839,16 +832,31 @@ impl Detector {
             let Some(r) = self.recognizers.get(f.rec) else {
                 continue;
             };
-            if r.context.is_empty() || f.score >= 1.0 {
+            let Some(ac) = &r.context else { continue };
+            if f.score >= 1.0 {
                 continue;
             }
             let window =
                 context_window(&t[..f.start], &t[f.end..], cs.words_before, cs.words_after);
-            if r.context.iter().any(|w| window.contains(w.as_str())) {
+            if ac.is_match(&window) {
                 f.score = (f.score + cs.boost).max(cs.min_score_with_context).min(1.0);
             }
         }
     }
+}
+
+/// One automaton over a recognizer's context words, each padded with spaces
+/// and lower-cased so it matches whole words of a [`context_window`].
+fn context_matcher<'a>(
+    words: impl Iterator<Item = &'a str>,
+) -> Result<Option<aho_corasick::AhoCorasick>> {
+    let padded: Vec<String> = words.map(|w| format!(" {} ", w.to_lowercase())).collect();
+    if padded.is_empty() {
+        return Ok(None);
+    }
+    aho_corasick::AhoCorasick::new(&padded)
+        .map(Some)
+        .map_err(|e| Error::internal(format!("context words: {e}")))
 }
 
 fn words(s: &str) -> impl DoubleEndedIterator<Item = &str> {

@@ -461,42 +461,57 @@ impl ThreatDetector {
     /// Scans a text (the spec's threat detection): `{score, severity, findings}`.
     pub fn scan(&self, text: &str) -> ThreatScan {
         let mut findings = Vec::new();
-        // Invisible characters, and the normalized copy with an offset map.
-        let mut norm = String::with_capacity(text.len());
-        let mut map: Vec<usize> = Vec::with_capacity(text.len() + 1);
-        let mut last_space = false;
-        for (i, c) in text.char_indices() {
-            if let Some((rule, severity)) = invisible(c) {
-                findings.push(ThreatFinding {
-                    kind: InvisibleUnicode,
-                    rule,
-                    severity,
-                    start: i,
-                    end: i + c.len_utf8(),
-                });
-                continue;
+        // Phrases are matched on a normalized copy (invisible characters
+        // dropped, whitespace runs folded to one space) with an offset map.
+        // ASCII text with single spaces only is its own normal form.
+        let plain = text.is_ascii() && {
+            let b = text.as_bytes();
+            !b.iter().any(|x| (0x09..=0x0d).contains(x)) && !b.windows(2).any(|w| w == b"  ")
+        };
+        let mut norm = String::new();
+        let mut map: Vec<usize> = Vec::new();
+        if !plain {
+            norm.reserve(text.len());
+            map.reserve(text.len() + 1);
+            let mut last_space = false;
+            for (i, c) in text.char_indices() {
+                if let Some((rule, severity)) = invisible(c) {
+                    findings.push(ThreatFinding {
+                        kind: InvisibleUnicode,
+                        rule,
+                        severity,
+                        start: i,
+                        end: i + c.len_utf8(),
+                    });
+                    continue;
+                }
+                let c = if c.is_whitespace() { ' ' } else { c };
+                if c == ' ' && last_space {
+                    continue;
+                }
+                last_space = c == ' ';
+                for _ in 0..c.len_utf8() {
+                    map.push(i);
+                }
+                norm.push(c);
             }
-            let c = if c.is_whitespace() { ' ' } else { c };
-            if c == ' ' && last_space {
-                continue;
-            }
-            last_space = c == ' ';
-            for _ in 0..c.len_utf8() {
-                map.push(i);
-            }
-            norm.push(c);
+            map.push(text.len());
         }
-        map.push(text.len());
+        let (norm, at): (&str, &dyn Fn(usize) -> usize) = if plain {
+            (text, &|i| i)
+        } else {
+            (&norm, &|i| map[i])
+        };
         let c = &self.inner.compiled;
-        for idx in c.phrase_set.matches(&norm).iter() {
+        for idx in c.phrase_set.matches(norm).iter() {
             let (r, re) = &c.phrases[idx];
-            if let Some(m) = re.find(&norm) {
+            if let Some(m) = re.find(norm) {
                 findings.push(ThreatFinding {
                     kind: r.kind,
                     rule: r.name,
                     severity: r.severity,
-                    start: map[m.start()],
-                    end: map[m.end()],
+                    start: at(m.start()),
+                    end: at(m.end()),
                 });
             }
         }
@@ -721,10 +736,11 @@ fn repeated_word(text: &str, limit: usize) -> Option<(usize, usize)> {
     let mut prev: Option<&str> = None;
     let mut count = 0;
     let mut start = 0;
-    let mut offset = 0;
+    let base = text.as_ptr() as usize;
     for w in text.split_whitespace() {
-        let pos = text[offset..].find(w).map_or(offset, |p| offset + p);
-        offset = pos + w.len();
+        // `w` is a slice of `text`: its offset is the pointer difference.
+        let pos = w.as_ptr() as usize - base;
+        let offset = pos + w.len();
         if Some(w) == prev {
             count += 1;
             if count >= limit {
