@@ -884,10 +884,22 @@ fn context_window(head: &str, tail: &str, before: usize, after: usize) -> String
 
 /// Merges overlapping findings (connected by overlap) into one each: the
 /// union of their spans, with the entity, score and pattern of the member
-/// `resolve` would keep.
+/// that contains the others, else of the member `resolve` would keep.
 fn merge(mut raw: Vec<Raw>) -> Vec<Raw> {
     raw.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    // A finding that contains another explains more of the text ("+1
+    // 415-555-0199" is a phone number, not the NHS number inside it);
+    // otherwise the higher score, then the longer span wins.
+    let contains = |a: &Raw, b: &Raw| {
+        a.start <= b.start && a.end >= b.end && (a.end - a.start) > (b.end - b.start)
+    };
     let better = |a: &Raw, b: &Raw| {
+        if contains(a, b) {
+            return true;
+        }
+        if contains(b, a) {
+            return false;
+        }
         b.score
             .total_cmp(&a.score)
             .then((b.end - b.start).cmp(&(a.end - a.start)))
@@ -931,7 +943,32 @@ fn merge(mut raw: Vec<Raw>) -> Vec<Raw> {
 
 /// Keeps a non-overlapping subset: higher score first, then the longer
 /// span, then the earlier start, then recognizer order.
-fn resolve(mut raw: Vec<Raw>) -> Vec<Raw> {
+fn resolve(raw: Vec<Raw>) -> Vec<Raw> {
+    // A finding strictly inside a longer one goes first: "+1 415-555-0199"
+    // is a phone number, not the checksum-valid NHS number inside it.
+    let mut order: Vec<usize> = (0..raw.len()).collect();
+    order.sort_by(|&a, &b| {
+        raw[a]
+            .start
+            .cmp(&raw[b].start)
+            .then(raw[b].end.cmp(&raw[a].end))
+    });
+    let mut inside = vec![false; raw.len()];
+    let mut reach: Option<(usize, usize)> = None; // (start, end) of the furthest-reaching span so far
+    for &i in &order {
+        let f = &raw[i];
+        match reach {
+            Some((s, e)) if e >= f.end && e - s > f.end - f.start => inside[i] = true,
+            Some((_, e)) if e >= f.end => {}
+            _ => reach = Some((f.start, f.end)),
+        }
+    }
+    let mut raw: Vec<Raw> = raw
+        .into_iter()
+        .zip(inside)
+        .filter(|(_, inside)| !inside)
+        .map(|(f, _)| f)
+        .collect();
     raw.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
