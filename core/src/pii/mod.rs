@@ -943,32 +943,7 @@ fn merge(mut raw: Vec<Raw>) -> Vec<Raw> {
 
 /// Keeps a non-overlapping subset: higher score first, then the longer
 /// span, then the earlier start, then recognizer order.
-fn resolve(raw: Vec<Raw>) -> Vec<Raw> {
-    // A finding strictly inside a longer one goes first: "+1 415-555-0199"
-    // is a phone number, not the checksum-valid NHS number inside it.
-    let mut order: Vec<usize> = (0..raw.len()).collect();
-    order.sort_by(|&a, &b| {
-        raw[a]
-            .start
-            .cmp(&raw[b].start)
-            .then(raw[b].end.cmp(&raw[a].end))
-    });
-    let mut inside = vec![false; raw.len()];
-    let mut reach: Option<(usize, usize)> = None; // (start, end) of the furthest-reaching span so far
-    for &i in &order {
-        let f = &raw[i];
-        match reach {
-            Some((s, e)) if e >= f.end && e - s > f.end - f.start => inside[i] = true,
-            Some((_, e)) if e >= f.end => {}
-            _ => reach = Some((f.start, f.end)),
-        }
-    }
-    let mut raw: Vec<Raw> = raw
-        .into_iter()
-        .zip(inside)
-        .filter(|(_, inside)| !inside)
-        .map(|(f, _)| f)
-        .collect();
+fn resolve(mut raw: Vec<Raw>) -> Vec<Raw> {
     raw.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
