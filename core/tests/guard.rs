@@ -614,3 +614,33 @@ proptest! {
         prop_assert_eq!(v.costs().reservations_held(), 0);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Arbitrary prompts and answers — any Unicode, placeholders, invisible
+    /// characters — never panic, and an allowed prompt's text never carries
+    /// a value its findings name.
+    #[test]
+    fn arbitrary_text_never_panics_or_leaks_a_finding(
+        text in "(\\PC|<EMAIL_ADDRESS_1>|\u{200b}|[0-9 ()+-]{1,20}|[a-z]{1,8}@[a-z]{1,8}\\.com){0,40}",
+        output in "(\\PC|<EMAIL_ADDRESS_[0-9]>|<US_SSN_1>|[0-9 ()+-]{1,20}|[a-z]{1,8}@example\\.org){0,40}",
+    ) {
+        let (v, _) = open();
+        let p = prompt("zed", &text);
+        match v.guard_prompt(&p) {
+            Ok(verdict) => {
+                if let Some(sent) = &verdict.text_to_send {
+                    for f in &verdict.findings {
+                        let value = f.text(&text);
+                        prop_assert!(value.chars().count() < 4 || !sent.contains(value), "{value} in {sent}");
+                    }
+                }
+                let r = v.guard_response(&answer(&p, &verdict, &output));
+                prop_assert!(r.is_ok(), "{r:?}");
+                prop_assert_eq!(v.costs().reservations_held(), 0);
+            }
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+}
