@@ -644,3 +644,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn concurrent_prompts_in_one_session_number_every_value_once() {
+    let (v, _) = open_cfg(r#"{"enterpriseSecurity": {"piiProtection": {"enabled": true}}}"#);
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let v = v.clone();
+            s.spawn(move || {
+                for i in 0..10 {
+                    let p = prompt("alice", &format!("mail user{t}x{i}@example.com now"));
+                    let verdict = v.guard_prompt(&p).unwrap();
+                    assert_eq!(verdict.decision, Effect::Allow);
+                }
+            });
+        }
+        // Other sessions mask in parallel without waiting on this one.
+        let v2 = v.clone();
+        s.spawn(move || {
+            for i in 0..10 {
+                v2.guard_prompt(&prompt("bob", &format!("mail b{i}@example.com")))
+                    .unwrap();
+            }
+        });
+    });
+    let ctx = vallum::Context::new("acme")
+        .with_user("alice")
+        .with_session("alice-s1");
+    let vault = v.pii().load_vault(&ctx).unwrap();
+    assert_eq!(vault.len(), 40);
+    let mut seen = std::collections::HashSet::new();
+    for n in 1..=40 {
+        let value = vault.lookup("EMAIL_ADDRESS", n).unwrap().to_string();
+        assert!(seen.insert(value));
+    }
+}

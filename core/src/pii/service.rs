@@ -14,6 +14,9 @@ use std::sync::Arc;
 /// Memory key a session's vault is kept under (session scope, encrypted).
 pub const VAULT_KEY: &str = "vallum.pii.vault";
 
+/// Lock stripes for session vaults.
+const VAULT_LOCK_STRIPES: usize = 64;
+
 /// Default stream hold-back in bytes.
 pub const DEFAULT_HOLD_BACK: usize = 256;
 
@@ -24,7 +27,9 @@ pub struct Pii {
     memory: Memory,
     levels: BTreeMap<String, Classification>,
     enabled: bool,
-    vault_lock: parking_lot::Mutex<()>,
+    /// Vault read-modify-writes are serialized per session (striped locks),
+    /// so different sessions mask in parallel.
+    vault_locks: Box<[parking_lot::Mutex<()>]>,
 }
 
 /// Everything `enterpriseSecurity.piiProtection` configures.
@@ -66,7 +71,9 @@ impl Pii {
             memory,
             levels: parts.levels,
             enabled: parts.enabled,
-            vault_lock: parking_lot::Mutex::new(()),
+            vault_locks: (0..VAULT_LOCK_STRIPES)
+                .map(|_| parking_lot::Mutex::new(()))
+                .collect(),
         })
     }
 
@@ -106,7 +113,7 @@ impl Pii {
     /// vault (`ctx` must name a session). The same value gets the same
     /// placeholder for the whole session.
     pub fn mask_in_session(&self, ctx: &Context, text: &str) -> Result<Masked> {
-        let _g = self.vault_lock.lock();
+        let _g = self.vault_lock(ctx).lock();
         let mut vault = self.load_vault(ctx)?;
         let before = vault.len();
         let masked = self.masker.mask_reversible(text, &mut vault)?;
@@ -124,7 +131,7 @@ impl Pii {
         text: &str,
         findings: Vec<Finding>,
     ) -> Result<Masked> {
-        let _g = self.vault_lock.lock();
+        let _g = self.vault_lock(ctx).lock();
         let mut vault = self.load_vault(ctx)?;
         let before = vault.len();
         let masked = self.masker.apply(text, findings, &mut vault, true)?;
@@ -171,7 +178,7 @@ impl Pii {
     /// Releases the rest of a stream and saves its vault into the session.
     pub fn finish_stream(&self, ctx: &Context, mut stream: StreamMasker) -> Result<String> {
         let rest = stream.finish()?;
-        let _g = self.vault_lock.lock();
+        let _g = self.vault_lock(ctx).lock();
         let mut vault = self.load_vault(ctx)?;
         vault.merge(stream.vault());
         self.save_vault(ctx, &vault)?;
@@ -198,6 +205,14 @@ impl Pii {
             value,
             &SetOptions::default().encrypt(true).secret(),
         )
+    }
+
+    fn vault_lock(&self, ctx: &Context) -> &parking_lot::Mutex<()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (ctx.organization(), ctx.user(), ctx.session()).hash(&mut h);
+        let i = (h.finish() % self.vault_locks.len() as u64) as usize;
+        &self.vault_locks[i]
     }
 
     fn require_session(ctx: &Context) -> Result<()> {
