@@ -720,13 +720,7 @@ impl crate::Vallum {
 
         // 5. Budget.
         if v.stopped_at.is_none() && cfg.stages.budget {
-            let mut attribution = input.attribution.clone();
-            if attribution.user.is_none() {
-                attribution.user = Some(who.to_string());
-            }
-            if attribution.cost_center.is_none() {
-                attribution.cost_center = self.rbac().cost_center(&input.principal);
-            }
+            let attribution = self.attribution_of(&input.principal, &input.attribution);
             let input_tokens = estimate_tokens(send, cfg.chars_per_token);
             let usage = Usage::new(
                 input.model.as_str(),
@@ -888,13 +882,7 @@ impl crate::Vallum {
         // Budget: settle the hold with what the call actually used.
         let mut charge = None;
         if cfg.stages.budget {
-            let mut attribution = input.attribution.clone();
-            if attribution.user.is_none() {
-                attribution.user = Some(who.to_string());
-            }
-            if attribution.cost_center.is_none() {
-                attribution.cost_center = self.rbac().cost_center(&input.principal);
-            }
+            let attribution = self.attribution_of(&input.principal, &input.attribution);
             let usage = Usage {
                 model: input.model.clone(),
                 input_tokens: u.input_tokens,
@@ -973,6 +961,19 @@ impl crate::Vallum {
             audit_id,
             timings,
         })
+    }
+
+    /// The attribution of a call: as given, with the principal as `user`
+    /// and RBAC's cost center when they are not set.
+    fn attribution_of(&self, principal: &Principal, given: &Attribution) -> Attribution {
+        let mut a = given.clone();
+        if a.user.is_none() {
+            a.user = Some(principal.id.clone());
+        }
+        if a.cost_center.is_none() {
+            a.cost_center = self.rbac().cost_center(principal);
+        }
+        a
     }
 
     fn guard_metrics(&self, t: &Timings, call: &str, decision: Option<Effect>) {

@@ -635,18 +635,23 @@ fn policies_from_config(config: &Config, clock: SharedClock) -> Result<policy::P
         .into_iter()
         .enumerate()
     {
-        engine.add_json(raw).map_err(|e| match e {
-            Error::InvalidPolicy { path, message } => Error::config(
-                format!(
-                    "$.enterpriseSecurity.policyRules[{i}]{}",
-                    path.trim_start_matches('$')
-                ),
-                message,
-            ),
-            other => other,
-        })?;
+        engine.add_json(raw).map_err(|e| policy_rule_error(i, e))?;
     }
     Ok(engine)
+}
+
+/// A policy error as a config error at `$.enterpriseSecurity.policyRules[i]…`.
+fn policy_rule_error(i: usize, e: Error) -> Error {
+    match e {
+        Error::InvalidPolicy { path, message } => Error::config(
+            format!(
+                "$.enterpriseSecurity.policyRules[{i}]{}",
+                path.trim_start_matches('$')
+            ),
+            message,
+        ),
+        other => other,
+    }
 }
 
 /// RBAC and rate limits from `enterpriseSecurity` and `enterprise.integrations.api`.

@@ -292,16 +292,12 @@ fn semantic(cfg: &Config) -> Vec<ConfigIssue> {
         .into_iter()
         .enumerate()
     {
-        push(engine.add_json(raw).map(|_| ()).map_err(|e| match e {
-            Error::InvalidPolicy { path, message } => Error::config(
-                format!(
-                    "$.enterpriseSecurity.policyRules[{i}]{}",
-                    path.trim_start_matches('$')
-                ),
-                message,
-            ),
-            other => other,
-        }));
+        push(
+            engine
+                .add_json(raw)
+                .map(|_| ())
+                .map_err(|e| crate::policy_rule_error(i, e)),
+        );
     }
 
     // PII: recognizers, named rules, operators.
