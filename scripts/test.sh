@@ -43,6 +43,21 @@ if grep -q "READABLE" "$demo_dir/memory.txt"; then echo "memory example: a forgo
 grep -q "^Done\." "$demo_dir/memory.txt" || { echo "memory example did not finish" >&2; exit 1; }
 echo "memory example ok"
 
+step "Python: build the wheel (maturin), install it into a fresh venv, run pytest"
+py_tools=target/py-tools
+if [ ! -x "$py_tools/bin/maturin" ]; then
+    python3 -m venv "$py_tools"
+    "$py_tools/bin/pip" install --quiet --disable-pip-version-check "maturin>=1.16,<2"
+fi
+rm -rf target/wheels
+(cd bindings-python && "../$py_tools/bin/maturin" build --release --locked --quiet --out ../target/wheels)
+py_env="$demo_dir/py-venv"
+python3 -m venv "$py_env"
+"$py_env/bin/pip" install --quiet --disable-pip-version-check target/wheels/vallum-*.whl "pytest>=8"
+"$py_env/bin/python" -c "import vallum, sys; sys.exit(0 if vallum.__file__.startswith('$py_env') else 1)" \
+    || { echo "python: the test venv did not import the freshly built wheel" >&2; exit 1; }
+"$py_env/bin/python" -m pytest -q -p no:cacheprovider bindings-python/tests 2>&1 | tee -a "$log"
+
 step "LiteLLM's full price map loads (from the litellm wheel on PyPI)"
 litellm_dir=target/litellm-1.109.1
 if [ ! -s "$litellm_dir/model_prices.json" ]; then
@@ -62,5 +77,5 @@ cargo run --quiet --locked -p vallum-examples --bin litellm_prices -- "$litellm_
 echo
 echo "all checks passed (benches are type-checked by clippy --all-targets; run them with: make bench)"
 # One closing line with the totals of every cargo test binary above.
-awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+awk '/^test result:|^[0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

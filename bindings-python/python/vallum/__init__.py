@@ -1,0 +1,332 @@
+"""Vallum for Python: the Rust core's trust layer for AI copilots.
+
+    >>> import vallum
+    >>> v = vallum.Vallum(config={"enterpriseSecurity": {"piiProtection": {"enabled": True}}},
+    ...                   master_key=bytes(32), in_memory=True)
+    >>> v.pii.mask("mail bob@example.com")["text"]
+    'mail <EMAIL_ADDRESS>'
+
+All logic lives in the core; this module only arranges it into a Pythonic
+object model. Errors are `VallumError` subclasses with a stable `.code`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _vallum
+from ._vallum import (  # noqa: F401  (re-exported)
+    BudgetExceeded,
+    CorruptStore,
+    DecryptionFailed,
+    InternalError,
+    InvalidArgument,
+    InvalidConfig,
+    InvalidKey,
+    InvalidPolicy,
+    KeyMismatch,
+    NotFound,
+    QuotaExceeded,
+    ScopeDisabled,
+    SerializationError,
+    StorageError,
+    UnknownModel,
+    ValueTooLarge,
+    VallumError,
+)
+
+__version__: str = _vallum.__version__
+
+Json = Any
+Context = Mapping[str, str]
+
+__all__ = [
+    "Vallum",
+    "VallumError",
+    "validate_config",
+    "migrate_config",
+    "create_enterprise_config",
+    "BudgetExceeded",
+    "CorruptStore",
+    "DecryptionFailed",
+    "InternalError",
+    "InvalidArgument",
+    "InvalidConfig",
+    "InvalidKey",
+    "InvalidPolicy",
+    "KeyMismatch",
+    "NotFound",
+    "QuotaExceeded",
+    "ScopeDisabled",
+    "SerializationError",
+    "StorageError",
+    "UnknownModel",
+    "ValueTooLarge",
+]
+
+
+def _config_text(config: Union[None, str, os.PathLike, Mapping[str, Any]]) -> Optional[str]:
+    if config is None:
+        return None
+    if isinstance(config, Mapping):
+        return json.dumps(config)
+    path = os.fspath(config)
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def validate_config(config: Union[str, Mapping[str, Any]]) -> Dict[str, Any]:
+    """Every error of a configuration (dict or JSON text) with its JSON path:
+    ``{"valid": bool, "errors": [{"path": ..., "message": ...}]}`` (the spec's
+    ``validatePhase5Config``)."""
+    text = config if isinstance(config, str) else json.dumps(config)
+    return _vallum.validate_config(text)
+
+
+def migrate_config(config: Mapping[str, Any]) -> Dict[str, Any]:
+    """A base configuration migrated to a full one with safe defaults (``migrateToPhase5``)."""
+    return _vallum.migrate_config(json.dumps(config))
+
+
+def create_enterprise_config(config: Mapping[str, Any]) -> Dict[str, Any]:
+    """A full enterprise configuration from a partial one (``createEnterpriseConfig``)."""
+    return _vallum.create_enterprise_config(json.dumps(config))
+
+
+class _Part:
+    __slots__ = ("_core",)
+
+    def __init__(self, core: _vallum.Core) -> None:
+        self._core = core
+
+
+class Memory(_Part):
+    """Encrypted memory per scope. ``ctx`` is ``{"organization", "user"?, "session"?}``."""
+
+    def set(self, ctx: Context, scope: str, key: str, value: Json, **options: Any) -> None:
+        self._core.memory_set(ctx, scope, key, value, options or None)
+
+    def get(self, ctx: Context, scope: str, key: str) -> Json:
+        return self._core.memory_get(ctx, scope, key)
+
+    def remove(self, ctx: Context, scope: str, key: str) -> bool:
+        return self._core.memory_remove(ctx, scope, key)
+
+    def forget(self, ctx: Context, subject: str) -> Dict[str, Any]:
+        return self._core.memory_forget(ctx, subject)
+
+
+class Pii(_Part):
+    """PII detection and masking. Offsets are Python string indices."""
+
+    def detect(self, text: str) -> List[Dict[str, Any]]:
+        return self._core.pii_detect(text)
+
+    def detect_with(self, text: str, *, entities: Optional[Sequence[str]] = None,
+                    threshold: Optional[float] = None, context: bool = True,
+                    resolve_overlaps: bool = True) -> List[Dict[str, Any]]:
+        return self._core.pii_detect_with(
+            text, None if entities is None else list(entities), threshold, context, resolve_overlaps)
+
+    def validate(self, entity: str, value: str) -> Optional[bool]:
+        """The entity's check-digit validator (None when it has none)."""
+        return self._core.pii_validate(entity, value)
+
+    def mask(self, text: str) -> Dict[str, Any]:
+        return self._core.pii_mask(text)
+
+    def mask_in_session(self, ctx: Context, text: str) -> str:
+        return self._core.pii_mask_in_session(ctx, text)
+
+    def unmask_in_session(self, ctx: Context, text: str) -> str:
+        return self._core.pii_unmask_in_session(ctx, text)
+
+
+class Policy(_Part):
+    """Security policies and decisions."""
+
+    def evaluate(self, request: Mapping[str, Any]) -> Dict[str, Any]:
+        return self._core.evaluate_request(request)
+
+    def add(self, policy: Mapping[str, Any]) -> str:
+        return self._core.add_policy(policy)
+
+    def remove(self, policy_id: str) -> bool:
+        return self._core.remove_policy(policy_id)
+
+    def list(self) -> List[Dict[str, Any]]:
+        return self._core.list_policies()
+
+
+class Rbac(_Part):
+    """Roles and permissions. A principal is ``{"id", "roles"?, "groups"?, "claims"?}``."""
+
+    def has_permission(self, principal: Mapping[str, Any], permission: str) -> bool:
+        return self._core.has_permission(principal, permission)
+
+    def roles_of(self, principal: Mapping[str, Any]) -> List[str]:
+        return self._core.roles_of(principal)
+
+    def cost_center(self, principal: Mapping[str, Any]) -> Optional[str]:
+        return self._core.cost_center(principal)
+
+
+class Limits(_Part):
+    """Rate limits and quotas."""
+
+    def check(self, name: str, key: str) -> Dict[str, Any]:
+        return self._core.rate_check(name, key)
+
+
+class Threats(_Part):
+    """Threat detection."""
+
+    def scan(self, text: str) -> Dict[str, Any]:
+        return self._core.threat_scan(text)
+
+    def summary(self, period: str = "day") -> Dict[str, Any]:
+        return self._core.threat_summary(period)
+
+
+class Audit(_Part):
+    """The tamper-evident audit log."""
+
+    def append(self, actor: str, action: str, resource: str, outcome: str,
+               details: Optional[Mapping[str, Any]] = None) -> int:
+        return self._core.audit_append(actor, action, resource, outcome, details)
+
+    def verify(self) -> Dict[str, Any]:
+        return self._core.audit_verify()
+
+    def export_json(self) -> str:
+        return self._core.audit_export_json()
+
+    def verify_records(self, records: Sequence[Mapping[str, Any]], start_seq: int = 1,
+                       start_prev: str = "0" * 64) -> Dict[str, Any]:
+        return self._core.audit_verify_records(list(records), start_seq, start_prev)
+
+
+class Metrics(_Part):
+    """Metrics, queries, alerts, Prometheus text."""
+
+    def record(self, name: str, value: float, labels: Optional[Mapping[str, str]] = None) -> None:
+        self._core.record_metric(name, float(value), list((labels or {}).items()))
+
+    def query(self, query: Mapping[str, Any]) -> Dict[str, Any]:
+        return self._core.query_metrics(query)
+
+    def active_alerts(self) -> List[Dict[str, Any]]:
+        return self._core.active_alerts()
+
+    def prometheus(self) -> str:
+        return self._core.prometheus()
+
+
+class Costs(_Part):
+    """Usage, budgets, reservations, reports (money in integer micro-dollars)."""
+
+    def record_usage(self, usage: Mapping[str, Any]) -> Dict[str, Any]:
+        return self._core.record_usage(usage)
+
+    def report(self, period: str = "monthly", group_by: str = "department") -> Dict[str, Any]:
+        return self._core.cost_report({"period": period, "groupBy": group_by})
+
+    def budget_status(self) -> List[Dict[str, Any]]:
+        return self._core.budget_status()
+
+    def release(self, reservation: Mapping[str, Any]) -> bool:
+        return self._core.release_reservation(reservation)
+
+
+class Compliance(_Part):
+    """Compliance checks over what the SDK can observe."""
+
+    def check(self, framework: str) -> Dict[str, Any]:
+        return self._core.compliance_check(framework)
+
+
+class Guard(_Part):
+    """The one-call pipeline: guard a prompt, guard the model's answer."""
+
+    def prompt(self, input: Mapping[str, Any]) -> Dict[str, Any]:
+        return self._core.guard_prompt(input)
+
+    def response(self, input: Mapping[str, Any]) -> Dict[str, Any]:
+        return self._core.guard_response(input)
+
+
+class Vallum:
+    """One handle to every module.
+
+    ``config`` is a dict, a JSON file path, or None; storage is the SQLite
+    file ``db_path`` (else the config's ``databasePath``, else memory when
+    ``in_memory``); the master key is 32 ``bytes`` or the name of an
+    environment variable holding it (hex or base64) in ``master_key_env``.
+    ``clock_ms`` runs the instance on a manual clock starting there, moved
+    with ``advance_clock`` (deterministic tests).
+    """
+
+    def __init__(self, config: Union[None, str, os.PathLike, Mapping[str, Any]] = None, *,
+                 db_path: Union[None, str, os.PathLike] = None,
+                 master_key: Optional[bytes] = None, master_key_env: Optional[str] = None,
+                 in_memory: bool = False, clock_ms: Optional[int] = None) -> None:
+        self._core = _vallum.Core(
+            _config_text(config),
+            None if db_path is None else os.fspath(db_path),
+            None if master_key is None else bytes(master_key),
+            master_key_env,
+            in_memory,
+            clock_ms,
+        )
+        core = self._core
+        self.memory = Memory(core)
+        self.pii = Pii(core)
+        self.policy = Policy(core)
+        self.rbac = Rbac(core)
+        self.limits = Limits(core)
+        self.threats = Threats(core)
+        self.audit = Audit(core)
+        self.metrics = Metrics(core)
+        self.costs = Costs(core)
+        self.compliance = Compliance(core)
+        self.guard = Guard(core)
+        self._subscriptions: List[_vallum.Subscription] = []
+
+    def subscribe(self, kind: Optional[str], callback: Callable[[Dict[str, Any]], None]) -> Callable[[], None]:
+        """Calls ``callback(event)`` for events of ``kind`` (None: all); returns
+        a function that unsubscribes. Exceptions in the callback are reported
+        through ``sys.unraisablehook`` and never reach the core."""
+        sub = self._core.subscribe(kind, callback)
+        self._subscriptions.append(sub)
+
+        def unsubscribe() -> None:
+            sub.close()
+            if sub in self._subscriptions:
+                self._subscriptions.remove(sub)
+
+        return unsubscribe
+
+    def advance_clock(self, ms: int) -> None:
+        """Moves time forward on an instance built with ``clock_ms`` (tests, simulations)."""
+        self._core.advance_clock(ms)
+
+    def rotate_master_key(self, new_key: bytes) -> int:
+        return self._core.rotate_master_key(bytes(new_key))
+
+    def close(self) -> None:
+        """Ends every subscription. The store closes when the object is collected."""
+        for sub in self._subscriptions:
+            sub.close()
+        self._subscriptions.clear()
+
+    def __enter__(self) -> "Vallum":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _unused(_: Tuple[()]) -> None:  # keeps typing imports used on 3.9
+    return None

@@ -1,0 +1,153 @@
+"""Python-specific behaviour: value round trips, exceptions, threads,
+callbacks, the context manager."""
+
+import threading
+
+import pytest
+
+import vallum
+
+KEY = bytes(range(32))
+
+
+def make(config=None, **kw):
+    return vallum.Vallum(config=config, master_key=KEY, in_memory=True, **kw)
+
+
+CTX = {"organization": "acme", "user": "alice", "session": "s1"}
+
+
+@pytest.mark.parametrize("value", [
+    None, True, False, 0, -1, 2**63 - 1, -(2**63), 2**64 - 1, 3.5, "", "ünïcødé 🙂 \u200b",
+    [1, [2, [3, {"a": None}]]], {"nested": {"list": [1.25, "x", {"k": [True]}]}},
+])
+def test_values_round_trip(value):
+    v = make()
+    v.memory.set(CTX, "user", "k", value)
+    got = v.memory.get(CTX, "user", "k")
+    assert got == value and type(got) is type(value)
+
+
+def test_unrepresentable_values_are_typed_errors():
+    v = make()
+    for bad in [2**64, -(2**63) - 1, float("nan"), {1: "x"}, object(), b"bytes"]:
+        with pytest.raises(vallum.InvalidArgument) as e:
+            v.memory.set(CTX, "user", "k", bad)
+        assert e.value.code == "invalid_argument"
+
+
+def test_every_error_code_has_its_exception():
+    v = make()
+    with pytest.raises(vallum.InvalidConfig) as e:
+        make({"nmae": 1})
+    assert e.value.code == "invalid_config" and "$.nmae" in str(e.value)
+    assert isinstance(e.value, vallum.VallumError)
+    with pytest.raises(vallum.UnknownModel) as e:
+        v.costs.record_usage({"model": "no-such-model", "input_tokens": 1, "output_tokens": 1})
+    assert e.value.code == "unknown_model"
+    with pytest.raises(vallum.InvalidKey):
+        vallum.Vallum(master_key=b"short", in_memory=True)
+    with pytest.raises(vallum.InvalidArgument):
+        v.memory.get({"organization": "acme"}, "galaxy", "k")
+    with pytest.raises(vallum.ScopeDisabled):
+        make({"enterpriseMemory": {"scopes": {"enabled": ["session"], "default": "session"}}}
+             ).memory.get(CTX, "user", "k")
+    # A budget refusal in the guard is a verdict, not an exception.
+    b = make({"costManagement": {"budgets": [
+        {"id": "tiny", "level": "organization", "period": "daily", "limitMicros": 1}]}})
+    r = b.guard.prompt({"principal": {"id": "a"}, "organization": "acme", "session": "s",
+                        "text": "hi", "model": "gpt-4o", "estimated_output_tokens": 10})
+    assert (r["decision"], r["stopped_at"], r["reservation"]) == ("deny", "budget", None)
+    for name in ["InvalidConfig", "InvalidPolicy", "InvalidArgument", "ValueTooLarge",
+                 "QuotaExceeded", "DecryptionFailed", "KeyMismatch", "InvalidKey",
+                 "StorageError", "CorruptStore", "SerializationError", "NotFound",
+                 "ScopeDisabled", "UnknownModel", "BudgetExceeded", "InternalError"]:
+        assert issubclass(getattr(vallum, name), vallum.VallumError), name
+
+
+def test_guard_offsets_are_python_indices():
+    v = make({"enterpriseSecurity": {"piiProtection": {"enabled": True}}})
+    text = "Grüße 🙂 an müller@example.de"
+    r = v.guard.prompt({"principal": {"id": "a"}, "organization": "acme", "session": "s",
+                        "text": text, "model": "gpt-4o", "estimated_output_tokens": 5})
+    f = r["findings"][0]
+    assert text[f["start"]:f["end"]] == "müller@example.de"
+    assert r["text_to_send"] == "Grüße 🙂 an <EMAIL_ADDRESS_1>"
+
+
+def test_threads_share_one_instance():
+    v = make({"enterpriseSecurity": {"piiProtection": {"enabled": True}}})
+    errors = []
+
+    def work(n):
+        try:
+            for i in range(25):
+                r = v.guard.prompt({"principal": {"id": f"u{n}"}, "organization": "acme",
+                                    "session": f"s{n}", "text": f"mail a{i}@example.com",
+                                    "model": "gpt-4o", "estimated_output_tokens": 5})
+                assert r["decision"] == "allow"
+                v.costs.release(r["reservation"])
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert v.audit.verify()["ok"]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_callbacks_receive_events_and_their_exceptions_are_contained():
+    v = make({"enterpriseSecurity": {"piiProtection": {"enabled": True}}})
+    seen = []
+    unsubscribe = v.subscribe(None, lambda e: seen.append(e["type"]))
+
+    def broken(_event):
+        raise RuntimeError("subscriber bug")
+
+    v.subscribe("guard_decision", broken)
+    reported = []
+    import sys
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: reported.append(u.exc_value)
+    try:
+        v.guard.prompt({"principal": {"id": "a"}, "organization": "acme", "session": "s",
+                        "text": "mail x@example.com", "model": "gpt-4o"})
+    finally:
+        sys.unraisablehook = old
+    assert seen[-1] == "guard_decision" and "pii_detected" in seen
+    assert any(isinstance(x, RuntimeError) for x in reported)
+    unsubscribe()
+    n = len(seen)
+    v.audit.append("a", "x", "y", "z")
+    v.guard.prompt({"principal": {"id": "a"}, "organization": "acme", "session": "s",
+                    "text": "hello", "model": "gpt-4o"})
+    assert len(seen) == n
+    with pytest.raises(vallum.InvalidArgument):
+        v.subscribe("no_such_kind", print)
+
+
+def test_context_manager_and_sqlite(tmp_path):
+    db = tmp_path / "v.db"
+    with vallum.Vallum(db_path=db, master_key=KEY) as v:
+        v.memory.set(CTX, "user", "lang", "en")
+        v.subscribe(None, lambda e: None)
+    again = vallum.Vallum(db_path=db, master_key=KEY)
+    assert again.memory.get(CTX, "user", "lang") == "en"
+    with pytest.raises(vallum.VallumError) as e:
+        vallum.Vallum(db_path=db, master_key=bytes(32))
+    assert e.value.code in ("key_mismatch", "decryption_failed")
+
+
+def test_config_helpers():
+    cfg = vallum.migrate_config({"name": "x", "model": "gpt-4o", "prompt": "Be brief."})
+    assert cfg["systemPrompt"] == "Be brief."
+    assert cfg["enterpriseSecurity"]["piiProtection"]["enabled"] is True
+    assert vallum.validate_config(cfg)["valid"]
+    full = vallum.create_enterprise_config({"name": "x"})
+    assert full["enterprisePerformance"]["monitoring"]["enabled"] is True
+    bad = vallum.validate_config({"nmae": 1, "guard": {"charsPerToken": 0}})
+    assert [e["path"] for e in bad["errors"]] == ["$.nmae", "$.guard.charsPerToken"]
