@@ -18,33 +18,49 @@ pyo3::create_exception!(
     PyException,
     "Base class of every Vallum error; `.code` is the stable error code."
 );
-macro_rules! subclasses {
-    ($($name:ident),* $(,)?) => {
+/// One list of (exception, error code): it defines the subclasses, the
+/// match that makes them and their registration in the module.
+macro_rules! exceptions {
+    ($($name:ident => $code:ident),* $(,)?) => {
         $(pyo3::create_exception!(
             _vallum,
             $name,
             VallumError,
             concat!("Vallum error `", stringify!($name), "`; see `.code`.")
         );)*
+
+        fn exception_for(code: ErrorCode, msg: String) -> PyErr {
+            match code {
+                $(ErrorCode::$code => $name::new_err(msg),)*
+                // `ErrorCode` is non-exhaustive: a code added to the core
+                // before the binding learns it is still a VallumError.
+                _ => InternalError::new_err(msg),
+            }
+        }
+
+        fn add_exceptions(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            $(m.add(stringify!($name), m.py().get_type::<$name>())?;)*
+            Ok(())
+        }
     };
 }
-subclasses!(
-    InvalidConfig,
-    InvalidPolicy,
-    InvalidArgument,
-    ValueTooLarge,
-    QuotaExceeded,
-    DecryptionFailed,
-    KeyMismatch,
-    InvalidKey,
-    StorageError,
-    CorruptStore,
-    SerializationError,
-    NotFound,
-    ScopeDisabled,
-    UnknownModel,
-    BudgetExceeded,
-    InternalError,
+exceptions!(
+    InvalidConfig => InvalidConfig,
+    InvalidPolicy => InvalidPolicy,
+    InvalidArgument => InvalidArgument,
+    ValueTooLarge => ValueTooLarge,
+    QuotaExceeded => QuotaExceeded,
+    DecryptionFailed => DecryptionFailed,
+    KeyMismatch => KeyMismatch,
+    InvalidKey => InvalidKey,
+    StorageError => Storage,
+    CorruptStore => CorruptStore,
+    SerializationError => Serialization,
+    NotFound => NotFound,
+    ScopeDisabled => ScopeDisabled,
+    UnknownModel => UnknownModel,
+    BudgetExceeded => BudgetExceeded,
+    InternalError => Internal,
 );
 
 /// A core error as its exception.
@@ -52,27 +68,9 @@ fn err(e: Error) -> PyErr {
     raise(e.code(), e.to_string())
 }
 
-/// The one place exceptions are made (exhaustive over the codes).
+/// The one place exceptions are made, with their `.code`.
 fn raise(code: ErrorCode, msg: String) -> PyErr {
-    let exc = match code {
-        ErrorCode::InvalidConfig => InvalidConfig::new_err(msg),
-        ErrorCode::InvalidPolicy => InvalidPolicy::new_err(msg),
-        ErrorCode::InvalidArgument => InvalidArgument::new_err(msg),
-        ErrorCode::ValueTooLarge => ValueTooLarge::new_err(msg),
-        ErrorCode::QuotaExceeded => QuotaExceeded::new_err(msg),
-        ErrorCode::DecryptionFailed => DecryptionFailed::new_err(msg),
-        ErrorCode::KeyMismatch => KeyMismatch::new_err(msg),
-        ErrorCode::InvalidKey => InvalidKey::new_err(msg),
-        ErrorCode::Storage => StorageError::new_err(msg),
-        ErrorCode::CorruptStore => CorruptStore::new_err(msg),
-        ErrorCode::Serialization => SerializationError::new_err(msg),
-        ErrorCode::NotFound => NotFound::new_err(msg),
-        ErrorCode::ScopeDisabled => ScopeDisabled::new_err(msg),
-        ErrorCode::UnknownModel => UnknownModel::new_err(msg),
-        ErrorCode::BudgetExceeded => BudgetExceeded::new_err(msg),
-        ErrorCode::Internal => InternalError::new_err(msg),
-        _ => InternalError::new_err(msg),
-    };
+    let exc = exception_for(code, msg);
     Python::attach(|py| {
         let _ = exc.value(py).setattr("code", code.as_str());
     });
@@ -742,27 +740,7 @@ fn _vallum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_class::<Subscription>()?;
     m.add("VallumError", py.get_type::<VallumError>())?;
-    macro_rules! add {
-        ($($name:ident),*) => { $(m.add(stringify!($name), py.get_type::<$name>())?;)* };
-    }
-    add!(
-        InvalidConfig,
-        InvalidPolicy,
-        InvalidArgument,
-        ValueTooLarge,
-        QuotaExceeded,
-        DecryptionFailed,
-        KeyMismatch,
-        InvalidKey,
-        StorageError,
-        CorruptStore,
-        SerializationError,
-        NotFound,
-        ScopeDisabled,
-        UnknownModel,
-        BudgetExceeded,
-        InternalError
-    );
+    add_exceptions(m)?;
     m.add_function(wrap_pyfunction!(validate_config, m)?)?;
     m.add_function(wrap_pyfunction!(migrate_config, m)?)?;
     m.add_function(wrap_pyfunction!(create_enterprise_config, m)?)?;

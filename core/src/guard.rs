@@ -299,12 +299,15 @@ pub(crate) struct Guard {
     pub(crate) config: GuardConfig,
     /// The rate limit in effect, resolved at build time.
     pub(crate) limit: Option<String>,
+    /// `piiProtection.autoMasking` is not `false`.
+    pub(crate) auto_masking: bool,
 }
 
 impl Guard {
     /// Validates `guard` against what the instance has (limits, entities).
     pub(crate) fn new(
         config: GuardConfig,
+        auto_masking: bool,
         limits: &crate::policy::RateLimiter,
         entities: &[&str],
     ) -> Result<Guard> {
@@ -361,7 +364,11 @@ impl Guard {
                 "must not be more severe than denyThreatsAt",
             ));
         }
-        Ok(Guard { config, limit })
+        Ok(Guard {
+            config,
+            limit,
+            auto_masking,
+        })
     }
 }
 
@@ -411,48 +418,44 @@ fn effect_str(e: Effect) -> &'static str {
     }
 }
 
-fn kind_str(k: ThreatKind) -> String {
-    serde_json::to_value(k)
+/// The serialized name of a unit enum value (`prompt_injection`, `high`).
+fn name_of<T: Serialize>(v: T) -> String {
+    serde_json::to_value(v)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
 }
 
-/// Times the stages of one call.
+/// Times the stages of one call: each stage that runs records the time
+/// since its own start.
 struct Stopwatch<'c> {
     clock: &'c dyn crate::Clock,
     start: u64,
-    last: u64,
     timings: Timings,
 }
 
 impl<'c> Stopwatch<'c> {
     fn new(clock: &'c dyn crate::Clock) -> Self {
-        let now = clock.monotonic_ns();
         Self {
             clock,
-            start: now,
-            last: now,
+            start: clock.monotonic_ns(),
             timings: Timings::default(),
         }
     }
 
-    /// Restarts the lap without recording (a stage that was skipped).
-    fn skip(&mut self) {
-        self.last = self.clock.monotonic_ns();
+    fn now(&self) -> u64 {
+        self.clock.monotonic_ns()
     }
 
-    fn lap(&mut self, stage: Stage) {
-        let now = self.clock.monotonic_ns();
+    fn record(&mut self, stage: Stage, since: u64) {
         self.timings.stages.push(StageTime {
             stage,
-            ns: now.saturating_sub(self.last),
+            ns: self.now().saturating_sub(since),
         });
-        self.last = now;
     }
 
     fn finish(mut self) -> Timings {
-        self.timings.total_ns = self.clock.monotonic_ns().saturating_sub(self.start);
+        self.timings.total_ns = self.now().saturating_sub(self.start);
         self.timings
     }
 }
@@ -522,51 +525,46 @@ impl crate::Vallum {
         };
 
         // 1. Rate limit.
-        match (&inner.guard.limit, cfg.stages.rate_limit) {
-            (Some(name), true) => {
-                let key = match cfg.rate_limit_key {
-                    RateLimitKey::User => format!("{}\u{1f}{who}", input.organization),
-                    RateLimitKey::Organization => input.organization.clone(),
-                    RateLimitKey::Session => {
-                        format!("{}\u{1f}{who}\u{1f}{}", input.organization, input.session)
-                    }
-                };
-                let d = inner.limits.check(name, &key)?;
-                if !d.allowed {
-                    let by = d
-                        .limited_by
-                        .map(|b| serde_json::to_value(b).ok())
-                        .and_then(|v| v.and_then(|v| v.as_str().map(str::to_string)))
-                        .unwrap_or_else(|| "rate".into());
-                    stop(
-                        &mut v,
-                        Effect::Deny,
-                        Stage::RateLimit,
-                        format!(
-                            "rate limit `{name}` exceeded ({by}); retry in {} ms",
-                            d.retry_after_ms
-                        ),
-                    );
-                    events.push(Event::RateLimited(RateLimitedEvent {
-                        limit: name.clone(),
-                        key: match cfg.rate_limit_key {
-                            RateLimitKey::Organization => input.organization.clone(),
-                            RateLimitKey::User => who.to_string(),
-                            RateLimitKey::Session => input.session.clone(),
-                        },
-                        retry_after_ms: d.retry_after_ms,
-                        at: now,
-                    }));
+        if let (Some(name), true) = (&inner.guard.limit, cfg.stages.rate_limit) {
+            let t = sw.now();
+            let key = match cfg.rate_limit_key {
+                RateLimitKey::User => format!("{}\u{1f}{who}", input.organization),
+                RateLimitKey::Organization => input.organization.clone(),
+                RateLimitKey::Session => {
+                    format!("{}\u{1f}{who}\u{1f}{}", input.organization, input.session)
                 }
-                v.rate_limit = Some(d);
-                sw.lap(Stage::RateLimit);
+            };
+            let d = inner.limits.check(name, &key)?;
+            if !d.allowed {
+                let by = d.limited_by.map_or_else(|| "rate".into(), name_of);
+                stop(
+                    &mut v,
+                    Effect::Deny,
+                    Stage::RateLimit,
+                    format!(
+                        "rate limit `{name}` exceeded ({by}); retry in {} ms",
+                        d.retry_after_ms
+                    ),
+                );
+                events.push(Event::RateLimited(RateLimitedEvent {
+                    limit: name.clone(),
+                    key: match cfg.rate_limit_key {
+                        RateLimitKey::Organization => input.organization.clone(),
+                        RateLimitKey::User => who.to_string(),
+                        RateLimitKey::Session => input.session.clone(),
+                    },
+                    retry_after_ms: d.retry_after_ms,
+                    at: now,
+                }));
             }
-            _ => sw.skip(),
+            v.rate_limit = Some(d);
+            sw.record(Stage::RateLimit, t);
         }
 
         // 2. RBAC and policies.
         let mut mask_action = false;
         if v.stopped_at.is_none() && cfg.stages.policy {
+            let t = sw.now();
             let rbac = self.rbac();
             if let Some(perm) = &cfg.permission {
                 if rbac.enabled() && !rbac.has_permission(&input.principal, perm) {
@@ -614,23 +612,15 @@ impl crate::Vallum {
                 }
                 v.matched_policies = d.matched;
             }
-            sw.lap(Stage::Policy);
-        } else {
-            sw.skip();
+            sw.record(Stage::Policy, t);
         }
 
-        let pii_on = cfg.stages.pii
-            && (inner.pii.enabled() || mask_action)
-            && inner
-                .config
-                .enterprise_security
-                .as_ref()
-                .and_then(|s| s.pii_protection.as_ref())
-                .and_then(|p| p.auto_masking)
-                != Some(false);
+        let pii_on =
+            cfg.stages.pii && (inner.pii.enabled() || mask_action) && inner.guard.auto_masking;
 
         // 3. Threats.
         if v.stopped_at.is_none() && cfg.stages.threats && inner.threats.enabled() {
+            let t = sw.now();
             let scan = inner.threats.scan(&input.text);
             for r in inner.threats.keep_findings(&scan, who) {
                 events.push(Event::ThreatDetected(r));
@@ -650,23 +640,22 @@ impl crate::Vallum {
                     None
                 };
                 if let Some(effect) = effect {
-                    let sev = serde_json::to_value(f.severity)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default();
                     stop(
                         &mut v,
                         effect,
                         Stage::Threats,
-                        format!("{} threat ({}, rule {})", sev, kind_str(f.kind), f.rule),
+                        format!(
+                            "{} threat ({}, rule {})",
+                            name_of(f.severity),
+                            name_of(f.kind),
+                            f.rule
+                        ),
                     );
                 }
             }
             v.threat_score = scan.score;
             v.threats = scan.findings;
-            sw.lap(Stage::Threats);
-        } else {
-            sw.skip();
+            sw.record(Stage::Threats, t);
         }
 
         // 4. PII.
@@ -675,6 +664,7 @@ impl crate::Vallum {
             .with_session(input.session.as_str());
         let mut text_to_send: Option<String> = None;
         if v.stopped_at.is_none() && pii_on {
+            let t = sw.now();
             let findings = inner
                 .pii
                 .detect_with(&input.text, &DetectOptions::default().merge_overlaps(true));
@@ -712,14 +702,13 @@ impl crate::Vallum {
                 v.findings = masked.findings;
                 text_to_send = Some(masked.text);
             }
-            sw.lap(Stage::Pii);
-        } else {
-            sw.skip();
+            sw.record(Stage::Pii, t);
         }
         let send: &str = text_to_send.as_deref().unwrap_or(&input.text);
 
         // 5. Budget.
         if v.stopped_at.is_none() && cfg.stages.budget {
+            let t = sw.now();
             let attribution = self.attribution_of(&input.principal, &input.attribution);
             let input_tokens = estimate_tokens(send, cfg.chars_per_token);
             let usage = Usage::new(
@@ -761,13 +750,12 @@ impl crate::Vallum {
                 output_tokens: input.estimated_output_tokens,
                 cost_micros,
             });
-            sw.lap(Stage::Budget);
-        } else {
-            sw.skip();
+            sw.record(Stage::Budget, t);
         }
 
         // 6. Audit and metrics.
         if cfg.stages.audit {
+            let t = sw.now();
             let policies: Vec<&str> = v.matched_policies.iter().map(|m| m.id.as_str()).collect();
             let rules: Vec<&str> = v.threats.iter().map(|t| t.rule).collect();
             let entry = AuditEntry::new(
@@ -797,7 +785,7 @@ impl crate::Vallum {
                     return Err(e);
                 }
             }
-            sw.lap(Stage::Audit);
+            sw.record(Stage::Audit, t);
         }
         if v.decision == Effect::Allow {
             v.text_to_send = Some(text_to_send.unwrap_or_else(|| input.text.clone()));
@@ -851,6 +839,7 @@ impl crate::Vallum {
         let mut events = Vec::new();
 
         // PII: mask what the model made up or leaked, restore the user's own.
+        let t = sw.now();
         let vault = inner.pii.load_vault(&ctx)?;
         let (text, leaked, restored) = if cfg.stages.pii {
             let findings = inner.pii.detect_with(
@@ -871,17 +860,17 @@ impl crate::Vallum {
                     at: now,
                 }));
             }
-            sw.lap(Stage::Pii);
+            sw.record(Stage::Pii, t);
             (text, leaked, restored)
         } else {
             let (text, restored) = vault.unmask_counted(&input.output);
-            sw.skip();
             (text, Vec::new(), restored)
         };
 
         // Budget: settle the hold with what the call actually used.
         let mut charge = None;
         if cfg.stages.budget {
+            let t = sw.now();
             let attribution = self.attribution_of(&input.principal, &input.attribution);
             let usage = Usage {
                 model: input.model.clone(),
@@ -905,14 +894,14 @@ impl crate::Vallum {
                     return Err(e);
                 }
             }
-            sw.lap(Stage::Budget);
+            sw.record(Stage::Budget, t);
         } else if let Some(r) = &input.reservation {
             inner.costs.release(r);
-            sw.skip();
         }
 
         let mut audit_id = None;
         if cfg.stages.audit {
+            let t = sw.now();
             let entry = AuditEntry::new(
                 who,
                 "guard.response",
@@ -930,7 +919,7 @@ impl crate::Vallum {
                 "latencyMs": input.latency_ms,
             }));
             audit_id = Some(inner.audit.append(entry)?);
-            sw.lap(Stage::Audit);
+            sw.record(Stage::Audit, t);
         }
         let timings = sw.finish();
         if cfg.stages.metrics {
@@ -997,9 +986,9 @@ impl crate::Vallum {
     }
 }
 
-/// Masks `leaked` in `output` with the configured operators (numbered
-/// placeholders become plain `<ENTITY>`, so they are never mistaken for the
-/// user's), and restores the vault's placeholders everywhere else.
+/// Masks `leaked` in `output` with the configured operators (never as a
+/// numbered placeholder, so it cannot be mistaken for the user's), and
+/// restores the vault's placeholders everywhere else.
 fn mask_and_restore(
     inner: &crate::Inner,
     output: &str,
@@ -1009,7 +998,6 @@ fn mask_and_restore(
     let mut out = String::with_capacity(output.len());
     let mut restored = 0;
     let mut at = 0;
-    let masker = inner.pii.masker();
     let slice = |a: usize, b: usize| {
         output
             .get(a..b)
@@ -1019,31 +1007,12 @@ fn mask_and_restore(
         let (gap, n) = vault.unmask_counted(slice(at, f.start)?);
         out.push_str(&gap);
         restored += n;
-        let value = slice(f.start, f.end)?;
-        let one = masker.apply(
-            value,
-            vec![Finding {
-                start: 0,
-                end: value.len(),
-                char_start: 0,
-                char_end: value.chars().count(),
-                ..f.clone()
-            }],
-            &mut Vault::new(),
-            false,
-        )?;
-        let plain = one
-            .text
-            .strip_prefix('<')
-            .and_then(|t| t.strip_suffix("_1>"))
-            .is_some_and(|e| e == f.entity);
-        if plain {
-            out.push('<');
-            out.push_str(&f.entity);
-            out.push('>');
-        } else {
-            out.push_str(&one.text);
-        }
+        out.push_str(
+            &inner
+                .pii
+                .masker()
+                .mask_value(&f.entity, slice(f.start, f.end)?)?,
+        );
         at = f.end;
     }
     let (gap, n) = vault.unmask_counted(slice(at, output.len())?);

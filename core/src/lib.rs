@@ -566,6 +566,7 @@ impl VallumBuilder {
         )?;
         let guard = guard::Guard::new(
             self.config.guard.clone().unwrap_or_default(),
+            auto_masking(&self.config),
             &limits,
             &pii.detector().entities(),
         )?;
@@ -591,6 +592,16 @@ impl VallumBuilder {
             }),
         })
     }
+}
+
+/// `enterpriseSecurity.piiProtection.autoMasking` is not `false`.
+fn auto_masking(config: &Config) -> bool {
+    config
+        .enterprise_security
+        .as_ref()
+        .and_then(|s| s.pii_protection.as_ref())
+        .and_then(|p| p.auto_masking)
+        != Some(false)
 }
 
 /// The PII module's settings from `enterpriseSecurity.piiProtection`.

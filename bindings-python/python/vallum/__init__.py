@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import _vallum
 from ._vallum import (  # noqa: F401  (re-exported)
@@ -326,7 +326,3 @@ class Vallum:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _unused(_: Tuple[()]) -> None:  # keeps typing imports used on 3.9
-    return None

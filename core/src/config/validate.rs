@@ -351,7 +351,7 @@ fn semantic(cfg: &Config) -> Vec<ConfigIssue> {
         guard.block_entities.clear();
     }
     let refs: Vec<&str> = entities.iter().map(String::as_str).collect();
-    push(crate::guard::Guard::new(guard, &limiter, &refs).map(|_| ()));
+    push(crate::guard::Guard::new(guard, true, &limiter, &refs).map(|_| ()));
     out
 }
 

@@ -207,6 +207,17 @@ impl PiiKeys {
     }
 }
 
+/// When `replace` numbers its placeholders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Numbering {
+    /// Always, through the vault (reversible masking).
+    All,
+    /// When the operator says `numbered`.
+    AsConfigured,
+    /// Never: `<ENTITY>` or the fixed `new_value`.
+    Never,
+}
+
 /// One replacement made by [`Masker::mask`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -325,6 +336,11 @@ impl Masker {
         findings.sort_by_key(|f| (f.start, f.end));
         let mut out = String::with_capacity(text.len() + findings.len() * 8);
         let mut replacements = Vec::with_capacity(findings.len());
+        let numbering = if reversible {
+            Numbering::All
+        } else {
+            Numbering::AsConfigured
+        };
         let mut at = 0;
         for f in &findings {
             if f.start < at
@@ -339,66 +355,8 @@ impl Masker {
             }
             out.push_str(&text[at..f.start]);
             let value = &text[f.start..f.end];
-            let visible: String = value.chars().filter(|c| !super::is_invisible(*c)).collect();
-            let op = self.operator_for(&f.entity);
             let start = out.len();
-            let name = match op {
-                Operator::Redact => "redact",
-                Operator::Keep => {
-                    out.push_str(value);
-                    "keep"
-                }
-                Operator::Replace {
-                    new_value,
-                    numbered,
-                } => {
-                    if reversible || *numbered {
-                        out.push_str(&vault.placeholder(&f.entity, &visible));
-                    } else if let Some(v) = new_value {
-                        out.push_str(v);
-                    } else {
-                        out.push('<');
-                        out.push_str(&f.entity);
-                        out.push('>');
-                    }
-                    "replace"
-                }
-                Operator::Mask {
-                    masking_char,
-                    chars_to_mask,
-                    from_end,
-                    keep_last,
-                } => {
-                    out.push_str(&mask_value(
-                        &visible,
-                        *masking_char,
-                        *chars_to_mask,
-                        *from_end,
-                        *keep_last,
-                    ));
-                    "mask"
-                }
-                Operator::Hash => {
-                    let keys = self.keys.as_ref().ok_or_else(|| {
-                        Error::config(
-                            "$.enterpriseSecurity.piiProtection.operators",
-                            "the hash operator needs PII keys",
-                        )
-                    })?;
-                    out.push_str(&keys.pseudonym(&f.entity, &visible)?);
-                    "hash"
-                }
-                Operator::Encrypt => {
-                    let keys = self.keys.as_ref().ok_or_else(|| {
-                        Error::config(
-                            "$.enterpriseSecurity.piiProtection.operators",
-                            "the encrypt operator needs PII keys",
-                        )
-                    })?;
-                    out.push_str(&keys.seal(&f.entity, &visible)?);
-                    "encrypt"
-                }
-            };
+            let name = self.render(&f.entity, value, vault, numbering, &mut out)?;
             replacements.push(Replacement {
                 entity: f.entity.clone(),
                 start,
@@ -413,6 +371,92 @@ impl Masker {
             findings,
             replacements,
         })
+    }
+
+    /// Writes the replacement of one value (`entity`) to `out`; returns
+    /// the operator's name. Invisible characters in the value are ignored.
+    fn render(
+        &self,
+        entity: &str,
+        value: &str,
+        vault: &mut Vault,
+        numbering: Numbering,
+        out: &mut String,
+    ) -> Result<&'static str> {
+        let visible: String = value.chars().filter(|c| !super::is_invisible(*c)).collect();
+        let op = self.operator_for(entity);
+        let name = match op {
+            Operator::Redact => "redact",
+            Operator::Keep => {
+                out.push_str(value);
+                "keep"
+            }
+            Operator::Replace {
+                new_value,
+                numbered,
+            } => {
+                let number = match numbering {
+                    Numbering::All => true,
+                    Numbering::AsConfigured => *numbered,
+                    Numbering::Never => false,
+                };
+                if number {
+                    out.push_str(&vault.placeholder(entity, &visible));
+                } else if let Some(v) = new_value {
+                    out.push_str(v);
+                } else {
+                    out.push('<');
+                    out.push_str(entity);
+                    out.push('>');
+                }
+                "replace"
+            }
+            Operator::Mask {
+                masking_char,
+                chars_to_mask,
+                from_end,
+                keep_last,
+            } => {
+                out.push_str(&mask_value(
+                    &visible,
+                    *masking_char,
+                    *chars_to_mask,
+                    *from_end,
+                    *keep_last,
+                ));
+                "mask"
+            }
+            Operator::Hash => {
+                let keys = self.keys.as_ref().ok_or_else(|| {
+                    Error::config(
+                        "$.enterpriseSecurity.piiProtection.operators",
+                        "the hash operator needs PII keys",
+                    )
+                })?;
+                out.push_str(&keys.pseudonym(entity, &visible)?);
+                "hash"
+            }
+            Operator::Encrypt => {
+                let keys = self.keys.as_ref().ok_or_else(|| {
+                    Error::config(
+                        "$.enterpriseSecurity.piiProtection.operators",
+                        "the encrypt operator needs PII keys",
+                    )
+                })?;
+                out.push_str(&keys.seal(entity, &visible)?);
+                "encrypt"
+            }
+        };
+        Ok(name)
+    }
+
+    /// The replacement of one value with the configured operator, never a
+    /// numbered placeholder (`replace` gives `<ENTITY>`): for values that
+    /// must not be mistaken for a session's placeholders.
+    pub(crate) fn mask_value(&self, entity: &str, value: &str) -> Result<String> {
+        let mut out = String::new();
+        self.render(entity, value, &mut Vault::new(), Numbering::Never, &mut out)?;
+        Ok(out)
     }
 
     /// Restores every `<ENC:ENTITY:…>` token in `text`. A token that does
