@@ -53,7 +53,7 @@ rm -rf target/wheels
 (cd bindings-python && "../$py_tools/bin/maturin" build --release --locked --quiet --out ../target/wheels)
 py_env="$demo_dir/py-venv"
 python3 -m venv "$py_env"
-"$py_env/bin/pip" install --quiet --disable-pip-version-check target/wheels/vallum-*.whl "pytest>=8"
+"$py_env/bin/pip" install --quiet --disable-pip-version-check target/wheels/vallum-*.whl "pytest>=8" "mypy>=1.10"
 "$py_env/bin/python" -c "import vallum, sys; sys.exit(0 if vallum.__file__.startswith('$py_env') else 1)" \
     || { echo "python: the test venv did not import the freshly built wheel" >&2; exit 1; }
 "$py_env/bin/python" -m pytest -q -p no:cacheprovider bindings-python/tests 2>&1 | tee -a "$log"

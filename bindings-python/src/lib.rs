@@ -5,7 +5,10 @@
 
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyTzInfo,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
@@ -88,8 +91,88 @@ fn internal(msg: impl std::fmt::Display) -> PyErr {
     raise(ErrorCode::Internal, msg.to_string())
 }
 
+/// Runs one binding call and turns a Rust panic into `vallum.InternalError`.
+/// Left to pyo3, a panic would raise `PanicException`, a `BaseException`
+/// that `except Exception` and `except VallumError` do not catch.
+fn no_panic<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Err(internal(format!(
+            "internal error (a bug in vallum, please report it): {msg}"
+        )))
+    })
+}
+
+/// Keys whose integer values are instants (ms since the epoch) in one kind
+/// of result; they become timezone-aware `datetime`s (UTC). Values under
+/// [`OPAQUE`] keys are the caller's own JSON and are never converted.
+type Times = &'static [&'static str];
+const NO_TIMES: Times = &[];
+const EVENT_TIMES: Times = &["at", "periodStart"];
+const ENTRY_TIMES: Times = &["createdAt", "updatedAt", "expiresAt", "exportedAt"];
+const RESERVATION_TIMES: Times = &["expiresAt"];
+const ALERT_TIMES: Times = &["firedAt", "resolvedAt"];
+const SPAN_TIMES: Times = &["start", "end", "generatedAt", "firedAt", "resolvedAt"];
+const SERIES_TIMES: Times = &["start", "end", "t"];
+const THREAT_TIMES: Times = &["start", "end", "timestamp"];
+const BUDGET_TIMES: Times = &["periodStart", "periodEnd"];
+const AUDIT_TIMES: Times = &["ts"];
+const COMPLIANCE_TIMES: Times = &["generatedAt"];
+const OPAQUE: &[&str] = &["value", "metadata"];
+
+static EPOCH: PyOnceLock<Py<PyDateTime>> = PyOnceLock::new();
+
+fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyDateTime>> {
+    EPOCH
+        .get_or_try_init(py, || {
+            let utc = PyTzInfo::utc(py)?;
+            PyDateTime::new(py, 1970, 1, 1, 0, 0, 0, 0, Some(&utc)).map(Bound::unbind)
+        })
+        .map(|e| e.bind(py))
+}
+
+/// Milliseconds since the epoch → aware `datetime` (UTC), exactly.
+fn datetime_of(py: Python<'_>, ms: i64) -> PyResult<Py<PyAny>> {
+    let days = i32::try_from(ms.div_euclid(86_400_000))
+        .map_err(|_| internal(format!("instant {ms} ms is out of range")))?;
+    let rest = ms.rem_euclid(86_400_000);
+    let delta = PyDelta::new(
+        py,
+        days,
+        (rest / 1000) as i32,
+        ((rest % 1000) * 1000) as i32,
+        false,
+    )?;
+    Ok(epoch(py)?.add(delta)?.unbind())
+}
+
+/// Aware `datetime` → milliseconds since the epoch (sub-millisecond part dropped).
+fn millis_of(dt: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if dt.getattr("tzinfo")?.is_none() || dt.call_method0("utcoffset")?.is_none() {
+        return Err(bad_arg(
+            "value",
+            "a naive datetime has no time zone; give it one (e.g. tzinfo=timezone.utc)",
+        ));
+    }
+    let py = dt.py();
+    let one_ms = PyDelta::new(py, 0, 0, 1000, false)?;
+    let ms: i64 = dt.sub(epoch(py)?)?.floor_div(one_ms)?.extract()?;
+    Ok(Value::from(ms))
+}
+
 /// Python value → JSON (dict, list, tuple, str, int, float, bool, None).
+/// With `dates`, an aware `datetime` becomes its epoch milliseconds (the
+/// core's instants); stored values get no such conversion, which would not
+/// round-trip.
 fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    json_of(obj, false)
+}
+
+fn json_of(obj: &Bound<'_, PyAny>, dates: bool) -> PyResult<Value> {
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -125,23 +208,32 @@ fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
                 .map_err(|_| bad_arg("value", "dict keys must be strings"))?
                 .to_cow()?
                 .into_owned();
-            m.insert(key, to_json(&v)?);
+            m.insert(key, json_of(&v, dates)?);
         }
         return Ok(Value::Object(m));
     }
     if let Ok(l) = obj.cast::<PyList>() {
         return l
             .iter()
-            .map(|x| to_json(&x))
+            .map(|x| json_of(&x, dates))
             .collect::<PyResult<_>>()
             .map(Value::Array);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
         return t
             .iter()
-            .map(|x| to_json(&x))
+            .map(|x| json_of(&x, dates))
             .collect::<PyResult<_>>()
             .map(Value::Array);
+    }
+    if obj.is_instance_of::<PyDateTime>() {
+        if dates {
+            return millis_of(obj);
+        }
+        return Err(bad_arg(
+            "value",
+            "a datetime is not a JSON value; store an ISO-8601 string (isoformat()) or epoch milliseconds",
+        ));
     }
     let type_name = obj.get_type().name()?.to_string();
     Err(bad_arg(
@@ -152,8 +244,8 @@ fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     ))
 }
 
-/// JSON → Python value.
-fn to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
+/// JSON → Python value; integers under a `times` key become `datetime`s.
+fn to_py(py: Python<'_>, v: &Value, times: Times) -> PyResult<Py<PyAny>> {
     Ok(match v {
         Value::Null => py.None(),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
@@ -174,14 +266,19 @@ fn to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
         Value::Array(a) => {
             let items = a
                 .iter()
-                .map(|x| to_py(py, x))
+                .map(|x| to_py(py, x, times))
                 .collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, items)?.into_any().unbind()
         }
         Value::Object(m) => {
             let d = PyDict::new(py);
             for (k, x) in m {
-                d.set_item(k, to_py(py, x)?)?;
+                let item = match x.as_i64() {
+                    Some(ms) if times.contains(&k.as_str()) => datetime_of(py, ms)?,
+                    _ if OPAQUE.contains(&k.as_str()) => to_py(py, x, NO_TIMES)?,
+                    _ => to_py(py, x, times)?,
+                };
+                d.set_item(k, item)?;
             }
             d.into_any().unbind()
         }
@@ -189,12 +286,17 @@ fn to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
 }
 
 fn out<T: Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
-    let v = serde_json::to_value(value).map_err(internal)?;
-    to_py(py, &v)
+    out_t(py, value, NO_TIMES)
 }
 
+fn out_t<T: Serialize>(py: Python<'_>, value: &T, times: Times) -> PyResult<Py<PyAny>> {
+    let v = serde_json::to_value(value).map_err(internal)?;
+    to_py(py, &v, times)
+}
+
+/// A typed argument; aware `datetime`s in it become epoch milliseconds.
 fn arg<T: DeserializeOwned>(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<T> {
-    serde_json::from_value(to_json(obj)?).map_err(|e| bad_arg(what, e))
+    serde_json::from_value(json_of(obj, true)?).map_err(|e| bad_arg(what, e))
 }
 
 fn context(obj: &Bound<'_, PyAny>) -> PyResult<vallum::Context> {
@@ -224,7 +326,7 @@ fn findings(py: Python<'_>, list: &[vallum::pii::Finding]) -> PyResult<Py<PyAny>
                                "score": f.score, "recognizer": f.recognizer})
         })
         .collect();
-    to_py(py, &Value::Array(v))
+    to_py(py, &Value::Array(v), NO_TIMES)
 }
 
 /// Replaces byte offsets with code-point offsets in a serialized verdict's findings.
@@ -264,35 +366,37 @@ impl Core {
         in_memory: bool,
         clock_ms: Option<i64>,
     ) -> PyResult<Self> {
-        let manual = clock_ms.map(|t| Arc::new(vallum::ManualClock::new(t)));
-        let clock = manual.clone();
-        py.detach(|| {
-            let mut b = vallum::Vallum::builder();
-            if let Some(c) = clock {
-                b = b.clock(c);
-            }
-            if let Some(c) = config_json {
-                b = b.config_json(&c)?;
-            }
-            if let Some(p) = db_path {
-                b = b.sqlite(p);
-            } else if in_memory {
-                b = b.in_memory();
-            }
-            b = match (master_key, master_key_env) {
-                (Some(k), _) => b.master_key(vallum::MasterKey::from_bytes(&k)?),
-                (None, Some(var)) => b.master_key_from_env(var),
-                (None, None) => b,
-            };
-            b.build()
+        no_panic(|| {
+            let manual = clock_ms.map(|t| Arc::new(vallum::ManualClock::new(t)));
+            let clock = manual.clone();
+            py.detach(|| {
+                let mut b = vallum::Vallum::builder();
+                if let Some(c) = clock {
+                    b = b.clock(c);
+                }
+                if let Some(c) = config_json {
+                    b = b.config_json(&c)?;
+                }
+                if let Some(p) = db_path {
+                    b = b.sqlite(p);
+                } else if in_memory {
+                    b = b.in_memory();
+                }
+                b = match (master_key, master_key_env) {
+                    (Some(k), _) => b.master_key(vallum::MasterKey::from_bytes(&k)?),
+                    (None, Some(var)) => b.master_key_from_env(var),
+                    (None, None) => b,
+                };
+                b.build()
+            })
+            .map(|inner| Core { inner, manual })
+            .map_err(err)
         })
-        .map(|inner| Core { inner, manual })
-        .map_err(err)
     }
 
     /// Moves a manual clock (an instance built with `clock_ms`) forward.
     fn advance_clock(&self, ms: i64) -> PyResult<()> {
-        match &self.manual {
+        no_panic(|| match &self.manual {
             Some(c) => {
                 c.advance(ms);
                 Ok(())
@@ -301,32 +405,52 @@ impl Core {
                 "clock",
                 "this instance uses the system clock; build it with clock_ms to move time by hand",
             )),
-        }
+        })
+    }
+
+    /// The current time of this instance's clock.
+    fn now(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        no_panic(|| datetime_of(py, self.inner.clock().now_ms()))
+    }
+
+    fn master_key_id(&self) -> PyResult<String> {
+        no_panic(|| Ok(self.inner.master_key_id()))
+    }
+
+    /// (subscriber panics, dropped events) since start.
+    fn event_health(&self) -> PyResult<(u64, u64)> {
+        no_panic(|| Ok((self.inner.subscriber_panics(), self.inner.dropped_events())))
     }
 
     // --- guard -----------------------------------------------------------
     fn guard_prompt(&self, py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let input: vallum::guard::PromptInput = arg("input", input)?;
-        let v = py.detach(|| self.inner.guard_prompt(&input)).map_err(err)?;
-        let mut j = serde_json::to_value(&v).map_err(internal)?;
-        python_offsets(&mut j, "findings");
-        to_py(py, &j)
+        no_panic(|| {
+            let input: vallum::guard::PromptInput = arg("input", input)?;
+            let v = py.detach(|| self.inner.guard_prompt(&input)).map_err(err)?;
+            let mut j = serde_json::to_value(&v).map_err(internal)?;
+            python_offsets(&mut j, "findings");
+            to_py(py, &j, RESERVATION_TIMES)
+        })
     }
 
     fn guard_response(&self, py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let input: vallum::guard::ResponseInput = arg("input", input)?;
-        let v = py
-            .detach(|| self.inner.guard_response(&input))
-            .map_err(err)?;
-        let mut j = serde_json::to_value(&v).map_err(internal)?;
-        python_offsets(&mut j, "leaked");
-        to_py(py, &j)
+        no_panic(|| {
+            let input: vallum::guard::ResponseInput = arg("input", input)?;
+            let v = py
+                .detach(|| self.inner.guard_response(&input))
+                .map_err(err)?;
+            let mut j = serde_json::to_value(&v).map_err(internal)?;
+            python_offsets(&mut j, "leaked");
+            to_py(py, &j, NO_TIMES)
+        })
     }
 
     // --- pii ---------------------------------------------------------------
     fn pii_detect(&self, py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
-        let f = py.detach(|| self.inner.pii().detect(text));
-        findings(py, &f)
+        no_panic(|| {
+            let f = py.detach(|| self.inner.pii().detect(text));
+            findings(py, &f)
+        })
     }
 
     #[pyo3(signature = (text, entities=None, threshold=None, context=true, resolve_overlaps=true))]
@@ -339,30 +463,34 @@ impl Core {
         context: bool,
         resolve_overlaps: bool,
     ) -> PyResult<Py<PyAny>> {
-        let mut o = vallum::pii::DetectOptions::default()
-            .context(context)
-            .resolve_overlaps(resolve_overlaps);
-        if let Some(e) = entities {
-            o = o.entities(e);
-        }
-        if let Some(t) = threshold {
-            o = o.threshold(t);
-        }
-        let f = py.detach(|| self.inner.pii().detect_with(text, &o));
-        findings(py, &f)
+        no_panic(|| {
+            let mut o = vallum::pii::DetectOptions::default()
+                .context(context)
+                .resolve_overlaps(resolve_overlaps);
+            if let Some(e) = entities {
+                o = o.entities(e);
+            }
+            if let Some(t) = threshold {
+                o = o.threshold(t);
+            }
+            let f = py.detach(|| self.inner.pii().detect_with(text, &o));
+            findings(py, &f)
+        })
     }
 
     /// The entity's check-digit validator on a bare value (None: no validator).
-    fn pii_validate(&self, entity: &str, text: &str) -> Option<bool> {
-        self.inner.pii().detector().validate(entity, text)
+    fn pii_validate(&self, entity: &str, text: &str) -> PyResult<Option<bool>> {
+        no_panic(|| Ok(self.inner.pii().detector().validate(entity, text)))
     }
 
     fn pii_mask(&self, py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
-        let m = py.detach(|| self.inner.pii().mask(text)).map_err(err)?;
-        let d = PyDict::new(py);
-        d.set_item("text", &m.text)?;
-        d.set_item("findings", findings(py, &m.findings)?)?;
-        Ok(d.into_any().unbind())
+        no_panic(|| {
+            let m = py.detach(|| self.inner.pii().mask(text)).map_err(err)?;
+            let d = PyDict::new(py);
+            d.set_item("text", &m.text)?;
+            d.set_item("findings", findings(py, &m.findings)?)?;
+            Ok(d.into_any().unbind())
+        })
     }
 
     fn pii_mask_in_session(
@@ -371,10 +499,12 @@ impl Core {
         ctx: &Bound<'_, PyAny>,
         text: &str,
     ) -> PyResult<String> {
-        let ctx = context(ctx)?;
-        py.detach(|| self.inner.pii().mask_in_session(&ctx, text))
-            .map(|m| m.text)
-            .map_err(err)
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            py.detach(|| self.inner.pii().mask_in_session(&ctx, text))
+                .map(|m| m.text)
+                .map_err(err)
+        })
     }
 
     fn pii_unmask_in_session(
@@ -383,61 +513,133 @@ impl Core {
         ctx: &Bound<'_, PyAny>,
         text: &str,
     ) -> PyResult<String> {
-        let ctx = context(ctx)?;
-        py.detach(|| self.inner.pii().unmask_in_session(&ctx, text))
-            .map_err(err)
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            py.detach(|| self.inner.pii().unmask_in_session(&ctx, text))
+                .map_err(err)
+        })
     }
 
     // --- policy, rbac, limits, threats ---------------------------------------
-    fn evaluate_request(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let r = to_json(request)?;
-        out(py, &self.inner.evaluate_request(&r))
+    #[pyo3(signature = (request, audited_by=None))]
+    fn evaluate_request(
+        &self,
+        py: Python<'_>,
+        request: &Bound<'_, PyAny>,
+        audited_by: Option<&str>,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let r = json_of(request, true)?;
+            let d = match audited_by {
+                Some(actor) => py
+                    .detach(|| self.inner.evaluate_request_audited(&r, actor))
+                    .map_err(err)?,
+                None => self.inner.evaluate_request(&r),
+            };
+            out(py, &d)
+        })
     }
 
     fn add_policy(&self, policy: &Bound<'_, PyAny>) -> PyResult<String> {
-        self.inner
-            .policies()
-            .add_json(to_json(policy)?)
-            .map_err(err)
+        no_panic(|| {
+            self.inner
+                .policies()
+                .add_json(to_json(policy)?)
+                .map_err(err)
+        })
+    }
+
+    fn update_policy(&self, id: &str, patch: &Bound<'_, PyAny>) -> PyResult<()> {
+        no_panic(|| {
+            self.inner
+                .policies()
+                .update(id, to_json(patch)?)
+                .map_err(err)
+        })
     }
 
     fn remove_policy(&self, id: &str) -> PyResult<bool> {
-        self.inner.policies().remove(id).map_err(err)
+        no_panic(|| self.inner.policies().remove(id).map_err(err))
+    }
+
+    fn get_policy(&self, py: Python<'_>, id: &str) -> PyResult<Py<PyAny>> {
+        no_panic(|| out(py, &self.inner.policies().get(id)))
     }
 
     fn list_policies(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        out(py, &self.inner.policies().list())
+        no_panic(|| out(py, &self.inner.policies().list()))
     }
 
     fn has_permission(&self, principal: &Bound<'_, PyAny>, permission: &str) -> PyResult<bool> {
-        let p: vallum::policy::Principal = arg("principal", principal)?;
-        Ok(self.inner.has_permission(&p, permission))
+        no_panic(|| {
+            let p: vallum::policy::Principal = arg("principal", principal)?;
+            Ok(self.inner.has_permission(&p, permission))
+        })
     }
 
     fn roles_of(&self, principal: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-        let p: vallum::policy::Principal = arg("principal", principal)?;
-        Ok(self.inner.rbac().roles_of(&p).into_iter().collect())
+        no_panic(|| {
+            let p: vallum::policy::Principal = arg("principal", principal)?;
+            Ok(self.inner.rbac().roles_of(&p).into_iter().collect())
+        })
     }
 
     fn cost_center(&self, principal: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-        let p: vallum::policy::Principal = arg("principal", principal)?;
-        Ok(self.inner.rbac().cost_center(&p))
+        no_panic(|| {
+            let p: vallum::policy::Principal = arg("principal", principal)?;
+            Ok(self.inner.rbac().cost_center(&p))
+        })
     }
 
     fn rate_check(&self, py: Python<'_>, name: &str, key: &str) -> PyResult<Py<PyAny>> {
-        out(py, &self.inner.limits().check(name, key).map_err(err)?)
+        no_panic(|| out(py, &self.inner.limits().check(name, key).map_err(err)?))
     }
 
     fn threat_scan(&self, py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
-        let s = py.detach(|| self.inner.threats().scan(text));
-        out(py, &s)
+        no_panic(|| {
+            let s = py.detach(|| self.inner.threats().scan(text));
+            out(py, &s)
+        })
+    }
+
+    fn threat_scan_and_record(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        source: &str,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let s = py
+                .detach(|| self.inner.threats().scan_and_record(text, source))
+                .map_err(err)?;
+            out(py, &s)
+        })
+    }
+
+    fn report_threat(&self, py: Python<'_>, threat: &Bound<'_, PyAny>) -> PyResult<String> {
+        no_panic(|| {
+            let t: vallum::policy::ThreatRecord = arg("threat", threat)?;
+            py.detach(|| self.inner.threats().report_threat(t))
+                .map_err(err)
+        })
+    }
+
+    fn threats(&self, py: Python<'_>, period: &str) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let list = py
+                .detach(|| self.inner.threats().threats(period))
+                .map_err(err)?;
+            out_t(py, &list, THREAT_TIMES)
+        })
     }
 
     fn threat_summary(&self, py: Python<'_>, period: &str) -> PyResult<Py<PyAny>> {
-        out(
-            py,
-            &self.inner.threats().threat_summary(period).map_err(err)?,
-        )
+        no_panic(|| {
+            let s = py
+                .detach(|| self.inner.threats().threat_summary(period))
+                .map_err(err)?;
+            out_t(py, &s, THREAT_TIMES)
+        })
     }
 
     // --- audit -------------------------------------------------------------
@@ -451,21 +653,77 @@ impl Core {
         outcome: &str,
         details: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let mut e = vallum::audit::AuditEntry::new(actor, action, resource, outcome);
-        if let Some(d) = details {
-            e = e.details(to_json(d)?);
-        }
-        py.detach(|| self.inner.audit().append(e)).map_err(err)
+        no_panic(|| {
+            let mut e = vallum::audit::AuditEntry::new(actor, action, resource, outcome);
+            if let Some(d) = details {
+                e = e.details(to_json(d)?);
+            }
+            py.detach(|| self.inner.audit().append(e)).map_err(err)
+        })
+    }
+
+    fn audit_query(&self, py: Python<'_>, filter: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let f: vallum::storage::AuditFilter = arg("filter", filter)?;
+            let rows = py.detach(|| self.inner.audit().query(&f)).map_err(err)?;
+            out_t(py, &rows, AUDIT_TIMES)
+        })
     }
 
     fn audit_verify(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let r = py.detach(|| self.inner.audit().verify()).map_err(err)?;
-        out(py, &r)
+        no_panic(|| {
+            let r = py.detach(|| self.inner.audit().verify()).map_err(err)?;
+            out(py, &r)
+        })
     }
 
-    fn audit_export_json(&self, py: Python<'_>) -> PyResult<String> {
-        py.detach(|| self.inner.audit().export_json(&Default::default()))
+    fn audit_checkpoint(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let c = py.detach(|| self.inner.audit().checkpoint()).map_err(err)?;
+            out_t(py, &c, AUDIT_TIMES)
+        })
+    }
+
+    fn audit_verify_against(
+        &self,
+        py: Python<'_>,
+        checkpoint: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let c: vallum::audit::Checkpoint = arg("checkpoint", checkpoint)?;
+            let r = py
+                .detach(|| self.inner.audit().verify_against(&c))
+                .map_err(err)?;
+            out(py, &r)
+        })
+    }
+
+    fn audit_purge_expired(&self, py: Python<'_>) -> PyResult<u64> {
+        no_panic(|| {
+            py.detach(|| self.inner.audit().purge_expired())
+                .map_err(err)
+        })
+    }
+
+    /// The log as JSON text (`csv=False`) or CSV, filtered.
+    #[pyo3(signature = (filter, csv=false))]
+    fn audit_export(
+        &self,
+        py: Python<'_>,
+        filter: &Bound<'_, PyAny>,
+        csv: bool,
+    ) -> PyResult<String> {
+        no_panic(|| {
+            let f: vallum::storage::AuditFilter = arg("filter", filter)?;
+            py.detach(|| {
+                if csv {
+                    self.inner.audit().export_csv(&f)
+                } else {
+                    self.inner.audit().export_json(&f)
+                }
+            })
             .map_err(err)
+        })
     }
 
     fn audit_verify_records(
@@ -475,15 +733,17 @@ impl Core {
         start_seq: u64,
         start_prev: &str,
     ) -> PyResult<Py<PyAny>> {
-        let rows: Vec<vallum::storage::AuditRow> = arg("records", records)?;
-        let r = py
-            .detach(|| {
-                self.inner
-                    .audit()
-                    .verify_records(&rows, start_seq, start_prev)
-            })
-            .map_err(err)?;
-        out(py, &r)
+        no_panic(|| {
+            let rows: Vec<vallum::storage::AuditRow> = arg("records", records)?;
+            let r = py
+                .detach(|| {
+                    self.inner
+                        .audit()
+                        .verify_records(&rows, start_seq, start_prev)
+                })
+                .map_err(err)?;
+            out(py, &r)
+        })
     }
 
     // --- memory ------------------------------------------------------------
@@ -497,15 +757,14 @@ impl Core {
         value: &Bound<'_, PyAny>,
         options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let ctx = context(ctx)?;
-        let value = to_json(value)?;
-        let opts: vallum::SetOptions = match options {
-            Some(o) => arg("options", o)?,
-            None => vallum::SetOptions::default(),
-        };
-        let s = scope(scope_name)?;
-        py.detach(|| self.inner.memory().set(&ctx, s, key, value, &opts))
-            .map_err(err)
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let value = to_json(value)?;
+            let opts = set_options(options)?;
+            let s = scope(scope_name)?;
+            py.detach(|| self.inner.memory().set(&ctx, s, key, value, &opts))
+                .map_err(err)
+        })
     }
 
     fn memory_get(
@@ -515,15 +774,34 @@ impl Core {
         scope_name: &str,
         key: &str,
     ) -> PyResult<Py<PyAny>> {
-        let ctx = context(ctx)?;
-        let s = scope(scope_name)?;
-        match py
-            .detach(|| self.inner.memory().get(&ctx, s, key))
-            .map_err(err)?
-        {
-            Some(v) => to_py(py, &v),
-            None => Ok(py.None()),
-        }
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let s = scope(scope_name)?;
+            match py
+                .detach(|| self.inner.memory().get(&ctx, s, key))
+                .map_err(err)?
+            {
+                Some(v) => to_py(py, &v, NO_TIMES),
+                None => Ok(py.None()),
+            }
+        })
+    }
+
+    fn memory_get_entry(
+        &self,
+        py: Python<'_>,
+        ctx: &Bound<'_, PyAny>,
+        scope_name: &str,
+        key: &str,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let s = scope(scope_name)?;
+            let e = py
+                .detach(|| self.inner.memory().get_entry(&ctx, s, key))
+                .map_err(err)?;
+            out_t(py, &e, ENTRY_TIMES)
+        })
     }
 
     fn memory_remove(
@@ -533,10 +811,122 @@ impl Core {
         scope_name: &str,
         key: &str,
     ) -> PyResult<bool> {
-        let ctx = context(ctx)?;
-        let s = scope(scope_name)?;
-        py.detach(|| self.inner.memory().remove(&ctx, s, key))
-            .map_err(err)
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let s = scope(scope_name)?;
+            py.detach(|| self.inner.memory().remove(&ctx, s, key))
+                .map_err(err)
+        })
+    }
+
+    fn memory_clear_scope(
+        &self,
+        py: Python<'_>,
+        ctx: &Bound<'_, PyAny>,
+        scope_name: &str,
+    ) -> PyResult<u64> {
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let s = scope(scope_name)?;
+            py.detach(|| self.inner.memory().clear_scope(&ctx, s))
+                .map_err(err)
+        })
+    }
+
+    fn memory_get_batch(
+        &self,
+        py: Python<'_>,
+        ctx: &Bound<'_, PyAny>,
+        scope_name: &str,
+        keys: Vec<String>,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let s = scope(scope_name)?;
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let m = py
+                .detach(|| self.inner.memory().get_batch(&ctx, s, &keys))
+                .map_err(err)?;
+            let d = PyDict::new(py);
+            for (k, v) in &m {
+                d.set_item(k, to_py(py, v, NO_TIMES)?)?;
+            }
+            Ok(d.into_any().unbind())
+        })
+    }
+
+    #[pyo3(signature = (ctx, scope_name, items, options=None))]
+    fn memory_set_batch(
+        &self,
+        py: Python<'_>,
+        ctx: &Bound<'_, PyAny>,
+        scope_name: &str,
+        items: &Bound<'_, PyDict>,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let s = scope(scope_name)?;
+            let opts = set_options(options)?;
+            let mut pairs = Vec::with_capacity(items.len());
+            for (k, v) in items.iter() {
+                let key: String = k
+                    .extract()
+                    .map_err(|_| bad_arg("items", "keys must be strings"))?;
+                pairs.push((key, to_json(&v)?));
+            }
+            py.detach(|| self.inner.memory().set_batch(&ctx, s, pairs, &opts))
+                .map_err(err)
+        })
+    }
+
+    fn memory_search(
+        &self,
+        py: Python<'_>,
+        ctx: &Bound<'_, PyAny>,
+        scope_name: &str,
+        query: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let s = scope(scope_name)?;
+            let q: vallum::memory::SearchQuery = arg("query", query)?;
+            let found = py
+                .detach(|| self.inner.memory().search(&ctx, s, &q))
+                .map_err(err)?;
+            out_t(py, &found, ENTRY_TIMES)
+        })
+    }
+
+    fn memory_resolve(
+        &self,
+        py: Python<'_>,
+        ctx: &Bound<'_, PyAny>,
+        key: &str,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let r = py
+                .detach(|| self.inner.memory().resolve(&ctx, key))
+                .map_err(err)?;
+            out(py, &r)
+        })
+    }
+
+    fn memory_export(
+        &self,
+        py: Python<'_>,
+        ctx: &Bound<'_, PyAny>,
+        subject: &str,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let subject = parse_subject(subject)?;
+            let v = py
+                .detach(|| self.inner.memory().export(&ctx, subject))
+                .map_err(err)?;
+            to_py(py, &v, ENTRY_TIMES)
+        })
     }
 
     fn memory_forget(
@@ -545,44 +935,141 @@ impl Core {
         ctx: &Bound<'_, PyAny>,
         subject: &str,
     ) -> PyResult<Py<PyAny>> {
-        let ctx = context(ctx)?;
-        let subject: vallum::Subject = serde_json::from_value(Value::String(subject.into()))
-            .map_err(|_| {
-                bad_arg(
-                    "subject",
-                    format!("`{subject}` is not session, user or organization"),
-                )
-            })?;
-        let r = py
-            .detach(|| self.inner.memory().forget(&ctx, subject))
-            .map_err(err)?;
-        out(py, &r)
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let subject = parse_subject(subject)?;
+            let r = py
+                .detach(|| self.inner.memory().forget(&ctx, subject))
+                .map_err(err)?;
+            out(py, &r)
+        })
     }
 
-    // --- costs, metrics, compliance ----------------------------------------
+    #[pyo3(signature = (scope_name=None))]
+    fn memory_stats(&self, py: Python<'_>, scope_name: Option<&str>) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let s = scope_name.map(scope).transpose()?;
+            let st = py.detach(|| self.inner.memory().stats(s)).map_err(err)?;
+            out(py, &st)
+        })
+    }
+
+    fn memory_optimize(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let r = py.detach(|| self.inner.memory().optimize()).map_err(err)?;
+            out(py, &r)
+        })
+    }
+
+    fn memory_rotate_data_key(
+        &self,
+        py: Python<'_>,
+        ctx: &Bound<'_, PyAny>,
+        scope_name: &str,
+    ) -> PyResult<u64> {
+        no_panic(|| {
+            let ctx = context(ctx)?;
+            let s = scope(scope_name)?;
+            py.detach(|| self.inner.memory().rotate_data_key(&ctx, s))
+                .map_err(err)
+        })
+    }
+
+    // --- costs ---------------------------------------------------------------
     fn record_usage(&self, py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let u: vallum::cost::Usage = arg("usage", usage)?;
-        let c = py
-            .detach(|| self.inner.costs().record_usage(&u))
-            .map_err(err)?;
-        out(py, &c)
+        no_panic(|| {
+            let u: vallum::cost::Usage = arg("usage", usage)?;
+            let c = py
+                .detach(|| self.inner.costs().record_usage(&u))
+                .map_err(err)?;
+            out(py, &c)
+        })
     }
 
-    fn cost_report(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let r: vallum::cost::ReportRequest = arg("request", request)?;
-        let rep = py.detach(|| self.inner.costs().report(&r)).map_err(err)?;
-        out(py, &rep)
+    fn estimate_cost(&self, py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let u: vallum::cost::Usage = arg("usage", usage)?;
+            out(py, &self.inner.costs().estimate(&u).map_err(err)?)
+        })
     }
 
-    fn budget_status(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        out(py, &self.inner.costs().budget_status().map_err(err)?)
+    fn reserve(&self, py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let u: vallum::cost::Usage = arg("usage", usage)?;
+            let r = py.detach(|| self.inner.costs().reserve(&u)).map_err(err)?;
+            out_t(py, &r, RESERVATION_TIMES)
+        })
+    }
+
+    fn settle(
+        &self,
+        py: Python<'_>,
+        reservation: &Bound<'_, PyAny>,
+        usage: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let r: vallum::cost::Reservation = arg("reservation", reservation)?;
+            let u: vallum::cost::Usage = arg("usage", usage)?;
+            let c = py
+                .detach(|| self.inner.costs().settle(&r, &u))
+                .map_err(err)?;
+            out(py, &c)
+        })
     }
 
     fn release_reservation(&self, reservation: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let r: vallum::cost::Reservation = arg("reservation", reservation)?;
-        Ok(self.inner.costs().release(&r))
+        no_panic(|| {
+            let r: vallum::cost::Reservation = arg("reservation", reservation)?;
+            Ok(self.inner.costs().release(&r))
+        })
     }
 
+    fn cost_report(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let r: vallum::cost::ReportRequest = arg("request", request)?;
+            let rep = py.detach(|| self.inner.costs().report(&r)).map_err(err)?;
+            out_t(py, &rep, SPAN_TIMES)
+        })
+    }
+
+    fn budget_status(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let s = py
+                .detach(|| self.inner.costs().budget_status())
+                .map_err(err)?;
+            out_t(py, &s, BUDGET_TIMES)
+        })
+    }
+
+    fn add_budgets(&self, budgets: &Bound<'_, PyAny>) -> PyResult<()> {
+        no_panic(|| {
+            let b: Vec<vallum::cost::Budget> = arg("budgets", budgets)?;
+            self.inner.costs().add_budgets(b).map_err(err)
+        })
+    }
+
+    fn budgets(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        no_panic(|| out(py, &self.inner.costs().budgets()))
+    }
+
+    #[pyo3(signature = (user, tier=None))]
+    fn set_user_tier(&self, user: &str, tier: Option<&str>) -> PyResult<()> {
+        no_panic(|| {
+            self.inner.costs().set_user_tier(user, tier);
+            Ok(())
+        })
+    }
+
+    fn load_litellm_prices(&self, py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let r = py
+                .detach(|| self.inner.costs().load_litellm_prices(json))
+                .map_err(err)?;
+            out(py, &r)
+        })
+    }
+
+    // --- metrics -------------------------------------------------------------
     #[pyo3(signature = (name, value, labels=None))]
     fn record_metric(
         &self,
@@ -590,40 +1077,130 @@ impl Core {
         value: f64,
         labels: Option<Vec<(String, String)>>,
     ) -> PyResult<()> {
-        let labels = labels.unwrap_or_default();
-        let l: Vec<(&str, &str)> = labels
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        self.inner
-            .metrics()
-            .record_metric(name, value, &l)
-            .map_err(err)
+        no_panic(|| {
+            with_labels(labels, |l| {
+                self.inner.metrics().record_metric(name, value, l)
+            })
+        })
+    }
+
+    #[pyo3(signature = (name, by=1.0, labels=None))]
+    fn increment(
+        &self,
+        name: &str,
+        by: f64,
+        labels: Option<Vec<(String, String)>>,
+    ) -> PyResult<()> {
+        no_panic(|| with_labels(labels, |l| self.inner.metrics().increment(name, by, l)))
+    }
+
+    #[pyo3(signature = (name, value, labels=None))]
+    fn set_gauge(
+        &self,
+        name: &str,
+        value: f64,
+        labels: Option<Vec<(String, String)>>,
+    ) -> PyResult<()> {
+        no_panic(|| with_labels(labels, |l| self.inner.metrics().set_gauge(name, value, l)))
     }
 
     fn query_metrics(&self, py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let q: vallum::metrics::Query = arg("query", query)?;
-        out(py, &self.inner.metrics().query(&q).map_err(err)?)
+        no_panic(|| {
+            let q: vallum::metrics::Query = arg("query", query)?;
+            out_t(
+                py,
+                &self.inner.metrics().query(&q).map_err(err)?,
+                SERIES_TIMES,
+            )
+        })
+    }
+
+    fn record_user_journey(&self, step: &Bound<'_, PyAny>) -> PyResult<()> {
+        no_panic(|| {
+            let s: vallum::metrics::JourneyStep = arg("step", step)?;
+            self.inner.metrics().record_user_journey(&s).map_err(err)
+        })
+    }
+
+    fn journey_stats(
+        &self,
+        py: Python<'_>,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let s: vallum::metrics::TimePoint = arg("start", start)?;
+            let e: vallum::metrics::TimePoint = arg("end", end)?;
+            out(
+                py,
+                &self.inner.metrics().journey_stats(&s, &e).map_err(err)?,
+            )
+        })
+    }
+
+    /// (health score 0–100, healthy).
+    fn health(&self) -> PyResult<(u8, bool)> {
+        no_panic(|| {
+            let m = self.inner.metrics();
+            Ok((m.overall_score(), m.is_healthy()))
+        })
+    }
+
+    fn generate_report(&self, py: Python<'_>, period: &str) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let r = py
+                .detach(|| self.inner.metrics().generate_report(period))
+                .map_err(err)?;
+            out_t(py, &r, SPAN_TIMES)
+        })
+    }
+
+    fn add_alert_rule(&self, rule: &Bound<'_, PyAny>) -> PyResult<()> {
+        no_panic(|| {
+            let r: vallum::metrics::AlertRule = arg("rule", rule)?;
+            self.inner.metrics().add_alert_rule(r).map_err(err)
+        })
+    }
+
+    fn remove_alert_rule(&self, name: &str) -> PyResult<bool> {
+        no_panic(|| Ok(self.inner.metrics().remove_alert_rule(name)))
+    }
+
+    fn alert_rules(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        no_panic(|| out(py, &self.inner.metrics().alert_rules()))
     }
 
     fn active_alerts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        out(py, &self.inner.metrics().active_alerts())
+        no_panic(|| out_t(py, &self.inner.metrics().active_alerts(), ALERT_TIMES))
     }
 
-    fn prometheus(&self) -> PyResult<String> {
-        self.inner.prometheus().map_err(err)
+    fn alert_history(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        no_panic(|| out_t(py, &self.inner.metrics().alert_history(), ALERT_TIMES))
     }
 
+    fn acknowledge_alert(&self, id: &str, by: &str) -> PyResult<()> {
+        no_panic(|| self.inner.metrics().acknowledge_alert(id, by).map_err(err))
+    }
+
+    fn prometheus(&self, py: Python<'_>) -> PyResult<String> {
+        no_panic(|| py.detach(|| self.inner.prometheus()).map_err(err))
+    }
+
+    // --- compliance, keys ------------------------------------------------------
     fn compliance_check(&self, py: Python<'_>, framework: &str) -> PyResult<Py<PyAny>> {
-        let r = py
-            .detach(|| self.inner.compliance_check(framework))
-            .map_err(err)?;
-        out(py, &r)
+        no_panic(|| {
+            let r = py
+                .detach(|| self.inner.compliance_check(framework))
+                .map_err(err)?;
+            out_t(py, &r, COMPLIANCE_TIMES)
+        })
     }
 
     fn rotate_master_key(&self, py: Python<'_>, new_key: Vec<u8>) -> PyResult<usize> {
-        let k = vallum::MasterKey::from_bytes(&new_key).map_err(err)?;
-        py.detach(|| self.inner.rotate_master_key(&k)).map_err(err)
+        no_panic(|| {
+            let k = vallum::MasterKey::from_bytes(&new_key).map_err(err)?;
+            py.detach(|| self.inner.rotate_master_key(&k)).map_err(err)
+        })
     }
 
     // --- events ------------------------------------------------------------
@@ -632,29 +1209,59 @@ impl Core {
     /// the callback are reported with `sys.unraisablehook`, never propagated.
     #[pyo3(signature = (kind, callback))]
     fn subscribe(&self, kind: Option<&str>, callback: Py<PyAny>) -> PyResult<Subscription> {
-        let kind = kind
-            .map(vallum::EventKind::parse)
-            .transpose()
-            .map_err(err)?;
-        let cb = Arc::new(callback);
-        let sub = self.inner.subscribe(kind, move |e| {
-            Python::attach(|py| {
-                let event = match out(py, e) {
-                    Ok(ev) => ev,
-                    Err(x) => {
-                        x.write_unraisable(py, None);
-                        return;
+        no_panic(|| {
+            let kind = kind
+                .map(vallum::EventKind::parse)
+                .transpose()
+                .map_err(err)?;
+            let cb = Arc::new(callback);
+            let sub = self.inner.subscribe(kind, move |e| {
+                Python::attach(|py| {
+                    let event = match out_t(py, e, EVENT_TIMES) {
+                        Ok(ev) => ev,
+                        Err(x) => {
+                            x.write_unraisable(py, None);
+                            return;
+                        }
+                    };
+                    if let Err(x) = cb.call1(py, (event,)) {
+                        x.write_unraisable(py, Some(cb.bind(py)));
                     }
-                };
-                if let Err(x) = cb.call1(py, (event,)) {
-                    x.write_unraisable(py, Some(cb.bind(py)));
-                }
+                });
             });
-        });
-        Ok(Subscription {
-            inner: parking_lot::Mutex::new(Some(sub)),
+            Ok(Subscription {
+                inner: parking_lot::Mutex::new(Some(sub)),
+            })
         })
     }
+}
+
+fn set_options(options: Option<&Bound<'_, PyAny>>) -> PyResult<vallum::SetOptions> {
+    match options {
+        Some(o) => arg("options", o),
+        None => Ok(vallum::SetOptions::default()),
+    }
+}
+
+fn parse_subject(subject: &str) -> PyResult<vallum::Subject> {
+    serde_json::from_value(Value::String(subject.into())).map_err(|_| {
+        bad_arg(
+            "subject",
+            format!("`{subject}` is not session, user or organization"),
+        )
+    })
+}
+
+fn with_labels(
+    labels: Option<Vec<(String, String)>>,
+    f: impl FnOnce(&[(&str, &str)]) -> vallum::Result<()>,
+) -> PyResult<()> {
+    let labels = labels.unwrap_or_default();
+    let l: Vec<(&str, &str)> = labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    f(&l).map_err(err)
 }
 
 /// A live subscription; `close()` ends it.
@@ -673,23 +1280,27 @@ impl Subscription {
 /// Every error in a configuration (JSON text) with its path.
 #[pyfunction]
 fn validate_config(py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
-    out(py, &vallum::config::validate_json(json))
+    no_panic(|| out(py, &vallum::config::validate_json(json)))
 }
 
 /// A base configuration (JSON text) migrated to a full one.
 #[pyfunction]
 fn migrate_config(py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
-    let v: Value = serde_json::from_str(json).map_err(|e| bad_arg("config", e))?;
-    let c = vallum::config::migrate(&v).map_err(err)?;
-    to_py(py, &c.to_json_value())
+    no_panic(|| {
+        let v: Value = serde_json::from_str(json).map_err(|e| bad_arg("config", e))?;
+        let c = vallum::config::migrate(&v).map_err(err)?;
+        to_py(py, &c.to_json_value(), NO_TIMES)
+    })
 }
 
 /// A full enterprise configuration from a partial one (JSON text).
 #[pyfunction]
 fn create_enterprise_config(py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
-    let v: Value = serde_json::from_str(json).map_err(|e| bad_arg("config", e))?;
-    let c = vallum::config::create_enterprise_config(&v).map_err(err)?;
-    to_py(py, &c.to_json_value())
+    no_panic(|| {
+        let v: Value = serde_json::from_str(json).map_err(|e| bad_arg("config", e))?;
+        let c = vallum::config::create_enterprise_config(&v).map_err(err)?;
+        to_py(py, &c.to_json_value(), NO_TIMES)
+    })
 }
 
 /// Opens one stored value (the crypto known-answer procedure).
@@ -705,31 +1316,44 @@ fn open_stored_value(
     wrapped: Vec<u8>,
     blob: Vec<u8>,
 ) -> PyResult<Py<PyAny>> {
-    let master = vallum::MasterKey::from_encoded(master_key).map_err(err)?;
-    let v = vallum::memory::open_stored_value(
-        &master,
-        scope(scope_name)?,
-        owner,
-        key,
-        data_key_id,
-        &wrapped,
-        &blob,
-    )
-    .map_err(err)?;
-    to_py(py, &v)
+    no_panic(|| {
+        let master = vallum::MasterKey::from_encoded(master_key).map_err(err)?;
+        let v = vallum::memory::open_stored_value(
+            &master,
+            scope(scope_name)?,
+            owner,
+            key,
+            data_key_id,
+            &wrapped,
+            &blob,
+        )
+        .map_err(err)?;
+        to_py(py, &v, NO_TIMES)
+    })
 }
 
 /// The price of `usage` from the bundled catalog.
 #[pyfunction]
 fn compute_charge(py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    let u: vallum::cost::Usage = arg("usage", usage)?;
-    let catalog = vallum::cost::PriceCatalog::bundled().map_err(err)?;
-    let price = catalog.price(&u.model).map_err(err)?;
-    let c = vallum::cost::compute_charge(&u, price).map_err(err)?;
-    let mut j = serde_json::to_value(&c).map_err(internal)?;
-    // The exact pico-dollar total can exceed 2^64: keep it a string.
-    j["costPicos"] = Value::String(c.cost_picos.to_string());
-    to_py(py, &j)
+    no_panic(|| {
+        let u: vallum::cost::Usage = arg("usage", usage)?;
+        let catalog = vallum::cost::PriceCatalog::bundled().map_err(err)?;
+        let price = catalog.price(&u.model).map_err(err)?;
+        let c = vallum::cost::compute_charge(&u, price).map_err(err)?;
+        let mut j = serde_json::to_value(&c).map_err(internal)?;
+        // The exact pico-dollar total can exceed 2^64: keep it a string.
+        j["costPicos"] = Value::String(c.cost_picos.to_string());
+        to_py(py, &j, NO_TIMES)
+    })
+}
+
+/// Panics inside a binding call: the tests check that a Rust panic reaches
+/// Python as `vallum.InternalError` (the core itself has no panicking path
+/// to trigger on purpose).
+#[pyfunction]
+#[allow(clippy::panic, reason = "the panic is the point: it tests the guard")]
+fn _panic_for_tests(message: &str) -> PyResult<()> {
+    no_panic(|| panic!("{message}"))
 }
 
 #[pymodule]
@@ -746,5 +1370,6 @@ fn _vallum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(create_enterprise_config, m)?)?;
     m.add_function(wrap_pyfunction!(open_stored_value, m)?)?;
     m.add_function(wrap_pyfunction!(compute_charge, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+import datetime as _dt
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _vallum
 from ._vallum import (  # noqa: F401  (re-exported)
@@ -41,6 +42,8 @@ __version__: str = _vallum.__version__
 
 Json = Any
 Context = Mapping[str, str]
+#: An instant: an aware datetime, epoch milliseconds, or a relative spec such as ``"now-24h"``.
+TimePoint = Union[_dt.datetime, int, str]
 
 __all__ = [
     "Vallum",
@@ -67,7 +70,7 @@ __all__ = [
 ]
 
 
-def _config_text(config: Union[None, str, os.PathLike, Mapping[str, Any]]) -> Optional[str]:
+def _config_text(config: Union[None, str, os.PathLike[str], Mapping[str, Any]]) -> Optional[str]:
     if config is None:
         return None
     if isinstance(config, Mapping):
@@ -103,19 +106,69 @@ class _Part:
 
 
 class Memory(_Part):
-    """Encrypted memory per scope. ``ctx`` is ``{"organization", "user"?, "session"?}``."""
+    """Encrypted memory per scope (``session``, ``user``, ``organization``,
+    ``global``, ``ephemeral``). ``ctx`` is ``{"organization", "user"?, "session"?}``.
+    Options of ``set``: ``ttl`` (ms), ``encrypt``, ``tags``, ``secret``."""
 
     def set(self, ctx: Context, scope: str, key: str, value: Json, **options: Any) -> None:
         self._core.memory_set(ctx, scope, key, value, options or None)
 
     def get(self, ctx: Context, scope: str, key: str) -> Json:
+        """The value, or None when the key is absent or expired."""
         return self._core.memory_get(ctx, scope, key)
+
+    def get_entry(self, ctx: Context, scope: str, key: str) -> Optional[Dict[str, Any]]:
+        """The value with its metadata (tags, ``createdAt``/``updatedAt``/``expiresAt``
+        as aware datetimes, ``encrypted``)."""
+        return self._core.memory_get_entry(ctx, scope, key)
 
     def remove(self, ctx: Context, scope: str, key: str) -> bool:
         return self._core.memory_remove(ctx, scope, key)
 
+    def clear_scope(self, ctx: Context, scope: str) -> int:
+        """Removes every entry of the context's owner in ``scope``; returns how many."""
+        return self._core.memory_clear_scope(ctx, scope)
+
+    def get_batch(self, ctx: Context, scope: str, keys: Sequence[str]) -> Dict[str, Json]:
+        """The present keys' values (absent and expired keys are left out)."""
+        return self._core.memory_get_batch(ctx, scope, list(keys))
+
+    def set_batch(self, ctx: Context, scope: str, items: Mapping[str, Json], **options: Any) -> None:
+        """Writes every item in one transaction: all or none."""
+        self._core.memory_set_batch(ctx, scope, dict(items), options or None)
+
+    def search(self, ctx: Context, scope: str, text: Optional[str] = None, *,
+               tags: Sequence[str] = (), limit: Optional[int] = None) -> List[Dict[str, Any]]:
+        """Entries whose key or value contains ``text`` (case-insensitive) and that carry every tag."""
+        query: Dict[str, Any] = {"tags": list(tags)}
+        if text is not None:
+            query["text"] = text
+        if limit is not None:
+            query["limit"] = limit
+        return self._core.memory_search(ctx, scope, query)
+
+    def resolve(self, ctx: Context, key: str) -> Optional[Dict[str, Any]]:
+        """The key in the most specific scope holding it: ``{"scope", "value"}``."""
+        return self._core.memory_resolve(ctx, key)
+
+    def export(self, ctx: Context, subject: str) -> Dict[str, Any]:
+        """Everything stored for ``subject`` (``session``, ``user`` or
+        ``organization``), decrypted — a data-subject access request."""
+        return self._core.memory_export(ctx, subject)
+
     def forget(self, ctx: Context, subject: str) -> Dict[str, Any]:
+        """Crypto-shreds ``subject``: its data keys and rows in every scope."""
         return self._core.memory_forget(ctx, subject)
+
+    def stats(self, scope: Optional[str] = None) -> List[Dict[str, Any]]:
+        return self._core.memory_stats(scope)
+
+    def optimize(self) -> Dict[str, Any]:
+        return self._core.memory_optimize()
+
+    def rotate_data_key(self, ctx: Context, scope: str) -> int:
+        """Re-encrypts the owner's entries under a new data key; returns how many."""
+        return self._core.memory_rotate_data_key(ctx, scope)
 
 
 class Pii(_Part):
@@ -147,14 +200,22 @@ class Pii(_Part):
 class Policy(_Part):
     """Security policies and decisions."""
 
-    def evaluate(self, request: Mapping[str, Any]) -> Dict[str, Any]:
-        return self._core.evaluate_request(request)
+    def evaluate(self, request: Mapping[str, Any], *, audited_by: Optional[str] = None) -> Dict[str, Any]:
+        """The decision for ``request``; with ``audited_by``, also an audit record."""
+        return self._core.evaluate_request(request, audited_by)
 
     def add(self, policy: Mapping[str, Any]) -> str:
         return self._core.add_policy(policy)
 
+    def update(self, policy_id: str, patch: Mapping[str, Any]) -> None:
+        """Changes the fields present in ``patch`` (the id cannot change)."""
+        self._core.update_policy(policy_id, patch)
+
     def remove(self, policy_id: str) -> bool:
         return self._core.remove_policy(policy_id)
+
+    def get(self, policy_id: str) -> Optional[Dict[str, Any]]:
+        return self._core.get_policy(policy_id)
 
     def list(self) -> List[Dict[str, Any]]:
         return self._core.list_policies()
@@ -181,44 +242,114 @@ class Limits(_Part):
 
 
 class Threats(_Part):
-    """Threat detection."""
+    """Threat detection and the threat log."""
 
     def scan(self, text: str) -> Dict[str, Any]:
         return self._core.threat_scan(text)
+
+    def scan_and_record(self, text: str, source: str) -> Dict[str, Any]:
+        """Scans and records what was found (no text is stored)."""
+        return self._core.threat_scan_and_record(text, source)
+
+    def report(self, threat: Mapping[str, Any]) -> str:
+        """Records a threat the host saw (``kind``, ``severity``, ``source``?,
+        ``description``?); returns its id."""
+        return self._core.report_threat(threat)
+
+    def list(self, period: str = "day") -> List[Dict[str, Any]]:
+        return self._core.threats(period)
 
     def summary(self, period: str = "day") -> Dict[str, Any]:
         return self._core.threat_summary(period)
 
 
 class Audit(_Part):
-    """The tamper-evident audit log."""
+    """The tamper-evident audit log. Filters are dicts with ``from``/``to``
+    (aware datetimes or epoch ms), ``actor``, ``action`` and ``limit``."""
 
     def append(self, actor: str, action: str, resource: str, outcome: str,
                details: Optional[Mapping[str, Any]] = None) -> int:
         return self._core.audit_append(actor, action, resource, outcome, details)
 
+    def query(self, filter: Optional[Mapping[str, Any]] = None) -> List[Dict[str, Any]]:
+        return self._core.audit_query(dict(filter or {}))
+
     def verify(self) -> Dict[str, Any]:
         return self._core.audit_verify()
 
-    def export_json(self) -> str:
-        return self._core.audit_export_json()
+    def checkpoint(self) -> Dict[str, Any]:
+        """A signed statement of the log's head; keep copies outside the database."""
+        return self._core.audit_checkpoint()
+
+    def verify_against(self, checkpoint: Mapping[str, Any]) -> Dict[str, Any]:
+        """Verifies the log and that it still reaches ``checkpoint``'s head."""
+        return self._core.audit_verify_against(checkpoint)
+
+    def purge_expired(self) -> int:
+        return self._core.audit_purge_expired()
+
+    def export_json(self, filter: Optional[Mapping[str, Any]] = None) -> str:
+        return self._core.audit_export(dict(filter or {}), False)
+
+    def export_csv(self, filter: Optional[Mapping[str, Any]] = None) -> str:
+        return self._core.audit_export(dict(filter or {}), True)
 
     def verify_records(self, records: Sequence[Mapping[str, Any]], start_seq: int = 1,
                        start_prev: str = "0" * 64) -> Dict[str, Any]:
         return self._core.audit_verify_records(list(records), start_seq, start_prev)
 
 
+def _labels(labels: Optional[Mapping[str, str]]) -> List[Tuple[str, str]]:
+    return list((labels or {}).items())
+
+
 class Metrics(_Part):
-    """Metrics, queries, alerts, Prometheus text."""
+    """Metrics, queries, journeys, alerts, reports, Prometheus text."""
 
     def record(self, name: str, value: float, labels: Optional[Mapping[str, str]] = None) -> None:
-        self._core.record_metric(name, float(value), list((labels or {}).items()))
+        self._core.record_metric(name, float(value), _labels(labels))
+
+    def increment(self, name: str, by: float = 1.0, labels: Optional[Mapping[str, str]] = None) -> None:
+        self._core.increment(name, float(by), _labels(labels))
+
+    def set_gauge(self, name: str, value: float, labels: Optional[Mapping[str, str]] = None) -> None:
+        self._core.set_gauge(name, float(value), _labels(labels))
 
     def query(self, query: Mapping[str, Any]) -> Dict[str, Any]:
         return self._core.query_metrics(query)
 
+    def record_user_journey(self, step: Mapping[str, Any]) -> None:
+        """One step: ``{"action", "duration" (ms), "success", "metadata"?}``."""
+        self._core.record_user_journey(step)
+
+    def journey_stats(self, start: TimePoint = "now-24h", end: TimePoint = "now") -> List[Dict[str, Any]]:
+        return self._core.journey_stats(start, end)
+
+    def health(self) -> Dict[str, Any]:
+        """``{"score": 0..100, "healthy": bool}``."""
+        score, healthy = self._core.health()
+        return {"score": score, "healthy": healthy}
+
+    def generate_report(self, period: str = "daily") -> Dict[str, Any]:
+        return self._core.generate_report(period)
+
+    def add_alert_rule(self, rule: Mapping[str, Any]) -> None:
+        self._core.add_alert_rule(rule)
+
+    def remove_alert_rule(self, name: str) -> bool:
+        return self._core.remove_alert_rule(name)
+
+    def alert_rules(self) -> List[Dict[str, Any]]:
+        return self._core.alert_rules()
+
     def active_alerts(self) -> List[Dict[str, Any]]:
         return self._core.active_alerts()
+
+    def alert_history(self) -> List[Dict[str, Any]]:
+        return self._core.alert_history()
+
+    def acknowledge_alert(self, alert_id: str, by: str) -> None:
+        self._core.acknowledge_alert(alert_id, by)
 
     def prometheus(self) -> str:
         return self._core.prometheus()
@@ -230,14 +361,40 @@ class Costs(_Part):
     def record_usage(self, usage: Mapping[str, Any]) -> Dict[str, Any]:
         return self._core.record_usage(usage)
 
+    def estimate(self, usage: Mapping[str, Any]) -> Dict[str, Any]:
+        """The charge ``usage`` would cost, without recording it."""
+        return self._core.estimate_cost(usage)
+
+    def reserve(self, usage: Mapping[str, Any]) -> Dict[str, Any]:
+        """Holds the estimated charge against every budget that applies
+        (``BudgetExceeded`` when one would overspend)."""
+        return self._core.reserve(usage)
+
+    def settle(self, reservation: Mapping[str, Any], usage: Mapping[str, Any]) -> Dict[str, Any]:
+        """Records the actual usage and releases the hold."""
+        return self._core.settle(reservation, usage)
+
+    def release(self, reservation: Mapping[str, Any]) -> bool:
+        return self._core.release_reservation(reservation)
+
     def report(self, period: str = "monthly", group_by: str = "department") -> Dict[str, Any]:
         return self._core.cost_report({"period": period, "groupBy": group_by})
 
     def budget_status(self) -> List[Dict[str, Any]]:
         return self._core.budget_status()
 
-    def release(self, reservation: Mapping[str, Any]) -> bool:
-        return self._core.release_reservation(reservation)
+    def add_budgets(self, budgets: Sequence[Mapping[str, Any]]) -> None:
+        self._core.add_budgets(list(budgets))
+
+    def budgets(self) -> List[Dict[str, Any]]:
+        return self._core.budgets()
+
+    def set_user_tier(self, user: str, tier: Optional[str]) -> None:
+        self._core.set_user_tier(user, tier)
+
+    def load_litellm_prices(self, json_text: str) -> Dict[str, Any]:
+        """Loads LiteLLM's ``model_prices_and_context_window.json`` text."""
+        return self._core.load_litellm_prices(json_text)
 
 
 class Compliance(_Part):
@@ -268,8 +425,8 @@ class Vallum:
     with ``advance_clock`` (deterministic tests).
     """
 
-    def __init__(self, config: Union[None, str, os.PathLike, Mapping[str, Any]] = None, *,
-                 db_path: Union[None, str, os.PathLike] = None,
+    def __init__(self, config: Union[None, str, os.PathLike[str], Mapping[str, Any]] = None, *,
+                 db_path: Union[None, str, os.PathLike[str]] = None,
                  master_key: Optional[bytes] = None, master_key_env: Optional[str] = None,
                  in_memory: bool = False, clock_ms: Optional[int] = None) -> None:
         self._core = _vallum.Core(
@@ -313,7 +470,23 @@ class Vallum:
         self._core.advance_clock(ms)
 
     def rotate_master_key(self, new_key: bytes) -> int:
+        """Re-wraps every data key under ``new_key``; returns how many."""
         return self._core.rotate_master_key(bytes(new_key))
+
+    def now(self) -> _dt.datetime:
+        """This instance's time (aware, UTC)."""
+        return self._core.now()
+
+    @property
+    def master_key_id(self) -> str:
+        """A fingerprint of the master key in use (never the key)."""
+        return self._core.master_key_id()
+
+    @property
+    def event_health(self) -> Dict[str, int]:
+        """``{"subscriber_panics", "dropped_events"}`` since start."""
+        panics, dropped = self._core.event_health()
+        return {"subscriber_panics": panics, "dropped_events": dropped}
 
     def close(self) -> None:
         """Ends every subscription. The store closes when the object is collected."""
