@@ -173,6 +173,19 @@ fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
 }
 
 fn json_of(obj: &Bound<'_, PyAny>, dates: bool) -> PyResult<Value> {
+    // Fast path: exact built-in types are one pointer comparison each.
+    if let Ok(s) = obj.cast_exact::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if let Ok(d) = obj.cast_exact::<PyDict>() {
+        return dict_json(d, dates);
+    }
+    if obj.is_exact_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+    }
+    // Subclasses, and the rarer types.
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -201,16 +214,7 @@ fn json_of(obj: &Bound<'_, PyAny>, dates: bool) -> PyResult<Value> {
         return Ok(Value::String(s.to_cow()?.into_owned()));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
-        let mut m = Map::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let key = k
-                .cast::<PyString>()
-                .map_err(|_| bad_arg("value", "dict keys must be strings"))?
-                .to_cow()?
-                .into_owned();
-            m.insert(key, json_of(&v, dates)?);
-        }
-        return Ok(Value::Object(m));
+        return dict_json(d, dates);
     }
     if let Ok(l) = obj.cast::<PyList>() {
         return l
@@ -242,6 +246,19 @@ fn json_of(obj: &Bound<'_, PyAny>, dates: bool) -> PyResult<Value> {
             "a {type_name} is not a JSON value (use dict, list, str, int, float, bool or None)"
         ),
     ))
+}
+
+fn dict_json(d: &Bound<'_, PyDict>, dates: bool) -> PyResult<Value> {
+    let mut m = Map::with_capacity(d.len());
+    for (k, v) in d.iter() {
+        let key = k
+            .cast::<PyString>()
+            .map_err(|_| bad_arg("value", "dict keys must be strings"))?
+            .to_cow()?
+            .into_owned();
+        m.insert(key, json_of(&v, dates)?);
+    }
+    Ok(Value::Object(m))
 }
 
 /// JSON → Python value; integers under a `times` key become `datetime`s.

@@ -7,7 +7,8 @@
     'mail <EMAIL_ADDRESS>'
 
 All logic lives in the core; this module only arranges it into a Pythonic
-object model. Errors are `VallumError` subclasses with a stable `.code`.
+object model. Errors are `VallumError` subclasses with a stable `.code`;
+instants are timezone-aware UTC ``datetime``s; offsets are string indices.
 """
 
 from __future__ import annotations
