@@ -302,6 +302,16 @@ fn to_py(py: Python<'_>, v: &Value, times: Times) -> PyResult<Py<PyAny>> {
     })
 }
 
+/// Runs a core call with the GIL released and converts its result.
+fn call<T: Serialize + Send>(
+    py: Python<'_>,
+    times: Times,
+    f: impl FnOnce() -> vallum::Result<T> + Send,
+) -> PyResult<Py<PyAny>> {
+    let v = py.detach(f).map_err(err)?;
+    out_t(py, &v, times)
+}
+
 fn out<T: Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
     out_t(py, value, NO_TIMES)
 }
@@ -328,6 +338,13 @@ fn context(obj: &Bound<'_, PyAny>) -> PyResult<vallum::Context> {
         ctx = ctx.with_session(s);
     }
     Ok(ctx)
+}
+
+fn context_and_scope(
+    ctx: &Bound<'_, PyAny>,
+    name: &str,
+) -> PyResult<(vallum::Context, vallum::Scope)> {
+    Ok((context(ctx)?, scope(name)?))
 }
 
 fn scope(name: &str) -> PyResult<vallum::Scope> {
@@ -626,10 +643,9 @@ impl Core {
         source: &str,
     ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let s = py
-                .detach(|| self.inner.threats().scan_and_record(text, source))
-                .map_err(err)?;
-            out(py, &s)
+            call(py, NO_TIMES, || {
+                self.inner.threats().scan_and_record(text, source)
+            })
         })
     }
 
@@ -642,20 +658,14 @@ impl Core {
     }
 
     fn threats(&self, py: Python<'_>, period: &str) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let list = py
-                .detach(|| self.inner.threats().threats(period))
-                .map_err(err)?;
-            out_t(py, &list, THREAT_TIMES)
-        })
+        no_panic(|| call(py, THREAT_TIMES, || self.inner.threats().threats(period)))
     }
 
     fn threat_summary(&self, py: Python<'_>, period: &str) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let s = py
-                .detach(|| self.inner.threats().threat_summary(period))
-                .map_err(err)?;
-            out_t(py, &s, THREAT_TIMES)
+            call(py, THREAT_TIMES, || {
+                self.inner.threats().threat_summary(period)
+            })
         })
     }
 
@@ -682,23 +692,16 @@ impl Core {
     fn audit_query(&self, py: Python<'_>, filter: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         no_panic(|| {
             let f: vallum::storage::AuditFilter = arg("filter", filter)?;
-            let rows = py.detach(|| self.inner.audit().query(&f)).map_err(err)?;
-            out_t(py, &rows, AUDIT_TIMES)
+            call(py, AUDIT_TIMES, || self.inner.audit().query(&f))
         })
     }
 
     fn audit_verify(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let r = py.detach(|| self.inner.audit().verify()).map_err(err)?;
-            out(py, &r)
-        })
+        no_panic(|| call(py, NO_TIMES, || self.inner.audit().verify()))
     }
 
     fn audit_checkpoint(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let c = py.detach(|| self.inner.audit().checkpoint()).map_err(err)?;
-            out_t(py, &c, AUDIT_TIMES)
-        })
+        no_panic(|| call(py, AUDIT_TIMES, || self.inner.audit().checkpoint()))
     }
 
     fn audit_verify_against(
@@ -708,10 +711,7 @@ impl Core {
     ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
             let c: vallum::audit::Checkpoint = arg("checkpoint", checkpoint)?;
-            let r = py
-                .detach(|| self.inner.audit().verify_against(&c))
-                .map_err(err)?;
-            out(py, &r)
+            call(py, NO_TIMES, || self.inner.audit().verify_against(&c))
         })
     }
 
@@ -752,14 +752,11 @@ impl Core {
     ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
             let rows: Vec<vallum::storage::AuditRow> = arg("records", records)?;
-            let r = py
-                .detach(|| {
-                    self.inner
-                        .audit()
-                        .verify_records(&rows, start_seq, start_prev)
-                })
-                .map_err(err)?;
-            out(py, &r)
+            call(py, NO_TIMES, || {
+                self.inner
+                    .audit()
+                    .verify_records(&rows, start_seq, start_prev)
+            })
         })
     }
 
@@ -792,8 +789,7 @@ impl Core {
         key: &str,
     ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let ctx = context(ctx)?;
-            let s = scope(scope_name)?;
+            let (ctx, s) = context_and_scope(ctx, scope_name)?;
             match py
                 .detach(|| self.inner.memory().get(&ctx, s, key))
                 .map_err(err)?
@@ -812,12 +808,10 @@ impl Core {
         key: &str,
     ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let ctx = context(ctx)?;
-            let s = scope(scope_name)?;
-            let e = py
-                .detach(|| self.inner.memory().get_entry(&ctx, s, key))
-                .map_err(err)?;
-            out_t(py, &e, ENTRY_TIMES)
+            let (ctx, s) = context_and_scope(ctx, scope_name)?;
+            call(py, ENTRY_TIMES, || {
+                self.inner.memory().get_entry(&ctx, s, key)
+            })
         })
     }
 
@@ -829,8 +823,7 @@ impl Core {
         key: &str,
     ) -> PyResult<bool> {
         no_panic(|| {
-            let ctx = context(ctx)?;
-            let s = scope(scope_name)?;
+            let (ctx, s) = context_and_scope(ctx, scope_name)?;
             py.detach(|| self.inner.memory().remove(&ctx, s, key))
                 .map_err(err)
         })
@@ -843,8 +836,7 @@ impl Core {
         scope_name: &str,
     ) -> PyResult<u64> {
         no_panic(|| {
-            let ctx = context(ctx)?;
-            let s = scope(scope_name)?;
+            let (ctx, s) = context_and_scope(ctx, scope_name)?;
             py.detach(|| self.inner.memory().clear_scope(&ctx, s))
                 .map_err(err)
         })
@@ -858,8 +850,7 @@ impl Core {
         keys: Vec<String>,
     ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let ctx = context(ctx)?;
-            let s = scope(scope_name)?;
+            let (ctx, s) = context_and_scope(ctx, scope_name)?;
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
             let m = py
                 .detach(|| self.inner.memory().get_batch(&ctx, s, &keys))
@@ -882,8 +873,7 @@ impl Core {
         options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         no_panic(|| {
-            let ctx = context(ctx)?;
-            let s = scope(scope_name)?;
+            let (ctx, s) = context_and_scope(ctx, scope_name)?;
             let opts = set_options(options)?;
             let mut pairs = Vec::with_capacity(items.len());
             for (k, v) in items.iter() {
@@ -905,13 +895,9 @@ impl Core {
         query: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let ctx = context(ctx)?;
-            let s = scope(scope_name)?;
+            let (ctx, s) = context_and_scope(ctx, scope_name)?;
             let q: vallum::memory::SearchQuery = arg("query", query)?;
-            let found = py
-                .detach(|| self.inner.memory().search(&ctx, s, &q))
-                .map_err(err)?;
-            out_t(py, &found, ENTRY_TIMES)
+            call(py, ENTRY_TIMES, || self.inner.memory().search(&ctx, s, &q))
         })
     }
 
@@ -923,10 +909,7 @@ impl Core {
     ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
             let ctx = context(ctx)?;
-            let r = py
-                .detach(|| self.inner.memory().resolve(&ctx, key))
-                .map_err(err)?;
-            out(py, &r)
+            call(py, NO_TIMES, || self.inner.memory().resolve(&ctx, key))
         })
     }
 
@@ -939,10 +922,9 @@ impl Core {
         no_panic(|| {
             let ctx = context(ctx)?;
             let subject = parse_subject(subject)?;
-            let v = py
-                .detach(|| self.inner.memory().export(&ctx, subject))
-                .map_err(err)?;
-            to_py(py, &v, ENTRY_TIMES)
+            call(py, ENTRY_TIMES, || {
+                self.inner.memory().export(&ctx, subject)
+            })
         })
     }
 
@@ -955,10 +937,7 @@ impl Core {
         no_panic(|| {
             let ctx = context(ctx)?;
             let subject = parse_subject(subject)?;
-            let r = py
-                .detach(|| self.inner.memory().forget(&ctx, subject))
-                .map_err(err)?;
-            out(py, &r)
+            call(py, NO_TIMES, || self.inner.memory().forget(&ctx, subject))
         })
     }
 
@@ -966,16 +945,12 @@ impl Core {
     fn memory_stats(&self, py: Python<'_>, scope_name: Option<&str>) -> PyResult<Py<PyAny>> {
         no_panic(|| {
             let s = scope_name.map(scope).transpose()?;
-            let st = py.detach(|| self.inner.memory().stats(s)).map_err(err)?;
-            out(py, &st)
+            call(py, NO_TIMES, || self.inner.memory().stats(s))
         })
     }
 
     fn memory_optimize(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let r = py.detach(|| self.inner.memory().optimize()).map_err(err)?;
-            out(py, &r)
-        })
+        no_panic(|| call(py, NO_TIMES, || self.inner.memory().optimize()))
     }
 
     fn memory_rotate_data_key(
@@ -985,8 +960,7 @@ impl Core {
         scope_name: &str,
     ) -> PyResult<u64> {
         no_panic(|| {
-            let ctx = context(ctx)?;
-            let s = scope(scope_name)?;
+            let (ctx, s) = context_and_scope(ctx, scope_name)?;
             py.detach(|| self.inner.memory().rotate_data_key(&ctx, s))
                 .map_err(err)
         })
@@ -996,10 +970,7 @@ impl Core {
     fn record_usage(&self, py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         no_panic(|| {
             let u: vallum::cost::Usage = arg("usage", usage)?;
-            let c = py
-                .detach(|| self.inner.costs().record_usage(&u))
-                .map_err(err)?;
-            out(py, &c)
+            call(py, NO_TIMES, || self.inner.costs().record_usage(&u))
         })
     }
 
@@ -1013,8 +984,7 @@ impl Core {
     fn reserve(&self, py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         no_panic(|| {
             let u: vallum::cost::Usage = arg("usage", usage)?;
-            let r = py.detach(|| self.inner.costs().reserve(&u)).map_err(err)?;
-            out_t(py, &r, RESERVATION_TIMES)
+            call(py, RESERVATION_TIMES, || self.inner.costs().reserve(&u))
         })
     }
 
@@ -1027,10 +997,7 @@ impl Core {
         no_panic(|| {
             let r: vallum::cost::Reservation = arg("reservation", reservation)?;
             let u: vallum::cost::Usage = arg("usage", usage)?;
-            let c = py
-                .detach(|| self.inner.costs().settle(&r, &u))
-                .map_err(err)?;
-            out(py, &c)
+            call(py, NO_TIMES, || self.inner.costs().settle(&r, &u))
         })
     }
 
@@ -1044,18 +1011,12 @@ impl Core {
     fn cost_report(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         no_panic(|| {
             let r: vallum::cost::ReportRequest = arg("request", request)?;
-            let rep = py.detach(|| self.inner.costs().report(&r)).map_err(err)?;
-            out_t(py, &rep, SPAN_TIMES)
+            call(py, SPAN_TIMES, || self.inner.costs().report(&r))
         })
     }
 
     fn budget_status(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let s = py
-                .detach(|| self.inner.costs().budget_status())
-                .map_err(err)?;
-            out_t(py, &s, BUDGET_TIMES)
-        })
+        no_panic(|| call(py, BUDGET_TIMES, || self.inner.costs().budget_status()))
     }
 
     fn add_budgets(&self, budgets: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -1079,10 +1040,9 @@ impl Core {
 
     fn load_litellm_prices(&self, py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let r = py
-                .detach(|| self.inner.costs().load_litellm_prices(json))
-                .map_err(err)?;
-            out(py, &r)
+            call(py, NO_TIMES, || {
+                self.inner.costs().load_litellm_prices(json)
+            })
         })
     }
 
@@ -1165,10 +1125,9 @@ impl Core {
 
     fn generate_report(&self, py: Python<'_>, period: &str) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let r = py
-                .detach(|| self.inner.metrics().generate_report(period))
-                .map_err(err)?;
-            out_t(py, &r, SPAN_TIMES)
+            call(py, SPAN_TIMES, || {
+                self.inner.metrics().generate_report(period)
+            })
         })
     }
 
@@ -1206,10 +1165,9 @@ impl Core {
     // --- compliance, keys ------------------------------------------------------
     fn compliance_check(&self, py: Python<'_>, framework: &str) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let r = py
-                .detach(|| self.inner.compliance_check(framework))
-                .map_err(err)?;
-            out_t(py, &r, COMPLIANCE_TIMES)
+            call(py, COMPLIANCE_TIMES, || {
+                self.inner.compliance_check(framework)
+            })
         })
     }
 
