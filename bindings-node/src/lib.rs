@@ -1,10 +1,242 @@
-//! Vallum's node binding. It only converts types and errors; all logic lives in
-//! the `vallum` core crate. The real binding arrives with its own issue; until
-//! then this crate re-exports the core so the workspace builds end to end.
+//! `@vallum/node`'s native addon (napi-rs). It moves JSON text and errors
+//! across Node-API and nothing else: the operations, their arguments and
+//! their results are `vallum::api`, shared with the browser package. The
+//! JavaScript object model (`Vallum`, `memory`, `security`, …) is the thin
+//! layer in `index.js`.
+//!
+//! Errors reach JavaScript as `Error`s whose message is
+//! `"<error code>\u{1f}<message>"`; `index.js` turns them into `VallumError`
+//! with `.code`. A Rust panic becomes code `internal_error`, never an abort.
 
-pub use vallum::{Error, ErrorCode, Vallum};
+use napi::bindgen_prelude::{AsyncTask, Buffer};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Status, Task};
+use napi_derive::napi;
+use std::sync::Arc;
+use vallum::{Error, ErrorCode};
 
-/// The version of the core this binding was built against.
-pub fn core_version() -> &'static str {
-    vallum::VERSION
+/// Separates the error code from the message in a thrown error's message.
+const SEP: char = '\u{1f}';
+
+fn js_err(code: ErrorCode, message: impl std::fmt::Display) -> napi::Error {
+    napi::Error::new(
+        Status::GenericFailure,
+        format!("{}{SEP}{message}", code.as_str()),
+    )
+}
+
+fn err(e: Error) -> napi::Error {
+    js_err(e.code(), e)
+}
+
+/// Runs `f`, turning a Rust panic into an `internal_error`.
+fn no_panic<T>(f: impl FnOnce() -> vallum::Result<T>) -> napi::Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(err),
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            Err(js_err(
+                ErrorCode::Internal,
+                format!("internal error (a bug in vallum, please report it): {msg}"),
+            ))
+        }
+    }
+}
+
+/// One operation on the libuv thread pool; its Promise resolves to JSON text.
+pub struct Call {
+    inner: Option<vallum::Vallum>,
+    op: String,
+    args: String,
+}
+
+impl Task for Call {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        match &self.inner {
+            Some(v) => no_panic(|| vallum::api::call(v, &self.op, &self.args)),
+            None => no_panic(|| vallum::api::call_static(&self.op, &self.args)),
+        }
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
+}
+
+/// Options of the native constructor (`index.js` fills them in).
+#[napi(object)]
+pub struct CoreOptions {
+    /// The configuration as JSON text.
+    pub config_json: Option<String>,
+    /// A SQLite file; omitted: in-memory storage.
+    pub db_path: Option<String>,
+    /// The 32-byte master key.
+    pub master_key: Option<Buffer>,
+    /// The name of an environment variable holding the key (hex or base64).
+    pub master_key_env: Option<String>,
+    /// Start a manual clock at this instant (ms since the epoch); tests and
+    /// simulations move it with `advanceClock`.
+    pub clock_ms: Option<i64>,
+}
+
+/// The core instance. Use `Vallum` from `index.js`, which wraps it.
+#[napi]
+pub struct Core {
+    inner: vallum::Vallum,
+    manual: Option<Arc<vallum::ManualClock>>,
+}
+
+#[napi]
+impl Core {
+    /// Builds an instance (opens or creates the SQLite file when one is given).
+    #[napi(constructor)]
+    pub fn new(options: CoreOptions) -> napi::Result<Self> {
+        no_panic(|| {
+            let manual = options
+                .clock_ms
+                .map(|t| Arc::new(vallum::ManualClock::new(t)));
+            let mut b = vallum::Vallum::builder();
+            if let Some(c) = &manual {
+                b = b.clock(c.clone());
+            }
+            if let Some(c) = options.config_json {
+                b = b.config_json(&c)?;
+            }
+            b = match options.db_path {
+                Some(p) => b.sqlite(p),
+                None => b.in_memory(),
+            };
+            b = match (options.master_key, options.master_key_env) {
+                (Some(k), _) => b.master_key(vallum::MasterKey::from_bytes(&k)?),
+                (None, Some(var)) => b.master_key_from_env(var),
+                (None, None) => b,
+            };
+            Ok(Core {
+                inner: b.build()?,
+                manual,
+            })
+        })
+    }
+
+    /// Runs an operation of `vallum::api` on this thread.
+    #[napi]
+    pub fn call(&self, op: String, args: String) -> napi::Result<String> {
+        no_panic(|| vallum::api::call(&self.inner, &op, &args))
+    }
+
+    /// Runs an operation of `vallum::api` on the libuv thread pool.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn call_async(&self, op: String, args: String) -> AsyncTask<Call> {
+        AsyncTask::new(Call {
+            inner: Some(self.inner.clone()),
+            op,
+            args,
+        })
+    }
+
+    /// Moves a manual clock forward.
+    #[napi]
+    pub fn advance_clock(&self, ms: i64) -> napi::Result<()> {
+        match &self.manual {
+            Some(c) => {
+                c.advance(ms);
+                Ok(())
+            }
+            None => Err(js_err(
+                ErrorCode::InvalidArgument,
+                "invalid argument `clock`: this instance uses the system clock; build it with clockMs to move time by hand",
+            )),
+        }
+    }
+
+    /// Calls `callback(eventJson)` on the main thread for every event of
+    /// `kind` (null: all) until `close()` on the result. The callback does
+    /// not keep the process alive.
+    #[napi(ts_args_type = "kind: string | null, callback: (event: string) => void")]
+    pub fn subscribe(
+        &self,
+        kind: Option<String>,
+        callback: ThreadsafeFunction<String, (), String, Status, false, true>,
+    ) -> napi::Result<Subscription> {
+        let kind = no_panic(|| kind.as_deref().map(vallum::EventKind::parse).transpose())?;
+        let sub = self.inner.subscribe(kind, move |event| {
+            if let Ok(text) = serde_json::to_string(event) {
+                callback.call(text, ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        });
+        Ok(Subscription {
+            inner: parking_lot::Mutex::new(Some(sub)),
+        })
+    }
+}
+
+/// A live subscription; `close()` ends it.
+#[napi]
+pub struct Subscription {
+    inner: parking_lot::Mutex<Option<vallum::Subscription>>,
+}
+
+#[napi]
+impl Subscription {
+    /// Ends the subscription (idempotent).
+    #[napi]
+    pub fn close(&self) {
+        self.inner.lock().take();
+    }
+}
+
+/// Runs an instance-free operation (`validateConfig`, `computeCharge`, …).
+#[napi]
+pub fn call_static(op: String, args: String) -> napi::Result<String> {
+    no_panic(|| vallum::api::call_static(&op, &args))
+}
+
+/// The core's version.
+#[napi]
+pub fn version() -> String {
+    vallum::VERSION.to_owned()
+}
+
+/// The PII entity types the detector implements.
+#[napi]
+pub fn entities() -> Vec<String> {
+    vallum::pii::ENTITIES.iter().map(|e| (*e).to_owned()).collect()
+}
+
+/// Panics inside a binding call, on this thread (`async: false`) or on the
+/// thread pool: the tests check that a panic reaches JavaScript as a
+/// `VallumError` with code `internal_error` (the core has no panicking path
+/// to trigger on purpose).
+#[napi(ts_return_type = "void | Promise<string>")]
+#[allow(clippy::panic, reason = "the panic is the point: it tests the guard")]
+pub fn panic_for_tests(message: String, run_async: bool) -> napi::Result<napi::Either<(), AsyncTask<PanicTask>>> {
+    if run_async {
+        return Ok(napi::Either::B(AsyncTask::new(PanicTask(message))));
+    }
+    no_panic(|| panic!("{message}"))
+}
+
+/// A task that panics on the thread pool (tests only).
+pub struct PanicTask(String);
+
+impl Task for PanicTask {
+    type Output = String;
+    type JsValue = String;
+
+    #[allow(clippy::panic, reason = "the panic is the point: it tests the guard")]
+    fn compute(&mut self) -> napi::Result<String> {
+        let m = self.0.clone();
+        no_panic(|| panic!("{m}"))
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
 }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../../README.md")]
 #![cfg_attr(not(test), warn(missing_docs))]
 
+pub mod api;
 pub mod audit;
 pub mod clock;
 pub mod compliance;
