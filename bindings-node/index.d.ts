@@ -1,0 +1,96 @@
+// Types of @vallum/node. The client interface shared with the browser
+// package is in client.d.ts; this file declares the Node implementation.
+import type {
+  AuditClient,
+  ConfigValidation,
+  Charge,
+  CostClient,
+  ErrorCode,
+  EventKind,
+  GuardClient,
+  Json,
+  JsonObject,
+  MemoryClient,
+  MemoryScope,
+  PerformanceClient,
+  PiiClient,
+  SecurityClient,
+  Usage,
+  VallumClient,
+  VallumEvent,
+  Unsubscribe,
+} from './client'
+
+export * from './client'
+
+/** Every Vallum failure. `code` is the core's stable error code. */
+export declare class VallumError extends Error {
+  readonly code: ErrorCode
+  constructor(code: ErrorCode, message: string)
+}
+
+export interface VallumOptions {
+  /** The configuration: an object (the spec's `AICopilotConfig`) or its JSON text. */
+  config?: JsonObject | string
+  /** A SQLite file (created if missing); omitted: in-memory storage. */
+  dbPath?: string
+  /** The 32-byte master key, or 64 hex digits. Without one, memory encryption must be off. */
+  masterKey?: Uint8Array | string
+  /** The name of an environment variable holding the master key (hex or base64). */
+  masterKeyEnv?: string
+  /** Run on a manual clock starting here (epoch ms); move it with `advanceClock`. */
+  clockMs?: number
+}
+
+/** One Vallum instance over the native core. */
+export declare class Vallum implements VallumClient {
+  constructor(options?: VallumOptions)
+  readonly memory: MemoryClient
+  readonly security: SecurityClient
+  readonly pii: PiiClient
+  readonly guard: GuardClient
+  readonly audit: AuditClient
+  readonly performance: PerformanceClient
+  readonly costs: CostClient
+  subscribe(kind: EventKind | null, callback: (event: VallumEvent) => void): Unsubscribe
+  now(): number
+  masterKeyId(): string
+  eventHealth(): { subscriberPanics: number; droppedEvents: number }
+  rotateMasterKey(newKey: Uint8Array | string): Promise<number>
+  /** Moves a manual clock (an instance built with `clockMs`) forward. */
+  advanceClock(ms: number): void
+}
+
+/** The stored value the crypto known-answer vectors describe. */
+export interface StoredValue {
+  masterKey: string
+  scope: MemoryScope
+  owner: string
+  key: string
+  dataKeyId: number
+  /** Hex. */
+  wrappedDataKey: string
+  /** Hex. */
+  storedValue: string
+}
+
+export declare const ERROR_CODES: readonly ErrorCode[]
+/** The PII entity types the detector implements. */
+export declare const ENTITIES: readonly string[]
+export declare const VERSION: string
+/** Every error of a configuration, with its JSON path. */
+export declare function validateConfig(config: JsonObject | string): ConfigValidation
+/** The spec's name for `validateConfig`. */
+export declare function validatePhase5Config(config: JsonObject | string): ConfigValidation
+/** A base configuration migrated to a full one. */
+export declare function migrateConfig(config: JsonObject): JsonObject
+/** The spec's name for `migrateConfig`. */
+export declare function migrateToPhase5(config: JsonObject): JsonObject
+/** A complete enterprise configuration from a partial one. */
+export declare function createEnterpriseConfig(config?: JsonObject): JsonObject
+/** The price of `usage` from the bundled catalog; `costPicos` is a string. */
+export declare function computeCharge(usage: Usage): Charge & { costPicos: string }
+/** Opens one stored value (the storage format's known-answer procedure). */
+export declare function openStoredValue(stored: StoredValue): Json
+/** @internal Test hook: a panic inside the addon. */
+export declare function _panicForTests(message: string, runAsync: boolean): void | Promise<never>
