@@ -58,6 +58,26 @@ python3 -m venv "$py_env"
     || { echo "python: the test venv did not import the freshly built wheel" >&2; exit 1; }
 "$py_env/bin/python" -m pytest -q -p no:cacheprovider bindings-python/tests 2>&1 | tee -a "$log"
 
+step "Node: build the addon (napi), npm pack, install the tarball into a fresh project, node --test"
+(
+    cd bindings-node
+    if [ ! -x node_modules/.bin/napi ] || [ ! -x node_modules/.bin/tsc ]; then
+        npm ci --no-audit --no-fund --loglevel=error
+    fi
+    npx napi build --platform --release --strip --js native.js --dts native.d.ts
+)
+node_project="$demo_dir/node-project"
+mkdir -p "$node_project"
+tarball=$(cd bindings-node && npm pack --silent --pack-destination "$node_project" | tail -n 1)
+(
+    cd "$node_project"
+    echo '{"name": "vallum-node-consumer", "private": true}' > package.json
+    npm install --no-audit --no-fund --loglevel=error "./$tarball"
+)
+node_pkg="$node_project/node_modules/@vallum/node"
+[ -f "$node_pkg/vallum.linux-x64-gnu.node" ] || { echo "node: the packed tarball lacks the native addon" >&2; exit 1; }
+VALLUM_NODE_PACKAGE="$node_pkg" node --test bindings-node/test/ 2>&1 | tee -a "$log"
+
 step "LiteLLM's full price map loads (from the litellm wheel on PyPI)"
 litellm_dir=target/litellm-1.109.1
 if [ ! -s "$litellm_dir/model_prices.json" ]; then
@@ -78,4 +98,5 @@ echo
 echo "all checks passed (benches are type-checked by clippy --all-targets; run them with: make bench)"
 # One closing line with the totals of every cargo test binary above.
 awk '/^test result:|^[0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^# pass [0-9]+$/ { p += $3 } /^# fail [0-9]+$/ { f += $3 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
