@@ -207,7 +207,10 @@ pub fn version() -> String {
 /// The PII entity types the detector implements.
 #[napi]
 pub fn entities() -> Vec<String> {
-    vallum::pii::ENTITIES.iter().map(|e| (*e).to_owned()).collect()
+    vallum::pii::ENTITIES
+        .iter()
+        .map(|e| (*e).to_owned())
+        .collect()
 }
 
 /// Panics inside a binding call, on this thread (`async: false`) or on the
@@ -216,7 +219,10 @@ pub fn entities() -> Vec<String> {
 /// to trigger on purpose).
 #[napi(ts_return_type = "void | Promise<string>")]
 #[allow(clippy::panic, reason = "the panic is the point: it tests the guard")]
-pub fn panic_for_tests(message: String, run_async: bool) -> napi::Result<napi::Either<(), AsyncTask<PanicTask>>> {
+pub fn panic_for_tests(
+    message: String,
+    run_async: bool,
+) -> napi::Result<napi::Either<(), AsyncTask<PanicTask>>> {
     if run_async {
         return Ok(napi::Either::B(AsyncTask::new(PanicTask(message))));
     }

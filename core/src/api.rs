@@ -232,10 +232,16 @@ fn args<T: DeserializeOwned>(op: &str, text: &str, names: &'static [&'static str
             .strip_prefix('[')
             .and_then(|p| p.split(']').next())
             .and_then(|i| i.parse::<usize>().ok());
-        let name = index.and_then(|i| names.get(i).copied()).unwrap_or("arguments");
+        let name = index
+            .and_then(|i| names.get(i).copied())
+            .unwrap_or("arguments");
         let inner = e.inner();
         let detail = if inner.is_eof() || inner.to_string().contains("invalid length") {
-            format!("{op} takes {} arguments ({})", names.len(), names.join(", "))
+            format!(
+                "{op} takes {} arguments ({})",
+                names.len(),
+                names.join(", ")
+            )
         } else {
             let msg = inner.to_string();
             let msg = msg.split(" at line ").next().unwrap_or_default();
@@ -283,7 +289,10 @@ fn with_labels(
     f: impl FnOnce(&[(&str, &str)]) -> Result<()>,
 ) -> Result<String> {
     let owned = labels(obj)?;
-    let l: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let l: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     f(&l)?;
     Ok("null".into())
 }
@@ -334,7 +343,6 @@ fn threat_scan<T: Serialize>(scan: &T, text: &str) -> Result<String> {
     utf16_spans(&mut v, "findings", text);
     json(&v)
 }
-
 
 /// Runs one operation of [`OPERATIONS`] on `v` with `arguments`, a JSON
 /// array, and returns the result as JSON text.
@@ -526,11 +534,8 @@ pub fn call(v: &Vallum, op: &str, arguments: &str) -> Result<String> {
 
         // --- memory
         "memory.set" => {
-            let (ctx, s, key, value, o): (Ctx, String, String, Value, Option<SetOptions>) = args(
-                op,
-                a,
-                &["context", "scope", "key", "value", "options"],
-            )?;
+            let (ctx, s, key, value, o): (Ctx, String, String, Value, Option<SetOptions>) =
+                args(op, a, &["context", "scope", "key", "value", "options"])?;
             let s = scope(&s)?;
             v.memory()
                 .set(&ctx.context(), s, &key, value, &o.unwrap_or_default())?;
