@@ -88,12 +88,6 @@ function callStatic(op, args) {
   return JSON.parse(out)
 }
 
-function requireText(name, value) {
-  if (typeof value !== 'string') {
-    throw new VallumError('invalid_argument', `invalid argument \`${name}\`: expected a string, got ${typeOf(value)}`)
-  }
-}
-
 function typeOf(v) {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v
 }
