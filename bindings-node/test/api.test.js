@@ -344,3 +344,32 @@ test('rotating the master key keeps memory readable under the new key', async ()
   await assert.rejects(a.rotateMasterKey(7), isVallumError('invalid_argument'))
   fs.rmSync(dir, { recursive: true, force: true })
 })
+
+test('client.d.ts and the implementation agree: every declared method exists, every method is declared', () => {
+  const dts = fs.readFileSync(path.join(require('./load.js').pkgDir, 'client.d.ts'), 'utf8')
+  const interfaces = new Map()
+  for (const m of dts.matchAll(/^export interface (\w+) \{\n([\s\S]*?)^\}/gm)) {
+    interfaces.set(m[1], new Set([...m[2].matchAll(/^  ([a-zA-Z]+)(?:<[^>]*>)?\(/gm)].map((x) => x[1])))
+  }
+  const v = instance({})
+  const objects = {
+    VallumClient: v,
+    MemoryClient: v.memory,
+    ScopedMemoryClient: v.memory.for(CTX),
+    SecurityClient: v.security,
+    PiiClient: v.pii,
+    GuardClient: v.guard,
+    AuditClient: v.audit,
+    PerformanceClient: v.performance,
+    CostClient: v.costs,
+  }
+  for (const [name, obj] of Object.entries(objects)) {
+    const declared = interfaces.get(name)
+    assert.ok(declared && declared.size > 0, name)
+    const implemented = new Set(Object.getOwnPropertyNames(Object.getPrototypeOf(obj)).filter((k) => k !== 'constructor' && typeof obj[k] === 'function'))
+    for (const method of declared) assert.equal(typeof obj[method], 'function', `${name}.${method} is declared but not implemented`)
+    // Node-only extras are declared on the class in index.d.ts.
+    const extras = name === 'VallumClient' ? new Set(['advanceClock']) : new Set()
+    for (const method of implemented) assert.ok(declared.has(method) || extras.has(method), `${name}.${method} is implemented but not declared`)
+  }
+})
