@@ -1,24 +1,14 @@
 // Types of @vallum/node. The client interface shared with the browser
 // package is in client.d.ts; this file declares the Node implementation.
 import type {
-  AuditClient,
-  ConfigValidation,
   Charge,
-  CostClient,
+  ConfigValidation,
   ErrorCode,
-  EventKind,
-  GuardClient,
   Json,
   JsonObject,
-  MemoryClient,
   MemoryScope,
-  PerformanceClient,
-  PiiClient,
-  SecurityClient,
   Usage,
   VallumClient,
-  VallumEvent,
-  Unsubscribe,
 } from './client'
 
 export * from './client'
@@ -42,21 +32,11 @@ export interface VallumOptions {
   clockMs?: number
 }
 
-/** One Vallum instance over the native core. */
+/** One Vallum instance over the native core: the `VallumClient` members
+ * (merged in from the interface of the same name) plus Node-only ones. */
+export interface Vallum extends VallumClient {}
 export declare class Vallum implements VallumClient {
   constructor(options?: VallumOptions)
-  readonly memory: MemoryClient
-  readonly security: SecurityClient
-  readonly pii: PiiClient
-  readonly guard: GuardClient
-  readonly audit: AuditClient
-  readonly performance: PerformanceClient
-  readonly costs: CostClient
-  subscribe(kind: EventKind | null, callback: (event: VallumEvent) => void): Unsubscribe
-  now(): number
-  masterKeyId(): string
-  eventHealth(): { subscriberPanics: number; droppedEvents: number }
-  rotateMasterKey(newKey: Uint8Array | string): Promise<number>
   /** Moves a manual clock (an instance built with `clockMs`) forward. */
   advanceClock(ms: number): void
 }

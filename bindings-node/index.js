@@ -68,14 +68,19 @@ function rethrow(e) {
   throw fail(e)
 }
 
-function callAsync(core, op, args) {
+/** A native Promise of JSON text → a Promise of the value; `start` may throw. */
+function settle(start) {
   let p
   try {
-    p = core.callAsync(op, encode(args))
+    p = start()
   } catch (e) {
     return Promise.reject(fail(e))
   }
   return p.then(JSON.parse, rethrow)
+}
+
+function callAsync(core, op, args) {
+  return settle(() => core.callAsync(op, encode(args)))
 }
 
 function callStatic(op, args) {
@@ -619,15 +624,7 @@ function openStoredValue(stored) {
 
 /** Test hook: panics inside the addon (`async`: on the thread pool). */
 function panicForTests(message, runAsync) {
-  if (runAsync) {
-    let p
-    try {
-      p = native.panicForTests(message, true)
-    } catch (e) {
-      return Promise.reject(fail(e))
-    }
-    return p.then(JSON.parse, rethrow)
-  }
+  if (runAsync) return settle(() => native.panicForTests(message, true))
   try {
     native.panicForTests(message, false)
   } catch (e) {

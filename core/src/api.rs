@@ -199,6 +199,13 @@ pub fn utf16_offsets(text: &str, byte_offsets: &[usize]) -> Vec<usize> {
     out
 }
 
+/// The result of `mask`: the masked text and the findings in the original.
+#[derive(Debug, Serialize)]
+struct JsMasked<'a> {
+    text: &'a str,
+    findings: Vec<JsFinding<'a>>,
+}
+
 /// The result of `detectPII`: the spec's `PIIDetectionResult`.
 #[derive(Debug, Serialize)]
 struct Detection<'a> {
@@ -222,33 +229,41 @@ struct DetectArgs {
 }
 
 /// One positional argument list, parsed into a tuple. `names` are the
-/// parameters' names for error messages.
+/// parameters' names for error messages. The common case parses once; only a
+/// failed parse is repeated with path tracking, to name the argument.
 fn args<T: DeserializeOwned>(op: &str, text: &str, names: &'static [&'static str]) -> Result<T> {
+    let fast = match serde_json::from_str(text) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        // The path starts with `[i]`, the argument's position.
-        let index = path
-            .strip_prefix('[')
-            .and_then(|p| p.split(']').next())
-            .and_then(|i| i.parse::<usize>().ok());
-        let name = index
-            .and_then(|i| names.get(i).copied())
-            .unwrap_or("arguments");
-        let inner = e.inner();
-        let detail = if inner.is_eof() || inner.to_string().contains("invalid length") {
-            format!(
-                "{op} takes {} arguments ({})",
-                names.len(),
-                names.join(", ")
-            )
-        } else {
-            let msg = inner.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or_default();
-            format!("{op}: {msg} (at {path})")
-        };
-        Error::invalid_arg(name, detail)
-    })
+    let e = match serde_path_to_error::deserialize::<_, T>(de) {
+        Err(e) => e,
+        // The tuple parsed, but something follows it.
+        Ok(_) => return Err(Error::invalid_arg("arguments", format!("{op}: {fast}"))),
+    };
+    let path = e.path().to_string();
+    // The path starts with `[i]`, the argument's position.
+    let index = path
+        .strip_prefix('[')
+        .and_then(|p| p.split(']').next())
+        .and_then(|i| i.parse::<usize>().ok());
+    let name = index
+        .and_then(|i| names.get(i).copied())
+        .unwrap_or("arguments");
+    let inner = e.inner();
+    let detail = if inner.is_eof() || inner.to_string().contains("invalid length") {
+        format!(
+            "{op} takes {} arguments ({})",
+            names.len(),
+            names.join(", ")
+        )
+    } else {
+        let msg = inner.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or_default();
+        format!("{op}: {msg} (at {path})")
+    };
+    Err(Error::invalid_arg(name, detail))
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
@@ -414,7 +429,10 @@ pub fn call(v: &Vallum, op: &str, arguments: &str) -> Result<String> {
         "pii.mask" => {
             let (text,): (String,) = args(op, a, &["text"])?;
             let m = v.pii().mask(&text)?;
-            json(&serde_json::json!({"text": m.text, "findings": js_findings(&text, &m.findings)}))
+            json(&JsMasked {
+                text: &m.text,
+                findings: js_findings(&text, &m.findings),
+            })
         }
         "pii.maskInSession" => {
             let (ctx, text): (Ctx, String) = args(op, a, &["context", "text"])?;
@@ -858,6 +876,8 @@ mod tests {
         assert!(e.to_string().contains("takes 3 arguments"), "{e}");
         let e = call(&v, "memory.get", "not json").unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::InvalidArgument);
+        let e = call(&v, "memory.stats", "[null] trailing").unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidArgument, "{e}");
         let e = call(&v, "nope", "[]").unwrap_err();
         assert!(e.to_string().contains("`nope` is not an operation"), "{e}");
         let e = call_static("openStoredValue", r#"["", "user", "", "", 1, "zz", ""]"#).unwrap_err();
