@@ -29,3 +29,12 @@ ensure_wasm_target() {
         rustup target add wasm32-unknown-unknown
     fi
 }
+
+# The npm workspace at the repository root: @vallum/wasm, @vallum/react and
+# the React example, with their build and test tools (package-lock.json).
+ensure_js_workspace() {
+    if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.vallum-lock; then
+        npm ci --no-audit --no-fund --loglevel=error
+        cp package-lock.json node_modules/.vallum-lock
+    fi
+}

@@ -230,40 +230,51 @@ struct DetectArgs {
 
 /// One positional argument list, parsed into a tuple. `names` are the
 /// parameters' names for error messages. The common case parses once; only a
-/// failed parse is repeated with path tracking, to name the argument.
+/// failed parse looks again, at the raw arguments, to name the one at fault
+/// (by where the parser stopped). No per-type path tracking: it would double
+/// the deserialization code, which the browser build pays for in size.
 fn args<T: DeserializeOwned>(op: &str, text: &str, names: &'static [&'static str]) -> Result<T> {
     let fast = match serde_json::from_str(text) {
         Ok(v) => return Ok(v),
         Err(e) => e,
     };
-    let de = &mut serde_json::Deserializer::from_str(text);
-    let e = match serde_path_to_error::deserialize::<_, T>(de) {
-        Err(e) => e,
-        // The tuple parsed, but something follows it.
-        Ok(_) => return Err(Error::invalid_arg("arguments", format!("{op}: {fast}"))),
+    let message = fast.to_string();
+    let message = message.split(" at line ").next().unwrap_or_default();
+    let Ok(items) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text) else {
+        // Not an array of JSON values, or text after it.
+        return Err(Error::invalid_arg("arguments", format!("{op}: {fast}")));
     };
-    let path = e.path().to_string();
-    // The path starts with `[i]`, the argument's position.
-    let index = path
-        .strip_prefix('[')
-        .and_then(|p| p.split(']').next())
-        .and_then(|i| i.parse::<usize>().ok());
+    if items.len() != names.len() {
+        return Err(Error::invalid_arg(
+            "arguments",
+            format!(
+                "{op} takes {} arguments ({}), got {}",
+                names.len(),
+                names.join(", "),
+                items.len()
+            ),
+        ));
+    }
+    let at = byte_offset(text, fast.line(), fast.column());
+    let base = text.as_ptr() as usize;
+    let index = items.iter().position(|raw| {
+        let start = (raw.get().as_ptr() as usize).saturating_sub(base);
+        (start..=start + raw.get().len()).contains(&at)
+    });
     let name = index
         .and_then(|i| names.get(i).copied())
         .unwrap_or("arguments");
-    let inner = e.inner();
-    let detail = if inner.is_eof() || inner.to_string().contains("invalid length") {
-        format!(
-            "{op} takes {} arguments ({})",
-            names.len(),
-            names.join(", ")
-        )
-    } else {
-        let msg = inner.to_string();
-        let msg = msg.split(" at line ").next().unwrap_or_default();
-        format!("{op}: {msg} (at {path})")
-    };
-    Err(Error::invalid_arg(name, detail))
+    Err(Error::invalid_arg(name, format!("{op}: {message}")))
+}
+
+/// The byte offset of serde_json's one-based (line, column) in `text`.
+fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    line_start + column.saturating_sub(1)
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
@@ -874,6 +885,15 @@ mod tests {
         assert!(e.to_string().contains("`key`"), "{e}");
         let e = call(&v, "memory.get", "[]").unwrap_err();
         assert!(e.to_string().contains("takes 3 arguments"), "{e}");
+        // A fault inside a nested argument names that argument and the field.
+        let e = call(
+            &v,
+            "memory.set",
+            "[{\"organization\":\"acme\",\n\"user\":\"u\"}, \"user\", \"k\", 1, {\"tll\": 5}]",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("`options`"), "{e}");
+        assert!(e.to_string().contains("tll"), "{e}");
         let e = call(&v, "memory.get", "not json").unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::InvalidArgument);
         let e = call(&v, "memory.stats", "[null] trailing").unwrap_err();

@@ -1,10 +1,12 @@
 //! Storage backends (DESIGN §3.3). A backend stores opaque, already
 //! encrypted rows and wrapped keys; it never sees plaintext or key material.
 
+mod journal;
 mod memory;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use journal::{JournaledBackend, RowChange};
 pub use memory::MemoryBackend;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteBackend;
