@@ -1,0 +1,25 @@
+// Runs the vector cases and the IndexedDB cases in this page; browser.test.js
+// reads the outcome from `window.__vallumResults`.
+import * as vallum from '../../js/browser.js'
+import { cases, environment } from '../vectors.js'
+import { persistenceCases } from './persistence.js'
+
+const log = document.getElementById('log')
+const env = environment(vallum, async (name) => {
+  const r = await fetch(`/tests/vectors/${name}`)
+  if (!r.ok) throw new Error(`fetching ${name}: ${r.status}`)
+  return r.json()
+})
+
+const results = []
+for (const c of [...cases, ...persistenceCases]) {
+  try {
+    await c.run(env)
+    results.push({ name: c.name, ok: true })
+    log.textContent += `ok ${c.name}\n`
+  } catch (e) {
+    results.push({ name: c.name, ok: false, error: `${e && e.code ? e.code + ': ' : ''}${e && e.stack ? e.stack : e}` })
+    log.textContent += `FAIL ${c.name}: ${e}\n`
+  }
+}
+window.__vallumResults = results
