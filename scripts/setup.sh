@@ -38,3 +38,11 @@ ensure_js_workspace() {
         cp package-lock.json node_modules/.vallum-lock
     fi
 }
+
+# Debian's Chromium, for the browser tests (playwright-core drives it).
+ensure_chromium() {
+    if ! command -v chromium >/dev/null 2>&1; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+}

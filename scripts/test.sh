@@ -78,6 +78,29 @@ node_pkg="$node_project/node_modules/@vallum/node"
 [ -f "$node_pkg/vallum.linux-x64-gnu.node" ] || { echo "node: the packed tarball lacks the native addon" >&2; exit 1; }
 VALLUM_NODE_PACKAGE="$node_pkg" node --test bindings-node/test/ 2>&1 | tee -a "$log"
 
+step "Browser: @vallum/wasm (wasm-bindgen, wasm-opt), vectors in Node and headless Chromium; @vallum/react (vitest); the example end to end"
+ensure_chromium
+./scripts/build-wasm.sh | tee "$demo_dir/wasm-build.txt"
+# The size budget: the whole browser package, gzipped, at most 1 MB.
+wasm_pkg_gz=$(cat bindings-wasm/pkg/web/vallum_wasm_bg.wasm | gzip -9 | wc -c)
+js_gz=$(cat bindings-wasm/pkg/web/vallum_wasm.js bindings-wasm/js/*.js | gzip -9 | wc -c)
+echo "@vallum/wasm (browser): wasm $wasm_pkg_gz + JavaScript $js_gz bytes gzipped"
+[ $((wasm_pkg_gz + js_gz)) -le 1000000 ] || { echo "wasm: the browser package is over its 1 MB gzip budget" >&2; exit 1; }
+wasm_project="$demo_dir/wasm-project"
+mkdir -p "$wasm_project"
+wasm_tarball=$(cd bindings-wasm && npm pack --silent --pack-destination "$wasm_project" | tail -n 1)
+(
+    cd "$wasm_project"
+    echo '{"name": "vallum-wasm-consumer", "private": true}' > package.json
+    npm install --no-audit --no-fund --loglevel=error "./$wasm_tarball"
+)
+[ -f "$wasm_project/node_modules/@vallum/wasm/pkg/web/vallum_wasm_bg.wasm" ] || { echo "wasm: the packed tarball lacks the module" >&2; exit 1; }
+VALLUM_WASM_PACKAGE="$wasm_project/node_modules/@vallum/wasm" node --test bindings-wasm/test/vectors.test.js bindings-wasm/test/browser.test.js 2>&1 | tee -a "$log"
+NO_COLOR=1 node_modules/.bin/vitest run --root bindings-node/react 2>&1 | tee -a "$log"
+node_modules/.bin/vite build examples/react-dashboard --logLevel warn
+node --test examples/react-dashboard/e2e/ 2>&1 | tee -a "$log"
+echo "screenshots: $(ls test-artifacts/*.png | tr '\n' ' ')"
+
 step "LiteLLM's full price map loads (from the litellm wheel on PyPI)"
 litellm_dir=target/litellm-1.109.1
 if [ ! -s "$litellm_dir/model_prices.json" ]; then
@@ -99,4 +122,5 @@ echo "all checks passed (benches are type-checked by clippy --all-targets; run t
 # One closing line with the totals of every cargo test binary above.
 awk '/^test result:|^[0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      /^# pass [0-9]+$/ { p += $3 } /^# fail [0-9]+$/ { f += $3 }
+     /^ +Tests +[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) == "passed") p += $i; if ($(i+1) == "failed") f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

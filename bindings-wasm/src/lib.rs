@@ -161,7 +161,10 @@ impl Core {
     pub fn drain_events(&self) -> js_sys::Array {
         let out = js_sys::Array::new();
         for (id, text) in self.events.lock().drain(..) {
-            out.push(&js_sys::Array::of2(&JsValue::from(id), &JsValue::from(text)));
+            out.push(&js_sys::Array::of2(
+                &JsValue::from(id),
+                &JsValue::from(text),
+            ));
         }
         out
     }
@@ -192,10 +195,12 @@ fn rows_of(restore: &js_sys::Array) -> Result<Vec<(String, Vec<u8>)>, JsValue> {
             .get(0)
             .as_string()
             .ok_or_else(|| bad_arg("restore", format!("row {i}: the id is not a string")))?;
-        let bytes = pair
-            .get(1)
-            .dyn_into::<js_sys::Uint8Array>()
-            .map_err(|_| bad_arg("restore", format!("row {id}: the value is not a Uint8Array")))?;
+        let bytes = pair.get(1).dyn_into::<js_sys::Uint8Array>().map_err(|_| {
+            bad_arg(
+                "restore",
+                format!("row {id}: the value is not a Uint8Array"),
+            )
+        })?;
         rows.push((id, bytes.to_vec()));
     }
     Ok(rows)
