@@ -95,7 +95,7 @@ wasm_tarball=$(cd bindings-wasm && npm pack --silent --pack-destination "$wasm_p
     npm install --no-audit --no-fund --loglevel=error "./$wasm_tarball"
 )
 [ -f "$wasm_project/node_modules/@vallum/wasm/pkg/web/vallum_wasm_bg.wasm" ] || { echo "wasm: the packed tarball lacks the module" >&2; exit 1; }
-VALLUM_WASM_PACKAGE="$wasm_project/node_modules/@vallum/wasm" node --test bindings-wasm/test/vectors.test.js bindings-wasm/test/browser.test.js 2>&1 | tee -a "$log"
+VALLUM_WASM_PACKAGE="$wasm_project/node_modules/@vallum/wasm" node --test bindings-wasm/test/vectors.test.js bindings-wasm/test/panic.test.js bindings-wasm/test/browser.test.js 2>&1 | tee -a "$log"
 NO_COLOR=1 node_modules/.bin/vitest run --root bindings-node/react 2>&1 | tee -a "$log"
 node_modules/.bin/vite build examples/react-dashboard --logLevel warn
 node --test examples/react-dashboard/e2e/ 2>&1 | tee -a "$log"

@@ -1,0 +1,67 @@
+// Types of @vallum/wasm. The client interface shared with @vallum/node is
+// in client.d.ts (copied from bindings-node/ at build time).
+import type { Charge, ConfigValidation, ErrorCode, Json, JsonObject, MemoryScope, Usage, VallumClient } from './client.js'
+
+export * from './client.js'
+
+/** Every Vallum failure. `code` is the core's stable error code. */
+export declare class VallumError extends Error {
+  readonly code: ErrorCode
+  constructor(code: ErrorCode, message: string)
+}
+
+export interface VallumOpenOptions {
+  /** The 32-byte master key, or 64 hex digits. Supplied by the application; never stored. */
+  masterKey: Uint8Array | string
+  /** The configuration: an object (the spec's `AICopilotConfig`) or its JSON text. */
+  config?: JsonObject | string
+  /** IndexedDB database for memory across page loads (default "vallum" where IndexedDB exists); false: this page only. */
+  persistence?: false | { database?: string }
+  /** Run on a manual clock starting here (epoch ms); move it with `advanceClock`. */
+  clockMs?: number
+}
+
+/** One Vallum instance over the WebAssembly core. */
+export interface Vallum extends VallumClient {}
+export declare class Vallum implements VallumClient {
+  /** Opens an instance, restoring memory from IndexedDB. */
+  static open(options: VallumOpenOptions): Promise<Vallum>
+  private constructor()
+  /** Moves a manual clock (an instance opened with `clockMs`) forward. */
+  advanceClock(ms: number): void
+  /** Resolves once every change so far is committed to IndexedDB. */
+  flush(): Promise<void>
+  /** When IndexedDB last committed a write in this page (null: not yet). */
+  lastSyncTime(): Date | null
+  /** Calls `listener` after each committed write; returns the unsubscribe function. */
+  onSync(listener: () => void): () => void
+  /** Whether memory persists to IndexedDB. */
+  readonly persistent: boolean
+  /** Writes what is pending and closes the database; the instance is then unusable. */
+  close(): Promise<void>
+}
+
+export interface StoredValue {
+  masterKey: string
+  scope: MemoryScope
+  owner: string
+  key: string
+  dataKeyId: number
+  wrappedDataKey: string
+  storedValue: string
+}
+
+export declare const ERROR_CODES: readonly ErrorCode[]
+export declare const ENTITIES: readonly string[]
+export declare const VERSION: string
+export declare function validateConfig(config: JsonObject | string): ConfigValidation
+export declare function validatePhase5Config(config: JsonObject | string): ConfigValidation
+export declare function migrateConfig(config: JsonObject): JsonObject
+export declare function migrateToPhase5(config: JsonObject): JsonObject
+export declare function createEnterpriseConfig(config?: JsonObject): JsonObject
+export declare function computeCharge(usage: Usage): Charge & { costPicos: string }
+export declare function openStoredValue(stored: StoredValue): Json
+/** Deletes an IndexedDB database and every row in it (e.g. at sign-out). */
+export declare function deleteDatabase(name: string): Promise<void>
+/** @internal Test hook: a panic inside the module. */
+export declare function _panicForTests(message: string): void
