@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve, launch } from './serve.js'
-import { cases } from './vectors.js'
+import { cases } from '../../tests/vectors/js/cases.js'
 import { persistenceCases } from './browser/persistence.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')

@@ -1,12 +1,16 @@
-// The conformance vectors through @vallum/wasm's `nodejs` build (the same
-// cases run in headless Chromium: browser.test.js).
+// The conformance vectors (tests/vectors/js/cases.js) through @vallum/wasm's
+// `nodejs` build; browser.test.js runs them in headless Chromium.
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import { cases, environment, VECTOR_FILES } from './vectors.js'
+import { cases, VECTOR_FILES, KEY11, T0 } from '../../tests/vectors/js/cases.js'
 import { vallum, VECTORS } from './load.js'
 
-const env = environment(vallum, async (name) => JSON.parse(fs.readFileSync(`${VECTORS}/${name}`, 'utf8')))
+const env = {
+  vallum,
+  load: async (name) => JSON.parse(fs.readFileSync(`${VECTORS}/${name}`, 'utf8')),
+  open: (config, extra) => vallum.Vallum.open({ config, masterKey: KEY11, clockMs: T0, persistence: false, ...extra }),
+}
 
 test('every vector file has a runner', () => {
   const files = fs.readdirSync(VECTORS).filter((f) => f.endsWith('.json')).sort()

@@ -1,7 +1,7 @@
 // IndexedDB persistence, in a real browser: what a page reload restores,
 // what is stored, and what a wrong key gets.
-import { check } from '../check.js'
-import { KEY11 } from '../vectors.js'
+import { check } from '../../../tests/vectors/js/check.js'
+import { KEY11 } from '../../../tests/vectors/js/cases.js'
 
 const CTX = { organization: 'acme', user: 'u1', session: 's1' }
 const SECRET = 'the-plaintext-nobody-may-see-7f3a'

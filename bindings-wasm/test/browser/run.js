@@ -1,15 +1,19 @@
 // Runs the vector cases and the IndexedDB cases in this page; browser.test.js
 // reads the outcome from `window.__vallumResults`.
 import * as vallum from '../../js/browser.js'
-import { cases, environment } from '../vectors.js'
+import { cases, KEY11, T0 } from '../../../tests/vectors/js/cases.js'
 import { persistenceCases } from './persistence.js'
 
 const log = document.getElementById('log')
-const env = environment(vallum, async (name) => {
-  const r = await fetch(`/tests/vectors/${name}`)
-  if (!r.ok) throw new Error(`fetching ${name}: ${r.status}`)
-  return r.json()
-})
+const env = {
+  vallum,
+  load: async (name) => {
+    const r = await fetch(`/tests/vectors/${name}`)
+    if (!r.ok) throw new Error(`fetching ${name}: ${r.status}`)
+    return r.json()
+  },
+  open: (config, extra) => vallum.Vallum.open({ config, masterKey: KEY11, clockMs: T0, persistence: false, ...extra }),
+}
 
 const results = []
 for (const c of [...cases, ...persistenceCases]) {

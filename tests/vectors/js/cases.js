@@ -1,8 +1,10 @@
-// Every conformance vector in tests/vectors/ through @vallum/wasm, written
-// once for both runtimes: vectors.test.js runs these cases in Node (the
-// `nodejs` build), browser.test.js in headless Chromium (the `web` build).
-// `env` supplies the package, `open(config)` (an instance on the vectors'
-// key and clock, memory only) and `load(file)` (a vector document).
+// Every conformance vector in tests/vectors/, written once for every
+// JavaScript runtime: @vallum/node (bindings-node/test/vectors.test.mjs),
+// @vallum/wasm's `nodejs` build (bindings-wasm/test/vectors.test.js) and its
+// `web` build in headless Chromium (bindings-wasm/test/browser.test.js).
+// `env` supplies the package, `open(config, extra)` (an instance on the
+// vectors' key KEY11 and clock T0, memory only; `extra` overrides options)
+// and `load(file)` (a vector document).
 // Formats: tests/vectors/README.md.
 import { check } from './check.js'
 
@@ -288,13 +290,3 @@ export const cases = [
     },
   },
 ]
-
-/** The environment the cases need, over one loaded package. */
-export function environment(vallum, load) {
-  return {
-    vallum,
-    load,
-    open: (config, extra) =>
-      vallum.Vallum.open({ config, masterKey: KEY11, clockMs: T0, persistence: false, ...extra }),
-  }
-}
