@@ -87,25 +87,39 @@ class Transport {
     }
   }
 
-  callSync(op, args) {
+  /** Runs one operation and delivers the events it raised. */
+  run(op, args) {
     const text = encode(args)
     const out = this.guard(() => this.core.call(op, text))
-    this.afterCall()
+    this.deliverEvents()
     return JSON.parse(out)
   }
 
+  /** Whether rows wait to be written (none without persistence). */
+  dirty() {
+    return this.store !== null && (this.unsaved.size > 0 || this.guard(() => this.core.hasChanges()))
+  }
+
+  callSync(op, args) {
+    const value = this.run(op, args)
+    // A synchronous call that wrote (an audited evaluation, say) starts the write.
+    if (this.dirty()) this.flush().catch(() => {})
+    return value
+  }
+
+  /** Resolves after the rows this call changed, and any before them, are committed. */
   callAsync(op, args) {
     let value
     try {
-      value = this.callSync(op, args)
+      value = this.run(op, args)
     } catch (e) {
       return Promise.reject(e)
     }
-    return this.flush().then(() => value)
+    return (this.dirty() ? this.flush() : this.chain).then(() => value)
   }
 
-  /** Delivers queued events, and starts writing changed rows. */
-  afterCall() {
+  deliverEvents() {
+    if (this.listeners.size === 0) return
     const events = this.guard(() => this.core.drainEvents())
     for (const [id, text] of events) {
       const callback = this.listeners.get(id)
@@ -120,7 +134,6 @@ class Transport {
         }
       }
     }
-    if (this.guard(() => this.core.hasChanges())) this.flush().catch(() => {})
   }
 
   /**
@@ -135,8 +148,8 @@ class Transport {
   }
 
   async writeChanges() {
-    const changes = this.guard(() => this.core.takeChanges())
     if (!this.store) return
+    const changes = this.guard(() => this.core.takeChanges())
     for (const [id, value] of changes) this.unsaved.set(id, value)
     if (this.unsaved.size === 0) return
     const batch = [...this.unsaved]
@@ -600,7 +613,7 @@ export function makeApi(glue) {
       let core
       try {
         const rows = store ? await store.readAll() : []
-        core = new glue.Core(config, key, o.clockMs, rows)
+        core = new glue.Core(config, key, o.clockMs, store ? rows : undefined)
       } catch (e) {
         if (store) store.close()
         throw fail(e)

@@ -59,7 +59,8 @@ type EventQueue = Arc<Mutex<VecDeque<(u32, String)>>>;
 #[wasm_bindgen]
 pub struct Core {
     inner: vallum::Vallum,
-    store: Arc<JournaledBackend>,
+    /// The journaled store when rows persist (see `new`).
+    journal: Option<Arc<JournaledBackend>>,
     manual: Option<Arc<vallum::ManualClock>>,
     events: EventQueue,
     subscriptions: Vec<(u32, vallum::Subscription)>,
@@ -68,24 +69,37 @@ pub struct Core {
 
 #[wasm_bindgen]
 impl Core {
-    /// Builds an instance over the rows `restore` (an array of
-    /// `[id, Uint8Array]` read back from IndexedDB; empty for a new store).
-    /// `config_json` is the configuration as JSON text; `master_key` the
-    /// 32-byte key; `clock_ms` starts a manual clock (tests).
+    /// Builds an instance. With `restore` (an array of `[id, Uint8Array]`
+    /// read back from IndexedDB; empty for a new store) the store journals
+    /// its rows for `takeChanges`; without it, memory stays in this page and
+    /// nothing is journaled. `config_json` is the configuration as JSON
+    /// text; `master_key` the 32-byte key; `clock_ms` starts a manual clock
+    /// (tests).
     #[wasm_bindgen(constructor)]
     pub fn new(
         config_json: Option<String>,
         master_key: &[u8],
         clock_ms: Option<f64>,
-        restore: &js_sys::Array,
+        restore: Option<js_sys::Array>,
     ) -> Result<Core, JsValue> {
-        let rows = rows_of(restore)?;
-        let store = Arc::new(
-            JournaledBackend::restore(rows.iter().map(|(id, v)| (id.as_str(), v.as_slice())))
-                .map_err(err)?,
-        );
+        let journal = match restore {
+            Some(rows) => {
+                let rows = rows_of(&rows)?;
+                Some(Arc::new(
+                    JournaledBackend::restore(
+                        rows.iter().map(|(id, v)| (id.as_str(), v.as_slice())),
+                    )
+                    .map_err(err)?,
+                ))
+            }
+            None => None,
+        };
         let manual = clock_ms.map(|t| Arc::new(vallum::ManualClock::new(t as i64)));
-        let mut b = vallum::Vallum::builder().backend(store.clone());
+        let mut b = vallum::Vallum::builder();
+        b = match &journal {
+            Some(j) => b.backend(j.clone()),
+            None => b.in_memory(),
+        };
         if let Some(c) = &manual {
             b = b.clock(c.clone());
         }
@@ -96,7 +110,7 @@ impl Core {
         let inner = b.master_key(key).build().map_err(err)?;
         Ok(Core {
             inner,
-            store,
+            journal,
             manual,
             events: Arc::default(),
             subscriptions: Vec::new(),
@@ -114,7 +128,10 @@ impl Core {
     #[wasm_bindgen(js_name = takeChanges)]
     pub fn take_changes(&self) -> Result<js_sys::Array, JsValue> {
         let out = js_sys::Array::new();
-        for c in self.store.take_changes().map_err(err)? {
+        let Some(journal) = &self.journal else {
+            return Ok(out);
+        };
+        for c in journal.take_changes().map_err(err)? {
             let value = match c.value {
                 Some(v) => js_sys::Uint8Array::from(v.as_slice()).into(),
                 None => JsValue::NULL,
@@ -127,7 +144,7 @@ impl Core {
     /// Whether rows are waiting for `takeChanges`.
     #[wasm_bindgen(js_name = hasChanges)]
     pub fn has_changes(&self) -> bool {
-        self.store.has_changes()
+        self.journal.as_ref().is_some_and(|j| j.has_changes())
     }
 
     /// Starts queueing events of `kind` (null: all) under the returned id;
