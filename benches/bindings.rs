@@ -25,7 +25,7 @@ fn bindings(c: &mut Criterion) {
     );
     let v = Vallum::builder()
         .in_memory()
-        .master_key(MasterKey::from_bytes(&[7; 32]).unwrap())
+        .master_key(MasterKey::from_bytes(b"vallum-test-key/07-0123456789abc").unwrap())
         .config_json(r#"{"enterpriseSecurity": {"piiProtection": {"enabled": true}}}"#)
         .unwrap()
         .build()

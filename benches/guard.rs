@@ -46,7 +46,7 @@ fn instance(builder: vallum::VallumBuilder) -> Vallum {
     builder
         .config_json(&config())
         .unwrap()
-        .master_key(MasterKey::from_bytes(&[7; 32]).unwrap())
+        .master_key(MasterKey::from_bytes(b"vallum-test-key/07-0123456789abc").unwrap())
         .build()
         .unwrap()
 }

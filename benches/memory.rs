@@ -35,7 +35,7 @@ fn open(dir: &std::path::Path, cache: bool) -> Vallum {
             if cache { "cache" } else { "nocache" }
         )))
         .config(cfg)
-        .master_key(MasterKey::from_bytes(&[3; 32]).unwrap())
+        .master_key(MasterKey::from_bytes(b"vallum-test-key/03-0123456789abc").unwrap())
         .build()
         .unwrap()
 }
@@ -136,7 +136,7 @@ fn benches(c: &mut Criterion) {
         .config(
             Config::from_json_str(r#"{"enterpriseMemory":{"cache":{"maxEntries":0}}}"#).unwrap(),
         )
-        .master_key(MasterKey::from_bytes(&[3; 32]).unwrap())
+        .master_key(MasterKey::from_bytes(b"vallum-test-key/03-0123456789abc").unwrap())
         .build()
         .unwrap();
     g.bench_function("set_batch_in_memory_encrypted", |b| {

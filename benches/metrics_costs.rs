@@ -17,7 +17,7 @@ fn vallum(config: &str) -> Vallum {
     Vallum::builder()
         .in_memory()
         .config(Config::from_json_str(config).unwrap())
-        .master_key(MasterKey::from_bytes(&[5; 32]).unwrap())
+        .master_key(MasterKey::from_bytes(b"vallum-test-key/05-0123456789abc").unwrap())
         .build()
         .unwrap()
 }
@@ -151,7 +151,7 @@ fn costs(c: &mut Criterion) {
             .config(Config::from_json_str(&format!(
                 r#"{{"enterpriseMemory": {{"storage": {{"durability": "{durability}"}}}}, "costManagement": {{"budgets": [{{"id": "org", "level": "organization", "period": "monthly", "limitMicros": 9000000000000000}}]}}}}"#
             )).unwrap())
-            .master_key(MasterKey::from_bytes(&[5; 32]).unwrap())
+            .master_key(MasterKey::from_bytes(b"vallum-test-key/05-0123456789abc").unwrap())
             .build()
             .unwrap();
         g.bench_function(format!("reserve_settle_sqlite_{name}"), |b| {

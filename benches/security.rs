@@ -33,7 +33,7 @@ fn policy(i: usize) -> Policy {
         }
     };
     let mut conditions = vec![cond];
-    if i % 50 == 0 {
+    if i.is_multiple_of(50) {
         conditions.push(json!({"type": "data", "field": "prompt", "operator": "matches", "value": format!("(?i)project\\s+x{}", i % 7)}));
     }
     let action = ["deny", "challenge", "allow", "log"][i % 4];
@@ -47,7 +47,7 @@ fn policy(i: usize) -> Policy {
 fn vallum() -> Vallum {
     Vallum::builder()
         .in_memory()
-        .master_key(MasterKey::from_bytes(&[4; 32]).unwrap())
+        .master_key(MasterKey::from_bytes(b"vallum-test-key/04-0123456789abc").unwrap())
         .build()
         .unwrap()
 }

@@ -25,6 +25,9 @@ export type ErrorCode =
   | 'scope_disabled'
   | 'unknown_model'
   | 'budget_exceeded'
+  | 'store_locked'
+  | 'permission_denied'
+  | 'conflict'
   | 'internal_error'
 
 export type MemoryScope = 'session' | 'user' | 'organization' | 'global' | 'ephemeral'
@@ -58,6 +61,9 @@ export interface RequestContext {
   organization: string
   user?: string
   session?: string
+  /** Granted by the host, never by the request: `memory:global:write`
+   * lets the context write the global scope (docs/security.md). */
+  permissions?: string[]
 }
 
 export interface Principal {
@@ -68,6 +74,8 @@ export interface Principal {
 }
 
 export interface Attribution {
+  /** The tenant; the guard sets it from the request, budgets keep a line per organization. */
+  organization?: string
   user?: string
   team?: string
   department?: string
@@ -198,8 +206,9 @@ export interface DetectOptions {
 export interface PiiClient {
   detect(text: string, options?: DetectOptions): Finding[]
   detectAsync(text: string, options?: DetectOptions): Promise<Finding[]>
-  mask(text: string): MaskResult
-  maskAsync(text: string): Promise<MaskResult>
+  /** `context` owns the tokens of the `encrypt` operator (required when one is configured). */
+  mask(text: string, context?: RequestContext | null): MaskResult
+  maskAsync(text: string, context?: RequestContext | null): Promise<MaskResult>
   /** The entity's check-digit validator on a bare value; null: it has none. */
   validate(entity: string, value: string): boolean | null
   /** Masks with reversible session tokens (the session's vault). */
@@ -347,8 +356,8 @@ export interface SecurityClient {
   runComplianceCheck(framework?: string): Promise<ComplianceReport>
   detectPII(text: string): Promise<PIIDetectionResult>
   detectPIISync(text: string): PIIDetectionResult
-  maskSensitiveData(text: string): Promise<MaskResult>
-  maskSensitiveDataSync(text: string): MaskResult
+  maskSensitiveData(text: string, context?: RequestContext | null): Promise<MaskResult>
+  maskSensitiveDataSync(text: string, context?: RequestContext | null): MaskResult
   subscribe(event: EventKind | null, callback: (event: VallumEvent) => void): Unsubscribe
 }
 
@@ -366,7 +375,10 @@ export interface PromptInput {
 }
 
 export interface Reservation {
-  id: number
+  /** An unguessable handle (`rsv_` + 32 hex digits): only its holder can settle or release the hold. */
+  id: string
+  /** The organization the hold was made for. */
+  organization?: string
   amountMicros: number
   expiresAt: number
 }
@@ -637,7 +649,8 @@ export interface CostClient {
   budgetStatus(): Promise<JsonObject[]>
   addBudgets(budgets: Budget[]): void
   budgets(): Budget[]
-  setUserTier(user: string, tier: string | null): void
+  /** Without `organization`, the user id in every organization. */
+  setUserTier(user: string, tier: string | null, organization?: string | null): void
   /** Loads LiteLLM's model price map (JSON text); returns what was loaded. */
   loadLitellmPrices(jsonText: string): JsonObject
   subscribe(event: EventKind | null, callback: (event: VallumEvent) => void): Unsubscribe
@@ -663,6 +676,9 @@ export interface VallumClient {
   eventHealth(): { subscriberPanics: number; droppedEvents: number }
   /** Re-wraps every data key under a new master key; resolves the number re-wrapped. */
   rotateMasterKey(newKey: Uint8Array | string): Promise<number>
+  /** Closes the store and releases its writer lock (one writer per store:
+   * another instance, process or tab may then open it). */
+  close(): Promise<void>
 }
 
 export interface ConfigError {

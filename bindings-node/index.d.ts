@@ -24,7 +24,10 @@ export interface VallumOptions {
   config?: JsonObject | string
   /** A SQLite file (created if missing); omitted: in-memory storage. */
   dbPath?: string
-  /** The 32-byte master key, or 64 hex digits. Without one, memory encryption must be off. */
+  /** The 32-byte master key, or 64 hex digits, from a CSPRNG (`crypto.randomBytes(32)`)
+   * kept in your secret store. Keys with fewer than 12 distinct byte values
+   * (all zeros, a repeated byte) are refused with `invalid_key`. A SQLite file
+   * opens in one instance at a time: a second one gets `store_locked`. */
   masterKey?: Uint8Array | string
   /** The name of an environment variable holding the master key (hex or base64). */
   masterKeyEnv?: string

@@ -24,6 +24,9 @@ const ERROR_CODES = Object.freeze([
   'scope_disabled',
   'unknown_model',
   'budget_exceeded',
+  'store_locked',
+  'permission_denied',
+  'conflict',
   'internal_error',
 ])
 
@@ -298,12 +301,12 @@ class Security extends Part {
     return callSync(this._core, 'pii.detectPII', [text])
   }
 
-  maskSensitiveData(text) {
-    return callAsync(this._core, 'pii.mask', [text])
+  maskSensitiveData(text, context) {
+    return callAsync(this._core, 'pii.mask', [text, context ?? null])
   }
 
-  maskSensitiveDataSync(text) {
-    return callSync(this._core, 'pii.mask', [text])
+  maskSensitiveDataSync(text, context) {
+    return callSync(this._core, 'pii.mask', [text, context ?? null])
   }
 
   subscribe(event, callback) {
@@ -320,12 +323,12 @@ class Pii extends Part {
     return callAsync(this._core, 'pii.detect', [text, options ?? null])
   }
 
-  mask(text) {
-    return callSync(this._core, 'pii.mask', [text])
+  mask(text, context) {
+    return callSync(this._core, 'pii.mask', [text, context ?? null])
   }
 
-  maskAsync(text) {
-    return callAsync(this._core, 'pii.mask', [text])
+  maskAsync(text, context) {
+    return callAsync(this._core, 'pii.mask', [text, context ?? null])
   }
 
   validate(entity, value) {
@@ -506,8 +509,8 @@ class Costs extends Part {
     return callSync(this._core, 'costs.budgets', [])
   }
 
-  setUserTier(user, tier) {
-    callSync(this._core, 'costs.setUserTier', [user, tier ?? null])
+  setUserTier(user, tier, organization) {
+    callSync(this._core, 'costs.setUserTier', [user, tier ?? null, organization ?? null])
   }
 
   loadLitellmPrices(jsonText) {
@@ -530,16 +533,20 @@ class Vallum {
   constructor(options) {
     const o = options ?? {}
     let core
+    // A copy of the key bytes that the core wipes once it has the key.
+    const key = o.masterKey === undefined || o.masterKey === null ? undefined : masterKeyBuffer(o.masterKey)
     try {
       core = new native.Core({
         configJson: configText(o.config),
         dbPath: o.dbPath ?? undefined,
-        masterKey: o.masterKey === undefined || o.masterKey === null ? undefined : masterKeyBuffer(o.masterKey),
+        masterKey: key,
         masterKeyEnv: o.masterKeyEnv ?? undefined,
         clockMs: o.clockMs ?? undefined,
       })
     } catch (e) {
       throw fail(e)
+    } finally {
+      if (key) key.fill(0)
     }
     Object.defineProperty(this, '_core', { value: core })
     this.memory = new Memory(core)
@@ -585,9 +592,21 @@ class Vallum {
     }
     return callAsync(this._core, 'rotateMasterKey', [k])
   }
+
+  /** Closes the store and releases its writer lock (another instance or
+   * process may then open it); later storage calls reject with `storage_error`. */
+  close() {
+    try {
+      this._core.close()
+      return Promise.resolve()
+    } catch (e) {
+      return Promise.reject(fail(e))
+    }
+  }
 }
 
 function masterKeyBuffer(key) {
+  // Always a fresh copy (never the caller's array), wiped after use.
   if (key instanceof Uint8Array) return Buffer.from(key)
   if (typeof key === 'string' && /^[0-9a-fA-F]{64}$/.test(key)) return Buffer.from(key, 'hex')
   throw new VallumError('invalid_key', 'invalid argument `masterKey`: expected 32 bytes (Uint8Array) or 64 hex digits')

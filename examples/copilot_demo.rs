@@ -297,7 +297,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(_) => MasterKey::from_env("VALLUM_MASTER_KEY")?,
         Err(_) => {
             println!("(using the fixed demo master key; set VALLUM_MASTER_KEY for a real one)");
-            MasterKey::from_bytes(&[0x5a; 32])?
+            MasterKey::from_bytes(b"vallum-test-key/5a-0123456789abc")?
         }
     };
     let start = vallum::SystemClock.now_ms();

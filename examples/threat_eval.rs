@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let v = Vallum::builder()
             .in_memory()
             .config(cfg)
-            .master_key(MasterKey::from_bytes(&[1; 32])?)
+            .master_key(MasterKey::from_bytes(b"vallum-test-key/01-0123456789abc")?)
             .build()?;
         let (mut tp, mut fn_, mut fp, mut tn) = (0u32, 0u32, 0u32, 0u32);
         let mut missed_by_category: BTreeMap<String, u32> = BTreeMap::new();

@@ -114,7 +114,8 @@ impl Core {
                 None => b.in_memory(),
             };
             b = match (options.master_key, options.master_key_env) {
-                (Some(k), _) => b.master_key(vallum::MasterKey::from_bytes(&k)?),
+                // `index.js` passes its own copy of the key; it is wiped here.
+                (Some(mut k), _) => b.master_key(vallum::MasterKey::take_bytes(&mut k)?),
                 (None, Some(var)) => b.master_key_from_env(var),
                 (None, None) => b,
             };
@@ -123,6 +124,12 @@ impl Core {
                 manual,
             })
         })
+    }
+
+    /// Closes the store and releases its writer lock.
+    #[napi]
+    pub fn close(&self) -> napi::Result<()> {
+        no_panic(|| self.inner.close())
     }
 
     /// Runs an operation of `vallum::api` on this thread.

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { vallum, instance, KEY11, T0 } = require('./load.js')
+const { vallum, instance, VECTOR_KEY, T0 } = require('./load.js')
 
 const { Vallum, VallumError } = vallum
 const CTX = { organization: 'acme', user: 'alice', session: 's1' }
@@ -102,15 +102,27 @@ test('memory: scopes, batches, entries, search, resolve, export, forget, stats',
 test('a SQLite file keeps memory across instances; the wrong key is refused', async () => {
   const dir = tmpdir()
   const dbPath = path.join(dir, 'memory.db')
-  const a = new Vallum({ dbPath, masterKey: KEY11 })
+  const a = new Vallum({ dbPath, masterKey: VECTOR_KEY })
   await a.memory.for(CTX).setData('note', { text: 'kept' }, 'user')
-  const b = new Vallum({ dbPath, masterKey: Buffer.from(KEY11).toString('hex') })
+  // One writer per store: a second instance is refused until the first closes.
+  assert.throws(() => new Vallum({ dbPath, masterKey: VECTOR_KEY }), isVallumError('store_locked'))
+  await a.close()
+  await assert.rejects(a.memory.for(CTX).getData('other', 'user'), isVallumError('storage_error'))
+  const b = new Vallum({ dbPath, masterKey: Buffer.from(VECTOR_KEY).toString('hex') })
   assert.deepEqual(await b.memory.for(CTX).getData('note', 'user'), { text: 'kept' })
   const raw = fs.readFileSync(dbPath)
   assert.equal(raw.includes(Buffer.from('kept')), false, 'the value is stored encrypted')
-  assert.throws(() => new Vallum({ dbPath, masterKey: new Uint8Array(32).fill(0x22) }), isVallumError('key_mismatch'))
+  await b.close()
+  assert.throws(() => new Vallum({ dbPath, masterKey: crypto.getRandomValues(new Uint8Array(32)) }), isVallumError('key_mismatch'))
   // The refused key changed nothing.
-  assert.deepEqual(await b.memory.for(CTX).getData('note', 'user'), { text: 'kept' })
+  const c = new Vallum({ dbPath, masterKey: VECTOR_KEY })
+  assert.deepEqual(await c.memory.for(CTX).getData('note', 'user'), { text: 'kept' })
+  await c.close()
+  // Weak keys are refused; the caller's key bytes are left as they were.
+  assert.throws(() => new Vallum({ masterKey: new Uint8Array(32) }), isVallumError('invalid_key'))
+  const mine = Uint8Array.from(VECTOR_KEY)
+  new Vallum({ masterKey: mine })
+  assert.deepEqual(mine, Uint8Array.from(VECTOR_KEY))
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
@@ -125,13 +137,13 @@ test('errors are VallumErrors with the core code, sync and async', async () => {
   assert.throws(() => v.security.checkRateLimit('nope', 'k'), isVallumError('not_found'))
   assert.throws(() => v.costs.estimate({ model: 'no-such-model', input_tokens: 1, output_tokens: 1 }), isVallumError('unknown_model'))
   await assert.rejects(v.security.addPolicy({ name: 'bad', conditions: [{ type: 'data', operator: 'sounds_like', field: 'x', value: 1 }] }), isVallumError('invalid_policy'))
-  assert.throws(() => new Vallum({ config: { enterpriseMemory: { scopes: 7 } }, masterKey: KEY11 }), isVallumError('invalid_config'))
-  assert.throws(() => new Vallum({ config: '{not json', masterKey: KEY11 }), isVallumError('invalid_config'))
+  assert.throws(() => new Vallum({ config: { enterpriseMemory: { scopes: 7 } }, masterKey: VECTOR_KEY }), isVallumError('invalid_config'))
+  assert.throws(() => new Vallum({ config: '{not json', masterKey: VECTOR_KEY }), isVallumError('invalid_config'))
   assert.throws(() => new Vallum({ masterKey: new Uint8Array(5) }), isVallumError('invalid_key'))
   assert.throws(() => new Vallum({ masterKey: 'short' }), isVallumError('invalid_key'))
   assert.throws(() => v.subscribe('no_such_event', () => {}), isVallumError('invalid_argument', /no_such_event/))
   assert.throws(() => v.subscribe(null, 'not a function'), isVallumError('invalid_argument'))
-  const system = new Vallum({ masterKey: KEY11 })
+  const system = new Vallum({ masterKey: VECTOR_KEY })
   assert.throws(() => system.advanceClock(5), isVallumError('invalid_argument', /clock/))
   // A wrong type where the addon itself checks it (Node-API conversion).
   assert.throws(() => v.advanceClock('soon'), isVallumError('invalid_argument'))
@@ -213,7 +225,7 @@ test('a throwing subscriber is an uncaught exception, like any Node callback; th
   const { execFileSync } = require('node:child_process')
   const script = `
     const { Vallum } = require(${JSON.stringify(require('./load.js').pkgDir)})
-    const v = new Vallum({ masterKey: new Uint8Array(32).fill(0x11) })
+    const v = new Vallum({ masterKey: crypto.getRandomValues(new Uint8Array(32)) })
     process.on('uncaughtException', (e) => console.log('uncaught:', e.message))
     v.subscribe('memory_changed', () => { throw new Error('subscriber bug') })
     const m = v.memory.for({ organization: 'acme', user: 'alice', session: 's1' })
@@ -226,7 +238,7 @@ test('a throwing subscriber is an uncaught exception, like any Node callback; th
 
 test('concurrent async calls on one instance lose nothing', async () => {
   const dir = tmpdir()
-  const v = new Vallum({ dbPath: path.join(dir, 'c.db'), masterKey: KEY11 })
+  const v = new Vallum({ dbPath: path.join(dir, 'c.db'), masterKey: VECTOR_KEY })
   const users = Array.from({ length: 8 }, (_, i) => v.memory.for({ organization: 'acme', user: `u${i}` }, { defaultScope: 'user' }))
   await Promise.all(users.flatMap((m, u) => Array.from({ length: 25 }, (_, k) => m.setData(`k${k}`, { u, k }))))
   const got = await Promise.all(users.map((m) => m.getBatch(Array.from({ length: 25 }, (_, k) => `k${k}`))))
@@ -335,13 +347,14 @@ test('module functions: config helpers, versions, entities', () => {
 test('rotating the master key keeps memory readable under the new key', async () => {
   const dir = tmpdir()
   const dbPath = path.join(dir, 'r.db')
-  const a = new Vallum({ dbPath, masterKey: KEY11 })
+  const a = new Vallum({ dbPath, masterKey: VECTOR_KEY })
   await a.memory.for(CTX).setData('k', 'v', 'user')
-  const newKey = new Uint8Array(32).fill(0x33)
+  const newKey = crypto.getRandomValues(new Uint8Array(32))
   assert.ok((await a.rotateMasterKey(newKey)) >= 1)
+  await a.close()
   const b = new Vallum({ dbPath, masterKey: newKey })
   assert.equal(await b.memory.for(CTX).getData('k', 'user'), 'v')
-  await assert.rejects(a.rotateMasterKey(7), isVallumError('invalid_argument'))
+  await assert.rejects(b.rotateMasterKey(7), isVallumError('invalid_argument'))
   fs.rmSync(dir, { recursive: true, force: true })
 })
 

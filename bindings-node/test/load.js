@@ -13,11 +13,12 @@ function load(name) {
   return JSON.parse(fs.readFileSync(path.join(VECTORS, name), 'utf8'))
 }
 
-const KEY11 = new Uint8Array(32).fill(0x11)
+// The vectors' master key (tests/vectors/README.md).
+const VECTOR_KEY = new TextEncoder().encode('VALLUM-vector-key-0123456789abcd')
 const T0 = 1_700_000_000_000
 
 function instance(config) {
-  return new vallum.Vallum({ config, masterKey: KEY11, clockMs: T0 })
+  return new vallum.Vallum({ config, masterKey: VECTOR_KEY, clockMs: T0 })
 }
 
 /** A UTF-16 offset in `text` → its code-point offset (a Python index). */
@@ -25,4 +26,4 @@ function codePoints(text, units) {
   return [...text.slice(0, units)].length
 }
 
-module.exports = { vallum, pkgDir, load, instance, codePoints, KEY11, T0, VECTORS }
+module.exports = { vallum, pkgDir, load, instance, codePoints, VECTOR_KEY, T0, VECTORS }

@@ -4,14 +4,14 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import shared from './load.js'
-import { cases, VECTOR_FILES, KEY11, T0 } from '../../tests/vectors/js/cases.js'
+import { cases, VECTOR_FILES, VECTOR_KEY, T0 } from '../../tests/vectors/js/cases.js'
 
 const { vallum, VECTORS } = shared
 
 const env = {
   vallum,
   load: async (name) => JSON.parse(fs.readFileSync(`${VECTORS}/${name}`, 'utf8')),
-  open: async (config, extra) => new vallum.Vallum({ config, masterKey: KEY11, clockMs: T0, ...extra }),
+  open: async (config, extra) => new vallum.Vallum({ config, masterKey: VECTOR_KEY, clockMs: T0, ...extra }),
 }
 
 test('every vector file has a runner', () => {

@@ -63,6 +63,9 @@ exceptions!(
     ScopeDisabled => ScopeDisabled,
     UnknownModel => UnknownModel,
     BudgetExceeded => BudgetExceeded,
+    StoreLocked => StoreLocked,
+    PermissionDenied => PermissionDenied,
+    Conflict => Conflict,
     InternalError => Internal,
 );
 
@@ -172,13 +175,21 @@ fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     json_of(obj, false)
 }
 
+/// The deepest nesting the converter follows (the core's JSON reader stops
+/// at the same depth); a list or dict that contains itself ends here too.
+const MAX_DEPTH: usize = 128;
+
 fn json_of(obj: &Bound<'_, PyAny>, dates: bool) -> PyResult<Value> {
+    json_at(obj, dates, 0)
+}
+
+fn json_at(obj: &Bound<'_, PyAny>, dates: bool, depth: usize) -> PyResult<Value> {
     // Fast path: exact built-in types are one pointer comparison each.
     if let Ok(s) = obj.cast_exact::<PyString>() {
         return Ok(Value::String(s.to_cow()?.into_owned()));
     }
     if let Ok(d) = obj.cast_exact::<PyDict>() {
-        return dict_json(d, dates);
+        return dict_json(d, dates, depth);
     }
     if obj.is_exact_instance_of::<PyInt>() {
         if let Ok(i) = obj.extract::<i64>() {
@@ -214,19 +225,21 @@ fn json_of(obj: &Bound<'_, PyAny>, dates: bool) -> PyResult<Value> {
         return Ok(Value::String(s.to_cow()?.into_owned()));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
-        return dict_json(d, dates);
+        return dict_json(d, dates, depth);
     }
     if let Ok(l) = obj.cast::<PyList>() {
+        let depth = deeper(depth)?;
         return l
             .iter()
-            .map(|x| json_of(&x, dates))
+            .map(|x| json_at(&x, dates, depth))
             .collect::<PyResult<_>>()
             .map(Value::Array);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
+        let depth = deeper(depth)?;
         return t
             .iter()
-            .map(|x| json_of(&x, dates))
+            .map(|x| json_at(&x, dates, depth))
             .collect::<PyResult<_>>()
             .map(Value::Array);
     }
@@ -248,7 +261,19 @@ fn json_of(obj: &Bound<'_, PyAny>, dates: bool) -> PyResult<Value> {
     ))
 }
 
-fn dict_json(d: &Bound<'_, PyDict>, dates: bool) -> PyResult<Value> {
+/// One level deeper, or an error past [`MAX_DEPTH`].
+fn deeper(depth: usize) -> PyResult<usize> {
+    if depth >= MAX_DEPTH {
+        return Err(bad_arg(
+            "value",
+            format!("nests lists and dicts more than {MAX_DEPTH} levels deep, or contains itself"),
+        ));
+    }
+    Ok(depth + 1)
+}
+
+fn dict_json(d: &Bound<'_, PyDict>, dates: bool, depth: usize) -> PyResult<Value> {
+    let depth = deeper(depth)?;
     let mut m = Map::with_capacity(d.len());
     for (k, v) in d.iter() {
         let key = k
@@ -256,7 +281,7 @@ fn dict_json(d: &Bound<'_, PyDict>, dates: bool) -> PyResult<Value> {
             .map_err(|_| bad_arg("value", "dict keys must be strings"))?
             .to_cow()?
             .into_owned();
-        m.insert(key, json_of(&v, dates)?);
+        m.insert(key, json_at(&v, dates, depth)?);
     }
     Ok(Value::Object(m))
 }
@@ -336,6 +361,23 @@ fn context(obj: &Bound<'_, PyAny>) -> PyResult<vallum::Context> {
     }
     if let Some(s) = field("session") {
         ctx = ctx.with_session(s);
+    }
+    match v.get("permissions") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => {
+            for p in list {
+                let p = p
+                    .as_str()
+                    .ok_or_else(|| bad_arg("context", "`permissions` must be a list of strings"))?;
+                ctx = ctx.with_permission(p);
+            }
+        }
+        Some(_) => {
+            return Err(bad_arg(
+                "context",
+                "`permissions` must be a list of strings",
+            ))
+        }
     }
     Ok(ctx)
 }
@@ -417,7 +459,8 @@ impl Core {
                     b = b.in_memory();
                 }
                 b = match (master_key, master_key_env) {
-                    (Some(k), _) => b.master_key(vallum::MasterKey::from_bytes(&k)?),
+                    // The copy of the key bytes is wiped once the core has the key.
+                    (Some(mut k), _) => b.master_key(vallum::MasterKey::take_bytes(&mut k)?),
                     (None, Some(var)) => b.master_key_from_env(var),
                     (None, None) => b,
                 };
@@ -445,6 +488,11 @@ impl Core {
     /// The current time of this instance's clock.
     fn now(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         no_panic(|| datetime_of(py, self.inner.clock().now_ms()))
+    }
+
+    /// Closes the store and releases its writer lock.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        no_panic(|| py.detach(|| self.inner.close()).map_err(err))
     }
 
     fn master_key_id(&self) -> PyResult<String> {
@@ -517,9 +565,21 @@ impl Core {
         no_panic(|| Ok(self.inner.pii().detector().validate(entity, text)))
     }
 
-    fn pii_mask(&self, py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (text, ctx=None))]
+    fn pii_mask(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        ctx: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let m = py.detach(|| self.inner.pii().mask(text)).map_err(err)?;
+            let ctx = ctx.map(context).transpose()?;
+            let m = py
+                .detach(|| match &ctx {
+                    Some(c) => self.inner.pii().mask_for(c, text),
+                    None => self.inner.pii().mask(text),
+                })
+                .map_err(err)?;
             let d = PyDict::new(py);
             d.set_item("text", &m.text)?;
             d.set_item("findings", findings(py, &m.findings)?)?;
@@ -1031,9 +1091,18 @@ impl Core {
     }
 
     #[pyo3(signature = (user, tier=None))]
-    fn set_user_tier(&self, user: &str, tier: Option<&str>) -> PyResult<()> {
+    #[pyo3(signature = (user, tier=None, organization=None))]
+    fn set_user_tier(
+        &self,
+        user: &str,
+        tier: Option<&str>,
+        organization: Option<&str>,
+    ) -> PyResult<()> {
         no_panic(|| {
-            self.inner.costs().set_user_tier(user, tier);
+            match organization {
+                Some(o) => self.inner.costs().set_user_tier_in(o, user, tier),
+                None => self.inner.costs().set_user_tier(user, tier),
+            }
             Ok(())
         })
     }
@@ -1171,9 +1240,9 @@ impl Core {
         })
     }
 
-    fn rotate_master_key(&self, py: Python<'_>, new_key: Vec<u8>) -> PyResult<usize> {
+    fn rotate_master_key(&self, py: Python<'_>, mut new_key: Vec<u8>) -> PyResult<usize> {
         no_panic(|| {
-            let k = vallum::MasterKey::from_bytes(&new_key).map_err(err)?;
+            let k = vallum::MasterKey::take_bytes(&mut new_key).map_err(err)?;
             py.detach(|| self.inner.rotate_master_key(&k)).map_err(err)
         })
     }

@@ -1,6 +1,7 @@
 """Python-specific behaviour: value round trips, exceptions, threads,
 callbacks, the context manager."""
 
+import os
 import threading
 
 import pytest
@@ -61,7 +62,8 @@ def test_every_error_code_has_its_exception():
     for name in ["InvalidConfig", "InvalidPolicy", "InvalidArgument", "ValueTooLarge",
                  "QuotaExceeded", "DecryptionFailed", "KeyMismatch", "InvalidKey",
                  "StorageError", "CorruptStore", "SerializationError", "NotFound",
-                 "ScopeDisabled", "UnknownModel", "BudgetExceeded", "InternalError"]:
+                 "ScopeDisabled", "UnknownModel", "BudgetExceeded", "StoreLocked",
+                 "PermissionDenied", "Conflict", "InternalError"]:
         assert issubclass(getattr(vallum, name), vallum.VallumError), name
 
 
@@ -137,9 +139,20 @@ def test_context_manager_and_sqlite(tmp_path):
         v.subscribe(None, lambda e: None)
     again = vallum.Vallum(db_path=db, master_key=KEY)
     assert again.memory.get(CTX, "user", "lang") == "en"
+    # One writer per store: a second instance is refused while one is open.
+    with pytest.raises(vallum.StoreLocked) as locked:
+        vallum.Vallum(db_path=db, master_key=KEY)
+    assert locked.value.code == "store_locked"
+    again.close()
+    with pytest.raises(vallum.StorageError):
+        again.memory.get(CTX, "user", "other")
     with pytest.raises(vallum.VallumError) as e:
-        vallum.Vallum(db_path=db, master_key=bytes(32))
-    assert e.value.code in ("key_mismatch", "decryption_failed")
+        vallum.Vallum(db_path=db, master_key=os.urandom(32))
+    assert e.value.code == "key_mismatch"
+    # Weak keys are refused outright.
+    for weak in (bytes(32), b"\x07" * 32):
+        with pytest.raises(vallum.InvalidKey):
+            vallum.Vallum(in_memory=True, master_key=weak)
 
 
 def test_config_helpers():
@@ -151,3 +164,35 @@ def test_config_helpers():
     assert full["enterprisePerformance"]["monitoring"]["enabled"] is True
     bad = vallum.validate_config({"nmae": 1, "guard": {"charsPerToken": 0}})
     assert [e["path"] for e in bad["errors"]] == ["$.nmae", "$.guard.charsPerToken"]
+
+
+def test_values_that_contain_themselves_or_nest_too_deep_are_typed_errors():
+    v = make()
+    loop = []
+    loop.append(loop)
+    me = {}
+    me["me"] = me
+    for bad in (loop, me):
+        with pytest.raises(vallum.InvalidArgument) as e:
+            v.memory.set(CTX, "user", "k", bad)
+        assert "contains itself" in str(e.value)
+    deep = 1
+    for _ in range(100):
+        deep = [deep]
+    with pytest.raises(vallum.InvalidArgument) as e:
+        v.memory.set(CTX, "user", "k", deep)
+    assert "levels deep" in str(e.value)
+    v.memory.set(CTX, "user", "k", {"fine": [1, 2]})
+    assert v.memory.get(CTX, "user", "k") == {"fine": [1, 2]}
+
+
+def test_security_boundaries_reach_python():
+    v = make()
+    # The PII vault's namespace is reserved; global writes need the permission.
+    with pytest.raises(vallum.InvalidArgument):
+        v.memory.get(CTX, "session", "vallum.pii.vault")
+    with pytest.raises(vallum.PermissionDenied):
+        v.memory.set(CTX, "global", "banner", "x")
+    admin = {"organization": "platform", "permissions": ["memory:global:write"]}
+    v.memory.set(admin, "global", "banner", "hello")
+    assert v.memory.resolve(CTX, "banner")["value"] == "hello"

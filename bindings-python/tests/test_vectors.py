@@ -6,12 +6,12 @@ import json
 import vallum
 from conftest import load
 
-KEY11 = bytes([0x11]) * 32
+VECTOR_KEY = b"VALLUM-vector-key-0123456789abcd"  # tests/vectors/README.md
 T0 = 1_700_000_000_000
 
 
 def instance(config):
-    return vallum.Vallum(config=config, master_key=KEY11, in_memory=True, clock_ms=T0)
+    return vallum.Vallum(config=config, master_key=VECTOR_KEY, in_memory=True, clock_ms=T0)
 
 
 def test_crypto_known_answers():
@@ -53,7 +53,7 @@ def test_spec_config_loads_and_validates():
     doc = load("config-enterprise.json")
     assert vallum.validate_config(doc) == {"valid": True, "errors": []}
     vallum.Vallum(config={k: v for k, v in doc.items() if k != "databasePath"},
-                  master_key=KEY11, in_memory=True)
+                  master_key=VECTOR_KEY, in_memory=True)
 
 
 def test_config_errors():

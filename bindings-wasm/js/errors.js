@@ -17,6 +17,9 @@ export const ERROR_CODES = Object.freeze([
   'scope_disabled',
   'unknown_model',
   'budget_exceeded',
+  'store_locked',
+  'permission_denied',
+  'conflict',
   'internal_error',
 ])
 

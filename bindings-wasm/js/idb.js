@@ -19,6 +19,42 @@ function request(req, what) {
   })
 }
 
+/**
+ * Takes the exclusive Web Lock of database `name` (one writer per database:
+ * another tab of this origin that holds it makes this wait up to
+ * `timeoutMs`, then fail with `store_locked`). Resolves to the function that
+ * releases it.
+ */
+export async function lockDatabase(name, timeoutMs) {
+  const locks = globalThis.navigator?.locks
+  if (!locks || typeof locks.request !== 'function') {
+    throw new VallumError('storage_error', 'IndexedDB persistence needs the Web Locks API (navigator.locks) to keep one writer per database, and this runtime has none; pass persistence: false to keep memory in this page only')
+  }
+  let release
+  const held = new Promise((resolve) => {
+    release = resolve
+  })
+  const abort = new AbortController()
+  const timer = setTimeout(() => abort.abort(), timeoutMs)
+  await new Promise((resolve, reject) => {
+    locks
+      .request(`vallum:${name}`, { mode: 'exclusive', signal: abort.signal }, () => {
+        clearTimeout(timer)
+        resolve()
+        return held
+      })
+      .catch((e) => {
+        clearTimeout(timer)
+        if (e && e.name === 'AbortError') {
+          reject(new VallumError('store_locked', `IndexedDB database "${name}" is open in another tab or window of this browser (waited ${timeoutMs} ms); one writer per store: close it there, or give this page a database of its own (persistence: { database })`))
+        } else {
+          reject(storageError(`locking database "${name}"`, e))
+        }
+      })
+  })
+  return () => release()
+}
+
 /** Whether this runtime has IndexedDB. */
 export function hasIndexedDB() {
   return typeof globalThis.indexedDB === 'object' && globalThis.indexedDB !== null

@@ -6,7 +6,7 @@
 // interface in client.d.ts, shared with @vallum/node).
 
 import { VallumError, ERROR_CODES } from './errors.js'
-import { hasIndexedDB, openRowStore, deleteRowStore } from './idb.js'
+import { hasIndexedDB, openRowStore, deleteRowStore, lockDatabase } from './idb.js'
 
 export { VallumError, ERROR_CODES }
 
@@ -54,10 +54,12 @@ function hexText(bytes) {
  * events, and the write-behind of changed rows to IndexedDB.
  */
 class Transport {
-  constructor(glue, core, store) {
+  constructor(glue, core, store, unlock) {
     this.glue = glue
     this.core = core
     this.store = store
+    /** Releases the database's Web Lock (a no-op without persistence). */
+    this.unlock = unlock
     this.dead = null
     this.listeners = new Map()
     /** Rows taken from the core but not yet committed (id → bytes | null). */
@@ -352,12 +354,12 @@ class Security extends Part {
     return this._t.callSync('pii.detectPII', [text])
   }
 
-  maskSensitiveData(text) {
-    return this._t.callAsync('pii.mask', [text])
+  maskSensitiveData(text, context) {
+    return this._t.callAsync('pii.mask', [text, context ?? null])
   }
 
-  maskSensitiveDataSync(text) {
-    return this._t.callSync('pii.mask', [text])
+  maskSensitiveDataSync(text, context) {
+    return this._t.callSync('pii.mask', [text, context ?? null])
   }
 
   subscribe(event, callback) {
@@ -374,12 +376,12 @@ class Pii extends Part {
     return this._t.callAsync('pii.detect', [text, options ?? null])
   }
 
-  mask(text) {
-    return this._t.callSync('pii.mask', [text])
+  mask(text, context) {
+    return this._t.callSync('pii.mask', [text, context ?? null])
   }
 
-  maskAsync(text) {
-    return this._t.callAsync('pii.mask', [text])
+  maskAsync(text, context) {
+    return this._t.callAsync('pii.mask', [text, context ?? null])
   }
 
   validate(entity, value) {
@@ -560,8 +562,8 @@ class Costs extends Part {
     return this._t.callSync('costs.budgets', [])
   }
 
-  setUserTier(user, tier) {
-    this._t.callSync('costs.setUserTier', [user, tier ?? null])
+  setUserTier(user, tier, organization) {
+    this._t.callSync('costs.setUserTier', [user, tier ?? null, organization ?? null])
   }
 
   loadLitellmPrices(jsonText) {
@@ -599,26 +601,43 @@ export function makeApi(glue) {
       if (o.masterKey === undefined || o.masterKey === null) {
         throw new VallumError('invalid_key', 'invalid argument `masterKey`: required (32 bytes or 64 hex digits); the application supplies it and Vallum never stores it')
       }
-      const key = hexBytes('masterKey', o.masterKey)
+      // Always our own copy: the module wipes it once it has the key.
+      const key = Uint8Array.from(hexBytes('masterKey', o.masterKey))
       const config = o.config === undefined || o.config === null ? undefined : typeof o.config === 'string' ? o.config : encode(o.config)
       let database = null
-      if (o.persistence === undefined) database = hasIndexedDB() ? 'vallum' : null
-      else if (o.persistence === false || o.persistence === null) database = null
-      else if (typeof o.persistence === 'object' && (o.persistence.database === undefined || typeof o.persistence.database === 'string')) database = o.persistence.database ?? 'vallum'
-      else throw new VallumError('invalid_argument', 'invalid argument `persistence`: expected false or { database?: string }')
+      let lockTimeoutMs = 3000
+      const p = o.persistence
+      if (p === undefined) database = hasIndexedDB() ? 'vallum' : null
+      else if (p === false || p === null) database = null
+      else if (
+        typeof p === 'object' &&
+        (p.database === undefined || typeof p.database === 'string') &&
+        (p.lockTimeoutMs === undefined || (Number.isFinite(p.lockTimeoutMs) && p.lockTimeoutMs >= 0))
+      ) {
+        database = p.database ?? 'vallum'
+        lockTimeoutMs = p.lockTimeoutMs ?? lockTimeoutMs
+      } else throw new VallumError('invalid_argument', 'invalid argument `persistence`: expected false or { database?: string, lockTimeoutMs?: number }')
       if (o.clockMs !== undefined && typeof o.clockMs !== 'number') {
         throw new VallumError('invalid_argument', `invalid argument \`clockMs\`: expected a number, got ${typeOf(o.clockMs)}`)
       }
-      const store = database === null ? null : await openRowStore(database)
+      // One writer per database: the lock is held until close() (or the
+      // page goes away); another tab waits up to lockTimeoutMs, then gets
+      // `store_locked`.
+      const unlock = database === null ? () => {} : await lockDatabase(database, lockTimeoutMs)
+      let store = null
       let core
       try {
+        store = database === null ? null : await openRowStore(database)
         const rows = store ? await store.readAll() : []
         core = new glue.Core(config, key, o.clockMs, store ? rows : undefined)
       } catch (e) {
         if (store) store.close()
+        unlock()
         throw fail(e)
+      } finally {
+        key.fill(0)
       }
-      const v = new Vallum(new Transport(glue, core, store))
+      const v = new Vallum(new Transport(glue, core, store, unlock))
       await v._t.flush()
       return v
     }
@@ -691,9 +710,14 @@ export function makeApi(glue) {
 
     /** Writes what is pending and closes the database. */
     async close() {
-      await this._t.flush()
-      if (this._t.store) this._t.store.close()
-      this._t.dead = 'the instance was closed'
+      if (this._t.dead === 'the instance was closed') return
+      try {
+        await this._t.flush()
+      } finally {
+        if (this._t.store) this._t.store.close()
+        this._t.dead = 'the instance was closed'
+        this._t.unlock()
+      }
     }
   }
 

@@ -78,7 +78,7 @@ impl Core {
     #[wasm_bindgen(constructor)]
     pub fn new(
         config_json: Option<String>,
-        master_key: &[u8],
+        master_key: &mut [u8],
         clock_ms: Option<f64>,
         restore: Option<js_sys::Array>,
     ) -> Result<Core, JsValue> {
@@ -97,7 +97,9 @@ impl Core {
         let manual = clock_ms.map(|t| Arc::new(vallum::ManualClock::new(t as i64)));
         let mut b = vallum::Vallum::builder();
         b = match &journal {
-            Some(j) => b.backend(j.clone()),
+            // One writer: the JavaScript side holds an exclusive Web Lock
+            // on the IndexedDB database for as long as this instance lives.
+            Some(j) => b.exclusive_backend(j.clone()),
             None => b.in_memory(),
         };
         if let Some(c) = &manual {
@@ -106,7 +108,9 @@ impl Core {
         if let Some(c) = config_json {
             b = b.config_json(&c).map_err(err)?;
         }
-        let key = vallum::MasterKey::from_bytes(master_key).map_err(err)?;
+        // The key bytes were copied into this call; wipe that copy (it is
+        // also copied back over the caller's buffer, a copy of its own).
+        let key = vallum::MasterKey::take_bytes(master_key).map_err(err)?;
         let inner = b.master_key(key).build().map_err(err)?;
         Ok(Core {
             inner,

@@ -3,13 +3,13 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import { cases, VECTOR_FILES, KEY11, T0 } from '../../tests/vectors/js/cases.js'
+import { cases, VECTOR_FILES, VECTOR_KEY, T0 } from '../../tests/vectors/js/cases.js'
 import { vallum, VECTORS } from './load.js'
 
 const env = {
   vallum,
   load: async (name) => JSON.parse(fs.readFileSync(`${VECTORS}/${name}`, 'utf8')),
-  open: (config, extra) => vallum.Vallum.open({ config, masterKey: KEY11, clockMs: T0, persistence: false, ...extra }),
+  open: (config, extra) => vallum.Vallum.open({ config, masterKey: VECTOR_KEY, clockMs: T0, persistence: false, ...extra }),
 }
 
 test('every vector file has a runner', () => {

@@ -130,6 +130,9 @@ struct Ctx {
     user: Option<String>,
     #[serde(default)]
     session: Option<String>,
+    /// Granted by the host (e.g. `memory:global:write`).
+    #[serde(default)]
+    permissions: Vec<String>,
 }
 
 impl Ctx {
@@ -140,6 +143,9 @@ impl Ctx {
         }
         if let Some(s) = self.session {
             c = c.with_session(s);
+        }
+        for p in self.permissions {
+            c = c.with_permission(p);
         }
         c
     }
@@ -382,8 +388,8 @@ pub fn call(v: &Vallum, op: &str, arguments: &str) -> Result<String> {
             "droppedEvents": v.dropped_events(),
         })),
         "rotateMasterKey" => {
-            let (key,): (String,) = args(op, a, &["newKey"])?;
-            json(&v.rotate_master_key(&MasterKey::from_encoded(&key)?)?)
+            let (mut key,): (String,) = args(op, a, &["newKey"])?;
+            json(&v.rotate_master_key(&MasterKey::take_encoded(&mut key)?)?)
         }
 
         // --- guard
@@ -438,8 +444,11 @@ pub fn call(v: &Vallum, op: &str, arguments: &str) -> Result<String> {
             json(&v.pii().detector().validate(&entity, &text))
         }
         "pii.mask" => {
-            let (text,): (String,) = args(op, a, &["text"])?;
-            let m = v.pii().mask(&text)?;
+            let (text, ctx): (String, Option<Ctx>) = args(op, a, &["text", "context"])?;
+            let m = match ctx {
+                Some(c) => v.pii().mask_for(&c.context(), &text)?,
+                None => v.pii().mask(&text)?,
+            };
             json(&JsMasked {
                 text: &m.text,
                 findings: js_findings(&text, &m.findings),
@@ -661,8 +670,12 @@ pub fn call(v: &Vallum, op: &str, arguments: &str) -> Result<String> {
         }
         "costs.budgets" => json(&v.costs().budgets()),
         "costs.setUserTier" => {
-            let (user, tier): (String, Option<String>) = args(op, a, &["user", "tier"])?;
-            v.costs().set_user_tier(&user, tier.as_deref());
+            let (user, tier, org): (String, Option<String>, Option<String>) =
+                args(op, a, &["user", "tier", "organization"])?;
+            match org {
+                Some(o) => v.costs().set_user_tier_in(&o, &user, tier.as_deref()),
+                None => v.costs().set_user_tier(&user, tier.as_deref()),
+            }
             Ok("null".into())
         }
         "costs.loadLitellmPrices" => {
@@ -811,7 +824,7 @@ pub fn call_static(op: &str, arguments: &str) -> Result<String> {
 /// Lowercase or uppercase hex → bytes.
 fn hex(name: &'static str, text: &str) -> Result<Vec<u8>> {
     let bad = || Error::invalid_arg(name, "expected an even number of hex digits");
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(bad());
     }
     (0..text.len())
@@ -832,7 +845,7 @@ mod tests {
     fn instance() -> Vallum {
         Vallum::builder()
             .in_memory()
-            .master_key(MasterKey::from_bytes(&[0x11; 32]).unwrap())
+            .master_key(MasterKey::from_bytes(b"VALLUM-vector-key-0123456789abcd").unwrap())
             .build()
             .unwrap()
     }

@@ -143,6 +143,32 @@ pub enum Error {
         requested_micros: i64,
     },
 
+    /// The store is open in another Vallum instance (another process, or
+    /// another tab of the same browser profile). One writer per store: the
+    /// second opener is refused, nothing was read or written.
+    #[error("store locked: {message}")]
+    StoreLocked {
+        /// Which store, and who holds it when known.
+        message: String,
+    },
+
+    /// The caller lacks the permission an operation requires (e.g. a write
+    /// to the global memory scope without `memory:global:write`).
+    #[error("permission denied: {message}")]
+    PermissionDenied {
+        /// The permission that was missing and for what.
+        message: String,
+    },
+
+    /// Another writer changed the same state first (a data key was created,
+    /// rotated or destroyed elsewhere). Vallum retries these itself; this
+    /// error means the retries ran out. Nothing was written; try again.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// What changed underneath the call.
+        message: String,
+    },
+
     /// A bug in Vallum (a broken internal invariant or a caught panic).
     #[error("internal error: {message}")]
     Internal {
@@ -186,6 +212,12 @@ pub enum ErrorCode {
     UnknownModel,
     /// See [`Error::BudgetExceeded`].
     BudgetExceeded,
+    /// See [`Error::StoreLocked`].
+    StoreLocked,
+    /// See [`Error::PermissionDenied`].
+    PermissionDenied,
+    /// See [`Error::Conflict`].
+    Conflict,
     /// See [`Error::Internal`].
     Internal,
 }
@@ -208,6 +240,9 @@ impl ErrorCode {
         ErrorCode::ScopeDisabled,
         ErrorCode::UnknownModel,
         ErrorCode::BudgetExceeded,
+        ErrorCode::StoreLocked,
+        ErrorCode::PermissionDenied,
+        ErrorCode::Conflict,
         ErrorCode::Internal,
     ];
 
@@ -229,6 +264,9 @@ impl ErrorCode {
             ErrorCode::ScopeDisabled => "scope_disabled",
             ErrorCode::UnknownModel => "unknown_model",
             ErrorCode::BudgetExceeded => "budget_exceeded",
+            ErrorCode::StoreLocked => "store_locked",
+            ErrorCode::PermissionDenied => "permission_denied",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::Internal => "internal_error",
         }
     }
@@ -264,6 +302,9 @@ impl Error {
             Error::ScopeDisabled { .. } => ErrorCode::ScopeDisabled,
             Error::UnknownModel { .. } => ErrorCode::UnknownModel,
             Error::BudgetExceeded { .. } => ErrorCode::BudgetExceeded,
+            Error::StoreLocked { .. } => ErrorCode::StoreLocked,
+            Error::PermissionDenied { .. } => ErrorCode::PermissionDenied,
+            Error::Conflict { .. } => ErrorCode::Conflict,
             Error::Internal { .. } => ErrorCode::Internal,
         }
     }
@@ -292,6 +333,12 @@ impl Error {
     pub(crate) fn storage(message: impl fmt::Display) -> Self {
         Error::Storage {
             message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        Error::Conflict {
+            message: message.into(),
         }
     }
 

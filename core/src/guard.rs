@@ -372,6 +372,17 @@ impl Guard {
     }
 }
 
+/// A call is charged to the organization it was made for, never another.
+fn same_organization(organization: &str, given: &Attribution) -> Result<()> {
+    match &given.organization {
+        Some(o) if o != organization => Err(Error::invalid_arg(
+            "attribution",
+            format!("names organization `{o}`, but the call is made for `{organization}`"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn require(name: &'static str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::invalid_arg(name, "must not be empty"));
@@ -476,7 +487,7 @@ impl crate::Vallum {
     /// use vallum::{Vallum, MasterKey};
     /// use vallum::guard::PromptInput;
     /// use vallum::policy::Principal;
-    /// let v = Vallum::builder().in_memory().master_key(MasterKey::from_bytes(&[7u8; 32])?)
+    /// let v = Vallum::builder().in_memory().master_key(MasterKey::generate()?)
     ///     .config_json(r#"{"enterpriseSecurity": {"piiProtection": {"enabled": true}}}"#)?
     ///     .build()?;
     /// let verdict = v.guard_prompt(&PromptInput {
@@ -496,6 +507,7 @@ impl crate::Vallum {
         require("organization", &input.organization)?;
         require("session", &input.session)?;
         require("model", &input.model)?;
+        same_organization(&input.organization, &input.attribution)?;
         check_tokens("estimated_output_tokens", input.estimated_output_tokens)?;
         let inner = &*self.inner;
         let cfg = &inner.guard.config;
@@ -709,7 +721,8 @@ impl crate::Vallum {
         // 5. Budget.
         if v.stopped_at.is_none() && cfg.stages.budget {
             let t = sw.now();
-            let attribution = self.attribution_of(&input.principal, &input.attribution);
+            let attribution =
+                self.attribution_of(&input.organization, &input.principal, &input.attribution);
             let input_tokens = estimate_tokens(send, cfg.chars_per_token);
             let usage = Usage::new(
                 input.model.as_str(),
@@ -772,7 +785,8 @@ impl crate::Vallum {
                 "policies": policies,
                 "threats": rules,
                 "pii": entity_counts(&v.findings),
-                "reservation": v.reservation.as_ref().map(|r| r.id),
+                // A prefix only: the whole handle is the holder's capability.
+                "reservation": v.reservation.as_ref().map(|r| r.id.get(..12).unwrap_or_default().to_string()),
                 "estimateMicros": v.budget.as_ref().map(|b| b.cost_micros),
             }));
             match inner.audit.append(entry) {
@@ -817,6 +831,7 @@ impl crate::Vallum {
         require("organization", &input.organization)?;
         require("session", &input.session)?;
         require("model", &input.model)?;
+        same_organization(&input.organization, &input.attribution)?;
         let u = &input.usage;
         check_tokens("usage.input_tokens", u.input_tokens)?;
         check_tokens("usage.output_tokens", u.output_tokens)?;
@@ -850,7 +865,7 @@ impl crate::Vallum {
                 .into_iter()
                 .filter(|f| !vault.holds(f.text(&input.output)))
                 .collect();
-            let (text, restored) = mask_and_restore(inner, &input.output, &leaked, &vault)?;
+            let (text, restored) = mask_and_restore(inner, &ctx, &input.output, &leaked, &vault)?;
             if !leaked.is_empty() {
                 events.push(Event::PiiDetected(PiiDetectedEvent {
                     direction: PiiDirection::Response,
@@ -871,7 +886,8 @@ impl crate::Vallum {
         let mut charge = None;
         if cfg.stages.budget {
             let t = sw.now();
-            let attribution = self.attribution_of(&input.principal, &input.attribution);
+            let attribution =
+                self.attribution_of(&input.organization, &input.principal, &input.attribution);
             let usage = Usage {
                 model: input.model.clone(),
                 input_tokens: u.input_tokens,
@@ -954,8 +970,14 @@ impl crate::Vallum {
 
     /// The attribution of a call: as given, with the principal as `user`
     /// and RBAC's cost center when they are not set.
-    fn attribution_of(&self, principal: &Principal, given: &Attribution) -> Attribution {
+    fn attribution_of(
+        &self,
+        organization: &str,
+        principal: &Principal,
+        given: &Attribution,
+    ) -> Attribution {
         let mut a = given.clone();
+        a.organization = Some(organization.to_string());
         if a.user.is_none() {
             a.user = Some(principal.id.clone());
         }
@@ -991,6 +1013,7 @@ impl crate::Vallum {
 /// restores the vault's placeholders everywhere else.
 fn mask_and_restore(
     inner: &crate::Inner,
+    ctx: &Context,
     output: &str,
     leaked: &[Finding],
     vault: &Vault,
@@ -1007,12 +1030,11 @@ fn mask_and_restore(
         let (gap, n) = vault.unmask_counted(slice(at, f.start)?);
         out.push_str(&gap);
         restored += n;
-        out.push_str(
-            &inner
-                .pii
-                .masker()
-                .mask_value(&f.entity, slice(f.start, f.end)?)?,
-        );
+        out.push_str(&inner.pii.masker().mask_value(
+            &f.entity,
+            slice(f.start, f.end)?,
+            Some(ctx),
+        )?);
         at = f.end;
     }
     let (gap, n) = vault.unmask_counted(slice(at, output.len())?);

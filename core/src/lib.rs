@@ -42,7 +42,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// let dir = tempfile::tempdir().unwrap();
 /// let v = Vallum::builder()
 ///     .sqlite(dir.path().join("copilot.db"))
-///     .master_key(MasterKey::from_bytes(&[7u8; 32])?)
+///     .master_key(MasterKey::generate()?) // or master_key_from_env("VALLUM_MASTER_KEY")
 ///     .build()?;
 /// let ctx = Context::new("acme").with_user("alice");
 /// v.memory().set(&ctx, Scope::User, "lang", serde_json::json!("en"), &SetOptions::default())?;
@@ -265,10 +265,12 @@ impl Vallum {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
             for b in &budgets {
                 let subject = b.subject.as_deref().unwrap_or("");
+                let org = b.organization.as_deref().unwrap_or("");
                 let _ = writeln!(
                     out,
-                    "{name}{{budget=\"{}\",subject=\"{}\"}} {}",
+                    "{name}{{budget=\"{}\",organization=\"{}\",subject=\"{}\"}} {}",
                     esc(&b.budget),
+                    esc(org),
                     esc(subject),
                     value(b)
                 );
@@ -341,16 +343,37 @@ impl Vallum {
 
     /// Re-wraps every data key under `new_key`, atomically. Afterwards the
     /// store opens only with `new_key`. Returns the number of keys re-wrapped.
+    ///
+    /// A wrapped key that does not unwrap under the current master key (a
+    /// damaged row) cannot be re-wrapped: it is left as it is, the rest are
+    /// rotated, and the audit record (`key.rotate_master`, details
+    /// `unreadable`) names each one. Only values sealed with such a key are
+    /// unreadable, as they already were.
     pub fn rotate_master_key(&self, new_key: &MasterKey) -> Result<usize> {
         let mem = &self.inner.memory;
-        let n = self
-            .inner
-            .keyring
-            .rotate_master(mem.store(), mem.ephemeral_backend(), new_key)?;
+        let report =
+            self.inner
+                .keyring
+                .rotate_master(mem.store(), mem.ephemeral_backend(), new_key)?;
+        let n = report.rewrapped;
+        let unreadable: Vec<serde_json::Value> = report
+            .unreadable
+            .iter()
+            .map(|k| {
+                serde_json::json!({"scope": k.scope, "owner": memory::OwnerRef::parse(&k.owner), "keyId": k.key_id})
+            })
+            .collect();
         self.inner.audit.append(
-            audit::AuditEntry::new("vallum", "key.rotate_master", "keyring", "success")
-                .details(serde_json::json!({"rewrapped": n, "masterKeyId": self.master_key_id()})),
+            audit::AuditEntry::new(
+                "vallum",
+                "key.rotate_master",
+                "keyring",
+                if unreadable.is_empty() { "success" } else { "partial" },
+            )
+            .details(serde_json::json!({"rewrapped": n, "masterKeyId": self.master_key_id(), "unreadable": unreadable})),
         )?;
+        // Wrapped keys under the old master key must not linger in the file.
+        mem.store().scrub()?;
         self.inner.events.emit(Event::KeyRotated(KeyRotatedEvent {
             key: RotatedKey::Master,
             scope: None,
@@ -359,6 +382,14 @@ impl Vallum {
             at: self.inner.clock.now_ms(),
         }));
         Ok(n)
+    }
+
+    /// Closes the store and releases its writer lock, so another instance
+    /// (or process) can open it. Every later call that touches storage
+    /// fails with `storage_error`; closing twice is harmless. Dropping the
+    /// last handle closes too.
+    pub fn close(&self) -> Result<()> {
+        self.inner.memory.store().close()
     }
 
     /// The id of the current master key (a fingerprint, not the key).
@@ -373,6 +404,7 @@ enum StorageChoice {
     #[cfg(feature = "sqlite")]
     Sqlite(std::path::PathBuf),
     Custom(Arc<dyn Backend>),
+    Exclusive(Arc<dyn Backend>),
 }
 
 enum KeySource {
@@ -431,9 +463,22 @@ impl VallumBuilder {
         self
     }
 
-    /// Uses a custom storage backend.
+    /// Uses a custom storage backend. Vallum treats it as shared with other
+    /// writers (other instances or processes may use it at the same time):
+    /// the keyring re-validates cached keys against the store's generation,
+    /// every write requires its data key to be live, and the hot cache of
+    /// decrypted values is off. See `docs/security.md`.
     pub fn backend(mut self, backend: Arc<dyn Backend>) -> Self {
         self.storage = StorageChoice::Custom(backend);
+        self
+    }
+
+    /// Uses a custom storage backend that no other writer uses while this
+    /// instance is open — the host guarantees it, as `@vallum/wasm` does
+    /// with an exclusive Web Lock on its IndexedDB database. Unlike
+    /// [`VallumBuilder::backend`], keys and values are cached freely.
+    pub fn exclusive_backend(mut self, backend: Arc<dyn Backend>) -> Self {
+        self.storage = StorageChoice::Exclusive(backend);
         self
     }
 
@@ -492,9 +537,12 @@ impl VallumBuilder {
                 }),
             };
         let mem_cfg = self.config.memory();
+        // A backend this builder opened is this instance's alone (SQLite
+        // holds an exclusive lock); one handed in may be shared.
+        let shared = matches!(self.storage, StorageChoice::Custom(_));
         let store: Arc<dyn Backend> = match self.storage {
             StorageChoice::InMemory => Arc::new(MemoryBackend::new()),
-            StorageChoice::Custom(b) => b,
+            StorageChoice::Custom(b) | StorageChoice::Exclusive(b) => b,
             #[cfg(feature = "sqlite")]
             StorageChoice::Sqlite(p) => {
                 Arc::new(storage::SqliteBackend::open(p, mem_cfg.storage.durability)?)
@@ -518,6 +566,7 @@ impl VallumBuilder {
             &master,
             clock.clone(),
             self.dek_use_limit,
+            shared,
         )?);
         let events = EventBus::default();
         let cost_cfg = self.config.cost_management.clone().unwrap_or_default();
@@ -749,7 +798,7 @@ mod tests {
         let v = Vallum::builder()
             .in_memory()
             .config(cfg)
-            .master_key(MasterKey::from_bytes(&[1; 32]).unwrap())
+            .master_key(MasterKey::from_bytes(b"vallum-test-key/01-0123456789abc").unwrap())
             .build()
             .unwrap();
         let admin = policy::Principal::new("a").role("admin");
@@ -767,7 +816,7 @@ mod tests {
         let e = Vallum::builder()
             .in_memory()
             .config(bad)
-            .master_key(MasterKey::from_bytes(&[1; 32]).unwrap())
+            .master_key(MasterKey::from_bytes(b"vallum-test-key/01-0123456789abc").unwrap())
             .build()
             .unwrap_err();
         assert!(
@@ -786,7 +835,7 @@ mod tests {
         let v = Vallum::builder()
             .in_memory()
             .durability(config::Durability::Fast)
-            .master_key(MasterKey::from_bytes(&[1; 32]).unwrap())
+            .master_key(MasterKey::from_bytes(b"vallum-test-key/01-0123456789abc").unwrap())
             .build()
             .unwrap();
         let w = v.clone();

@@ -148,7 +148,7 @@ fn reordered_and_inserted_records_in_an_export_are_named() {
     let other_dir = tempfile::tempdir().unwrap();
     let other = Vallum::builder()
         .sqlite(other_dir.path().join("o.db"))
-        .master_key(vallum::MasterKey::from_bytes(&[9; 32]).unwrap())
+        .master_key(vallum::MasterKey::from_bytes(b"vallum-test-key/09-0123456789abc").unwrap())
         .build()
         .unwrap();
     log(&other, 3);
@@ -191,6 +191,7 @@ fn retention_purges_old_records_and_the_rest_still_verifies() {
     );
     assert!(v.audit().verify().unwrap().ok);
     // A tampered anchor is refused rather than trusted.
+    drop(v);
     sql(&p, "UPDATE meta SET value = CAST(replace(CAST(value AS TEXT), '\"seq\":5', '\"seq\":4') AS BLOB) WHERE name = 'audit_anchor'");
     let v = open_with(&p, cfg, clock);
     assert_eq!(
@@ -225,7 +226,7 @@ fn query_export_csv_and_memory_operations_are_audited() {
     v.memory().export(&ctx, Subject::User).unwrap();
     v.memory().rotate_data_key(&ctx, Scope::User).unwrap();
     v.memory().forget(&ctx, Subject::User).unwrap();
-    let new_key = vallum::MasterKey::from_bytes(&[0x42; 32]).unwrap();
+    let new_key = vallum::MasterKey::from_bytes(b"vallum-test-key/42-0123456789abc").unwrap();
     v.rotate_master_key(&new_key).unwrap();
     let actions: Vec<String> = v
         .audit()

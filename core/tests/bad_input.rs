@@ -109,7 +109,7 @@ fn wrong_master_key_is_key_mismatch_and_data_untouched() {
     let before = rows(&p);
     let e = Vallum::builder()
         .sqlite(&p)
-        .master_key(MasterKey::from_bytes(&[0x99; 32]).unwrap())
+        .master_key(MasterKey::from_bytes(b"vallum-test-key/99-0123456789abc").unwrap())
         .build()
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::KeyMismatch);

@@ -47,8 +47,10 @@ fn a_compliant_configuration_passes_what_the_sdk_can_see() {
     v.memory()
         .set(&ctx, Scope::User, "k", json!("v"), &SetOptions::default())
         .unwrap();
-    v.rotate_master_key(&vallum::MasterKey::from_bytes(&[0x33; 32]).unwrap())
-        .unwrap();
+    v.rotate_master_key(
+        &vallum::MasterKey::from_bytes(b"vallum-test-key/33-0123456789abc").unwrap(),
+    )
+    .unwrap();
     for fw in ["sox", "hipaa", "pci_dss", "soc2", "gdpr"] {
         let r = v.compliance_check(fw).unwrap();
         assert!(failed(&r).is_empty(), "{fw}: {:?}", failed(&r));

@@ -90,19 +90,33 @@ fn eight_threads_no_deadlock_no_lost_update() {
     for h in handles {
         h.join().unwrap();
     }
-    // Final state, through the cache and from a fresh instance reading storage.
-    let fresh = open(&p);
-    for t in 0..THREADS {
-        let ctx = Context::new("acme")
+    // Final state, through the cache and from a fresh instance reading
+    // storage (one writer per store: the first closes before it opens).
+    let ctx_of = |t: usize| {
+        Context::new("acme")
             .with_user(format!("u{}", t % 4))
-            .with_session(format!("s{t}"));
+            .with_session(format!("s{t}"))
+    };
+    let mut cached = Vec::new();
+    for t in 0..THREADS {
+        for k in 0..5u64 {
+            let key = format!("t{t}-k{k}");
+            cached.push(v.memory().get(&ctx_of(t), Scope::User, &key).unwrap());
+        }
+    }
+    let shared_cached = v
+        .memory()
+        .get(&Context::new("acme"), Scope::Organization, "shared")
+        .unwrap();
+    v.close().unwrap();
+    let fresh = open(&p);
+    let mut cached = cached.into_iter();
+    for t in 0..THREADS {
+        let ctx = ctx_of(t);
         for k in 0..5u64 {
             let last = (0..ROUNDS).filter(|i| i % 5 == k).max().unwrap();
             let key = format!("t{t}-k{k}");
-            assert_eq!(
-                v.memory().get(&ctx, Scope::User, &key).unwrap(),
-                Some(json!(last))
-            );
+            assert_eq!(cached.next().unwrap(), Some(json!(last)));
             assert_eq!(
                 fresh.memory().get(&ctx, Scope::User, &key).unwrap(),
                 Some(json!(last))
@@ -118,7 +132,7 @@ fn eight_threads_no_deadlock_no_lost_update() {
     }
     let ctx = Context::new("acme");
     assert_eq!(
-        v.memory().get(&ctx, Scope::Organization, "shared").unwrap(),
+        shared_cached,
         fresh
             .memory()
             .get(&ctx, Scope::Organization, "shared")

@@ -143,7 +143,7 @@ fn migrate_fills_safe_defaults_and_keeps_what_is_there() {
     vallum::Vallum::builder()
         .in_memory()
         .config(cfg)
-        .master_key(vallum::MasterKey::from_bytes(&[3; 32]).unwrap())
+        .master_key(vallum::MasterKey::from_bytes(b"vallum-test-key/03-0123456789abc").unwrap())
         .build()
         .unwrap();
     // A bad base is refused with its path.

@@ -62,7 +62,7 @@ fn instance(config: Value) -> Vallum {
     Vallum::builder()
         .in_memory()
         .config(vallum::Config::from_value(config).unwrap())
-        .master_key(MasterKey::from_bytes(&[0x11; 32]).unwrap())
+        .master_key(MasterKey::from_bytes(b"VALLUM-vector-key-0123456789abcd").unwrap())
         .clock(Arc::new(ManualClock::new(1_700_000_000_000)))
         .build()
         .unwrap()

@@ -26,6 +26,7 @@ fn eng(user: &str) -> Attribution {
         department: Some("engineering".into()),
         cost_center: Some("ENG-001".into()),
         project: Some("copilot".into()),
+        ..Attribution::default()
     }
 }
 

@@ -37,7 +37,7 @@ fn child(db: &str, start: u64) {
     let out = std::io::stdout();
     let mut i = start;
     loop {
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             // A batch of 10, acknowledged as a whole.
             let items: Vec<(String, serde_json::Value)> =
                 (0..10).map(|j| (format!("b{i}-{j}"), json!(j))).collect();

@@ -17,7 +17,10 @@ use std::path::Path;
 use vallum::{Context, ErrorCode, Scope, SetOptions, Subject, Vallum};
 
 fn alice() -> Context {
-    Context::new("acme").with_user("alice").with_session("s1")
+    Context::new("acme")
+        .with_user("alice")
+        .with_session("s1")
+        .with_permission(vallum::memory::GLOBAL_WRITE)
 }
 
 fn seed(v: &Vallum) {
@@ -81,6 +84,7 @@ fn no_plaintext_value_or_key_in_the_database_files() {
         &p,
         "UPDATE entries SET value = substr(value, 2) WHERE key = 'card'",
     );
+    drop(v);
     let e = open(&p)
         .memory()
         .get(&alice(), Scope::User, "card")

@@ -16,7 +16,10 @@ use vallum::events::MemoryAction;
 use vallum::{Config, Context, ErrorCode, Scope, SearchQuery, SetOptions, Subject};
 
 fn ctx() -> Context {
-    Context::new("acme").with_user("alice").with_session("s1")
+    Context::new("acme")
+        .with_user("alice")
+        .with_session("s1")
+        .with_permission(vallum::memory::GLOBAL_WRITE)
 }
 
 #[test]
@@ -735,6 +738,7 @@ fn data_key_rotation_reencrypts_and_destroys_old_key() {
         rusqlite::params![old, owner, key],
     )
     .unwrap();
+    drop(v);
     let v = open(&p);
     assert_eq!(
         v.memory()
@@ -822,7 +826,7 @@ fn master_key_rotation_rewraps_and_old_key_is_refused() {
             &SetOptions::default(),
         )
         .unwrap();
-    let new_key = vallum::MasterKey::from_bytes(&[0x22; 32]).unwrap();
+    let new_key = vallum::MasterKey::from_bytes(b"vallum-test-key/22-0123456789abc").unwrap();
     let old_id = v.master_key_id();
     assert_eq!(v.rotate_master_key(&new_key).unwrap(), 2);
     assert_ne!(v.master_key_id(), old_id);

@@ -91,17 +91,26 @@ fn every_operator() {
         .with_keys(keys.clone())
         .with_operator("EMAIL_ADDRESS", Operator::Hash)
         .with_operator("CREDIT_CARD", mask4)
-        .with_operator("US_SSN", Operator::Encrypt);
-    let out = m.mask(text).unwrap();
+        .with_operator("US_SSN", encrypt());
+    let acme = vallum::Context::new("acme").with_user("ann");
+    let out = m.mask_for(&acme, text).unwrap();
     assert!(
         out.text.contains("card ****-****-****-1111,"),
         "{}",
         out.text
     );
     assert!(!out.text.contains("a@example.com") && !out.text.contains("078-05-1123"));
-    assert!(out.text.contains("<ENC:US_SSN:"));
+    assert!(out.text.contains("<ENC:US_SSN:o:"));
+    // Without a context the token has no owner: a typed error.
+    assert_eq!(m.mask(text).unwrap_err().code(), ErrorCode::InvalidArgument);
+    // Another organization cannot open it, even with the same key.
+    let beta = vallum::Context::new("beta").with_user("ann");
     assert_eq!(
-        m.decrypt(&out.text)
+        m.decrypt(&beta, &out.text).unwrap_err().code(),
+        ErrorCode::DecryptionFailed
+    );
+    assert_eq!(
+        m.decrypt(&acme, &out.text)
             .unwrap()
             .replace(&out.text[5..37], "a@example.com"),
         text.replace("4111-1111-1111-1111", "****-****-****-1111")
@@ -111,12 +120,12 @@ fn every_operator() {
     assert_eq!(h1, m.mask("a@example.com").unwrap().text);
     assert_eq!(h1.len(), 32);
     let other = Masker::new(d.clone())
-        .with_keys(PiiKeys::from_bytes(&[8u8; 32]).unwrap())
+        .with_keys(PiiKeys::from_bytes(b"another-pii-key-0123456789abcdef").unwrap())
         .with_operator("EMAIL_ADDRESS", Operator::Hash);
     assert_ne!(h1, other.mask("a@example.com").unwrap().text);
     // A token does not open under another key.
-    let other_enc = other.clone().with_operator("US_SSN", Operator::Encrypt);
-    let err = other_enc.decrypt(&out.text).unwrap_err();
+    let other_enc = other.clone().with_operator("US_SSN", encrypt());
+    let err = other_enc.decrypt(&acme, &out.text).unwrap_err();
     assert_eq!(err.code(), ErrorCode::DecryptionFailed);
     // Redact, keep, fixed and numbered replace.
     let r = Masker::new(d.clone())
@@ -162,14 +171,15 @@ fn named_rules_from_the_specification() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let v = common::open_with(&dir.path().join("v.db"), cfg, common::clock());
-    let out = v.pii().mask("a@example.com 078-05-1123").unwrap();
+    let ctx = vallum::Context::new("acme").with_user("ann");
+    let out = v.pii().mask_for(&ctx, "a@example.com 078-05-1123").unwrap();
     assert!(
-        out.text.starts_with("*@*******.*** <ENC:US_SSN:"),
+        out.text.starts_with("*@*******.*** <ENC:US_SSN:o:"),
         "{}",
         out.text
     );
     assert_eq!(
-        v.pii().decrypt(&out.text).unwrap(),
+        v.pii().decrypt(&ctx, &out.text).unwrap(),
         "*@*******.*** 078-05-1123"
     );
     let bad = Config::from_json_str(
@@ -393,7 +403,9 @@ fn bad_input_is_handled() {
     // Findings that do not fit the text are an error, not a panic.
     let m = Masker::new(d.clone());
     let f = d.detect("x@example.com");
-    let err = m.apply("short", f, &mut Vault::new(), false).unwrap_err();
+    let err = m
+        .apply("short", f, &mut Vault::new(), false, None)
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidArgument);
 }
 
@@ -466,7 +478,7 @@ proptest! {
     fn vault_round_trip(text in text_strategy()) {
         let d = detector();
         let mut vault = Vault::new();
-        let masked = Masker::new(d).mask_reversible(&text, &mut vault).unwrap();
+        let masked = Masker::new(d).mask_reversible(&text, &mut vault, None).unwrap();
         prop_assert_eq!(vault.unmask(&masked.text), text);
     }
 }
@@ -487,4 +499,8 @@ fn settings_serialize_with_camel_case() {
             keep_last: Some(4)
         }
     );
+}
+
+fn encrypt() -> Operator {
+    serde_json::from_value(json!({"type": "encrypt"})).unwrap()
 }

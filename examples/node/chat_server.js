@@ -116,7 +116,8 @@ function createHandler(vallum) {
 
 async function demo() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vallum-chat-'))
-  const vallum = new Vallum({ config: CONFIG, dbPath: path.join(dir, 'chat.db'), masterKey: '42'.repeat(32) })
+  // A fresh key for this demo run; a server reads its key from its secret store.
+  const vallum = new Vallum({ config: CONFIG, dbPath: path.join(dir, 'chat.db'), masterKey: require('node:crypto').randomBytes(32) })
   const server = http.createServer(createHandler(vallum))
   await new Promise((r) => server.listen(0, '127.0.0.1', r))
   const base = `http://127.0.0.1:${server.address().port}`

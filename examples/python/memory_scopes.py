@@ -15,7 +15,9 @@ import tempfile
 
 import vallum
 
-MASTER_KEY = bytes.fromhex("7f" * 32)  # in production: master_key_env="VALLUM_MASTER_KEY"
+# The master key: 32 bytes from a CSPRNG, kept in your secret store. Here:
+# VALLUM_MASTER_KEY (64 hex digits) if set, else a fresh key for this run.
+MASTER_KEY = bytes.fromhex(os.environ.get("VALLUM_MASTER_KEY", "")) or os.urandom(32)
 
 
 def main(db_path: str) -> None:
@@ -48,10 +50,15 @@ def main(db_path: str) -> None:
     again = vallum.Vallum(db_path=db_path, master_key=MASTER_KEY)
     print("after restart, bob's language =", again.memory.get(bob, "user", "language"))
     try:
-        vallum.Vallum(db_path=db_path, master_key=bytes(32))
+        vallum.Vallum(db_path=db_path, master_key=MASTER_KEY)
+    except vallum.StoreLocked as e:
+        print(f"a second instance is refused while the first is open: {e.code}")
+    print("audit intact:", again.audit.verify()["ok"])
+    again.close()
+    try:
+        vallum.Vallum(db_path=db_path, master_key=os.urandom(32))
     except vallum.VallumError as e:
         print(f"wrong key refused: {type(e).__name__} ({e.code})")
-    print("audit intact:", again.audit.verify()["ok"])
 
 
 if __name__ == "__main__":

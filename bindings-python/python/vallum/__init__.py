@@ -1,8 +1,8 @@
 """Vallum for Python: the Rust core's trust layer for AI copilots.
 
-    >>> import vallum
+    >>> import os, vallum
     >>> v = vallum.Vallum(config={"enterpriseSecurity": {"piiProtection": {"enabled": True}}},
-    ...                   master_key=bytes(32), in_memory=True)
+    ...                   master_key=os.urandom(32), in_memory=True)
     >>> v.pii.mask("mail bob@example.com")["text"]
     'mail <EMAIL_ADDRESS>'
 
@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from . import _vallum
 from ._vallum import (  # noqa: F401  (re-exported)
     BudgetExceeded,
+    Conflict,
     CorruptStore,
     DecryptionFailed,
     InternalError,
@@ -30,10 +31,12 @@ from ._vallum import (  # noqa: F401  (re-exported)
     InvalidPolicy,
     KeyMismatch,
     NotFound,
+    PermissionDenied,
     QuotaExceeded,
     ScopeDisabled,
     SerializationError,
     StorageError,
+    StoreLocked,
     UnknownModel,
     ValueTooLarge,
     VallumError,
@@ -42,7 +45,9 @@ from ._vallum import (  # noqa: F401  (re-exported)
 __version__: str = _vallum.__version__
 
 Json = Any
-Context = Mapping[str, str]
+#: ``{"organization", "user"?, "session"?, "permissions"?}``; permissions are
+#: granted by the host, e.g. ``["memory:global:write"]`` (docs/security.md).
+Context = Mapping[str, Any]
 #: An instant: an aware datetime, epoch milliseconds, or a relative spec such as ``"now-24h"``.
 TimePoint = Union[_dt.datetime, int, str]
 
@@ -53,6 +58,7 @@ __all__ = [
     "migrate_config",
     "create_enterprise_config",
     "BudgetExceeded",
+    "Conflict",
     "CorruptStore",
     "DecryptionFailed",
     "InternalError",
@@ -62,10 +68,12 @@ __all__ = [
     "InvalidPolicy",
     "KeyMismatch",
     "NotFound",
+    "PermissionDenied",
     "QuotaExceeded",
     "ScopeDisabled",
     "SerializationError",
     "StorageError",
+    "StoreLocked",
     "UnknownModel",
     "ValueTooLarge",
 ]
@@ -188,8 +196,10 @@ class Pii(_Part):
         """The entity's check-digit validator (None when it has none)."""
         return self._core.pii_validate(entity, value)
 
-    def mask(self, text: str) -> Dict[str, Any]:
-        return self._core.pii_mask(text)
+    def mask(self, text: str, ctx: Optional[Context] = None) -> Dict[str, Any]:
+        """Masks with the configured operators; ``ctx`` owns the tokens of the
+        ``encrypt`` operator (required when one is configured)."""
+        return self._core.pii_mask(text, ctx)
 
     def mask_in_session(self, ctx: Context, text: str) -> str:
         return self._core.pii_mask_in_session(ctx, text)
@@ -390,8 +400,10 @@ class Costs(_Part):
     def budgets(self) -> List[Dict[str, Any]]:
         return self._core.budgets()
 
-    def set_user_tier(self, user: str, tier: Optional[str]) -> None:
-        self._core.set_user_tier(user, tier)
+    def set_user_tier(self, user: str, tier: Optional[str], organization: Optional[str] = None) -> None:
+        """Assigns a per-user budget tier; without ``organization``, to the
+        user id in every organization."""
+        self._core.set_user_tier(user, tier, organization)
 
     def load_litellm_prices(self, json_text: str) -> Dict[str, Any]:
         """Loads LiteLLM's ``model_prices_and_context_window.json`` text."""
@@ -490,10 +502,13 @@ class Vallum:
         return {"subscriber_panics": panics, "dropped_events": dropped}
 
     def close(self) -> None:
-        """Ends every subscription. The store closes when the object is collected."""
+        """Ends every subscription and closes the store, releasing its writer
+        lock so another instance or process can open it. Later calls that
+        touch storage raise ``StorageError``; closing twice is harmless."""
         for sub in self._subscriptions:
             sub.close()
         self._subscriptions.clear()
+        self._core.close()
 
     def __enter__(self) -> "Vallum":
         return self

@@ -1,7 +1,7 @@
 // IndexedDB persistence, in a real browser: what a page reload restores,
 // what is stored, and what a wrong key gets.
 import { check } from '../../../tests/vectors/js/check.js'
-import { KEY11 } from '../../../tests/vectors/js/cases.js'
+import { VECTOR_KEY } from '../../../tests/vectors/js/cases.js'
 
 const CTX = { organization: 'acme', user: 'u1', session: 's1' }
 const SECRET = 'the-plaintext-nobody-may-see-7f3a'
@@ -38,7 +38,7 @@ export const persistenceCases = [
     async run({ vallum }) {
       const db = 'vallum-test-restore'
       await vallum.deleteDatabase(db)
-      const a = await vallum.Vallum.open({ masterKey: KEY11, persistence: { database: db } })
+      const a = await vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: { database: db } })
       check.ok(a.persistent)
       const m = a.memory.for(CTX)
       await m.setData('profile', { name: 'Ada', note: SECRET }, 'user')
@@ -49,7 +49,7 @@ export const persistenceCases = [
       check.ok(a.lastSyncTime() instanceof Date)
       await a.close()
 
-      const b = await vallum.Vallum.open({ masterKey: KEY11, persistence: { database: db } })
+      const b = await vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: { database: db } })
       const n = b.memory.for(CTX)
       check.deepEqual(await n.getData('profile', 'user'), { name: 'Ada', note: SECRET })
       check.equal(await n.getData('draft', 'session'), 'hello')
@@ -61,7 +61,7 @@ export const persistenceCases = [
       // Forgetting the user deletes the rows from IndexedDB too.
       await n.forget('user')
       await b.close()
-      const c = await vallum.Vallum.open({ masterKey: KEY11, persistence: { database: db } })
+      const c = await vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: { database: db } })
       check.equal(await c.memory.for(CTX).getData('profile', 'user'), null)
       await c.close()
     },
@@ -71,7 +71,7 @@ export const persistenceCases = [
     async run({ vallum }) {
       const db = 'vallum-test-at-rest'
       await vallum.deleteDatabase(db)
-      const v = await vallum.Vallum.open({ masterKey: KEY11, persistence: { database: db } })
+      const v = await vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: { database: db } })
       await v.memory.for(CTX).setData('k', SECRET, 'user')
       await v.close()
       const rows = await rawRows(db)
@@ -80,7 +80,7 @@ export const persistenceCases = [
       for (const row of rows) {
         check.ok(row instanceof Uint8Array)
         check.ok(!contains(row, key), 'a row holds the raw master key')
-        check.ok(!contains(row, utf8(KEY11)), 'a row holds the master key in hex')
+        check.ok(!contains(row, utf8(VECTOR_KEY)), 'a row holds the master key in hex')
         check.ok(!contains(row, utf8(btoa(String.fromCharCode(...key)))), 'a row holds the master key in base64')
         check.ok(!contains(row, utf8(SECRET)), 'a row holds a plaintext value')
       }
@@ -91,7 +91,7 @@ export const persistenceCases = [
     async run({ vallum }) {
       const db = 'vallum-test-wrong-key'
       await vallum.deleteDatabase(db)
-      const v = await vallum.Vallum.open({ masterKey: KEY11, persistence: { database: db } })
+      const v = await vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: { database: db } })
       await v.memory.for(CTX).setData('k', 'v', 'user')
       await v.close()
       await check.rejects(
@@ -99,7 +99,7 @@ export const persistenceCases = [
         (e) => e instanceof vallum.VallumError && e.code === 'key_mismatch',
         'wrong key',
       )
-      const again = await vallum.Vallum.open({ masterKey: KEY11, persistence: { database: db } })
+      const again = await vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: { database: db } })
       check.equal(await again.memory.for(CTX).getData('k', 'user'), 'v')
       await again.close()
     },
@@ -109,9 +109,9 @@ export const persistenceCases = [
     async run({ vallum }) {
       await check.rejects(vallum.Vallum.open({}), (e) => e.code === 'invalid_key', 'no key')
       await check.rejects(vallum.Vallum.open({ masterKey: 'abc' }), (e) => e.code === 'invalid_key', 'short key')
-      await check.rejects(vallum.Vallum.open({ masterKey: KEY11, persistence: 'yes' }), (e) => e.code === 'invalid_argument', 'persistence')
-      await check.rejects(vallum.Vallum.open({ masterKey: KEY11, persistence: false, config: { nope: 1 } }), (e) => e.code === 'invalid_config', 'config')
-      const v = await vallum.Vallum.open({ masterKey: KEY11, persistence: false })
+      await check.rejects(vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: 'yes' }), (e) => e.code === 'invalid_argument', 'persistence')
+      await check.rejects(vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: false, config: { nope: 1 } }), (e) => e.code === 'invalid_config', 'config')
+      const v = await vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: false })
       await check.rejects(v.memory.for(CTX).getData(5), (e) => e.code === 'invalid_argument' && e.message.includes('`key`'), 'key type')
       check.throws(() => v.pii.detect(null), (e) => e.code === 'invalid_argument', 'text')
     },

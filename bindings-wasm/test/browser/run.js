@@ -1,7 +1,7 @@
 // Runs the vector cases and the IndexedDB cases in this page; browser.test.js
 // reads the outcome from `window.__vallumResults`.
 import * as vallum from '../../js/browser.js'
-import { cases, KEY11, T0 } from '../../../tests/vectors/js/cases.js'
+import { cases, VECTOR_KEY, T0 } from '../../../tests/vectors/js/cases.js'
 import { persistenceCases } from './persistence.js'
 
 const log = document.getElementById('log')
@@ -12,7 +12,7 @@ const env = {
     if (!r.ok) throw new Error(`fetching ${name}: ${r.status}`)
     return r.json()
   },
-  open: (config, extra) => vallum.Vallum.open({ config, masterKey: KEY11, clockMs: T0, persistence: false, ...extra }),
+  open: (config, extra) => vallum.Vallum.open({ config, masterKey: VECTOR_KEY, clockMs: T0, persistence: false, ...extra }),
 }
 
 const results = []

@@ -515,6 +515,25 @@ impl Audit {
         if !report.ok || cp.seq == 0 {
             return Ok(report);
         }
+        // A checkpoint taken before a retention purge points into the purged
+        // prefix: the signed anchor vouches for it. At the anchor itself the
+        // heads must agree; below it the chain the anchor closed covered it.
+        if let Some(a) = self.anchor()? {
+            if cp.seq < a.seq {
+                return Ok(report);
+            }
+            if cp.seq == a.seq {
+                if !ct_eq(&a.mac, &cp.head) {
+                    report.ok = false;
+                    report.broken = Some(Broken {
+                        seq: cp.seq,
+                        kind: TamperKind::Modified,
+                        detail: "the retention anchor differs from the checkpoint's head".into(),
+                    });
+                }
+                return Ok(report);
+            }
+        }
         let reached = self.inner.store.audit_after(cp.seq - 1, 1)?;
         match reached.first() {
             Some(r) if r.seq == cp.seq && ct_eq(&r.mac, &cp.head) => {}

@@ -124,6 +124,11 @@ pub struct Budget {
     /// For per-user budgets: only users assigned this tier (see `Costs::set_user_tier`).
     #[serde(default)]
     pub tier: Option<String>,
+    /// Only calls of this organization count. Without it, every
+    /// organization has its own line with this limit (budgets are never
+    /// shared between tenants).
+    #[serde(default)]
+    pub organization: Option<String>,
     /// Period.
     pub period: Period,
     /// Limit in micro-dollars.
@@ -162,6 +167,7 @@ impl Budget {
             level,
             subject: subject.map(str::to_string),
             tier: None,
+            organization: None,
             period,
             limit_micros,
             warning_threshold: 0.8,
@@ -381,6 +387,9 @@ pub fn budgets_from_yaml(yaml: &str) -> Result<Vec<Budget>> {
 pub struct BudgetStatus {
     /// Budget id.
     pub budget: String,
+    /// The organization this ledger line is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
     /// The subject this ledger line is for (e.g. the user of a per-user budget).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
@@ -411,16 +420,25 @@ pub(crate) struct Line {
     pub(crate) reserved: i64,
     pub(crate) warned: bool,
     pub(crate) exceeded_at: Option<i64>,
+    /// When the line was last used (for pruning idle lines).
+    pub(crate) used_at: i64,
 }
 
-/// Ledger key: budget index and subject value.
-pub(crate) type LineKey = (usize, Option<String>);
+/// Ledger key: budget index, organization and subject value.
+pub(crate) type LineKey = (usize, Option<String>, Option<String>);
 
-pub(crate) fn status(b: &Budget, subject: Option<String>, l: &Line, now: i64) -> BudgetStatus {
+pub(crate) fn status(
+    b: &Budget,
+    organization: Option<String>,
+    subject: Option<String>,
+    l: &Line,
+    now: i64,
+) -> BudgetStatus {
     let elapsed = (now - l.period_start).max(1) as i128;
     let len = (l.period_end - l.period_start).max(1) as i128;
     BudgetStatus {
         budget: b.id.clone(),
+        organization,
         subject,
         period_start: l.period_start,
         period_end: l.period_end,

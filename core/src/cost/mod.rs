@@ -25,14 +25,17 @@ use chrono_tz::Tz;
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Who a call is attributed to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Attribution {
-    /// User id.
+    /// The organization (tenant). Budgets keep a separate line per
+    /// organization, so user `bob` of `acme` and user `bob` of `beta`
+    /// never share one; the guard sets it from the request.
+    pub organization: Option<String>,
+    /// User id (within the organization).
     pub user: Option<String>,
     /// Team.
     pub team: Option<String>,
@@ -217,11 +220,18 @@ impl Default for CostConfig {
 
 /// A hold on budget for a call in flight. Settle it with the actual usage,
 /// or release it if the call failed; unsettled holds expire.
+///
+/// The id is an unguessable handle (128 random bits): only the holder, who
+/// got it from [`Costs::reserve`], can settle or release the hold, and only
+/// for the organization it was made for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Reservation {
-    /// Id.
-    pub id: u64,
+    /// Opaque handle (`rsv_` and 32 hex digits).
+    pub id: String,
+    /// The organization the hold is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
     /// Estimated charge held (µ$).
     pub amount_micros: i64,
     /// When the hold lapses (ms).
@@ -233,13 +243,20 @@ struct Held {
     amount: i64,
     lines: Vec<LineKey>,
     expires_at: i64,
+    organization: Option<String>,
 }
+
+/// Ledger lines kept before idle ones are dropped (they reload from storage).
+const LEDGER_SOFT_CAP: usize = 10_000;
 
 #[derive(Debug, Default)]
 struct State {
     ledger: Ledger,
-    held: HashMap<u64, Held>,
-    tiers: HashMap<String, String>,
+    held: HashMap<String, Held>,
+    /// (organization, user) → tier; `None`: the user id in every organization.
+    tiers: HashMap<(Option<String>, String), String>,
+    /// Operations since the ledger was last pruned.
+    since_prune: usize,
 }
 
 pub(crate) struct CostsInner {
@@ -251,7 +268,6 @@ pub(crate) struct CostsInner {
     events: EventBus,
     tz: Tz,
     ttl_ms: i64,
-    next_id: AtomicU64,
 }
 
 /// The cost API. Cheap to clone; `Send + Sync`.
@@ -301,7 +317,6 @@ impl Costs {
                 tz,
                 ttl_ms: i64::try_from(cfg.reservation_ttl_seconds.saturating_mul(1000))
                     .unwrap_or(i64::MAX),
-                next_id: AtomicU64::new(1),
             }),
         })
     }
@@ -345,29 +360,58 @@ impl Costs {
         self.inner.budgets.read().clone()
     }
 
-    /// Assigns a user to a tier of per-user budgets (e.g. `manager`).
+    /// Assigns a user id to a tier of per-user budgets (e.g. `manager`) in
+    /// every organization; [`Costs::set_user_tier_in`] scopes it to one.
     pub fn set_user_tier(&self, user: &str, tier: Option<&str>) {
+        self.set_tier(None, user, tier)
+    }
+
+    /// Assigns the user `user` of `organization` to a tier (takes
+    /// precedence over an assignment without organization).
+    pub fn set_user_tier_in(&self, organization: &str, user: &str, tier: Option<&str>) {
+        self.set_tier(Some(organization), user, tier)
+    }
+
+    fn set_tier(&self, organization: Option<&str>, user: &str, tier: Option<&str>) {
         let mut st = self.inner.state.lock();
+        let key = (organization.map(str::to_string), user.to_string());
         match tier {
-            Some(t) => st.tiers.insert(user.to_string(), t.to_string()),
-            None => st.tiers.remove(user),
+            Some(t) => st.tiers.insert(key, t.to_string()),
+            None => st.tiers.remove(&key),
         };
         // Per-user lines are re-derived on next use.
-        st.ledger.retain(|(_, s), _| s.as_deref() != Some(user));
+        st.ledger.retain(|(_, org, s), _| {
+            s.as_deref() != Some(user) || organization.is_some_and(|o| org.as_deref() != Some(o))
+        });
+    }
+
+    fn tier_of<'a>(
+        tiers: &'a HashMap<(Option<String>, String), String>,
+        organization: Option<&str>,
+        user: &str,
+    ) -> Option<&'a String> {
+        organization
+            .and_then(|o| tiers.get(&(Some(o.to_string()), user.to_string())))
+            .or_else(|| tiers.get(&(None, user.to_string())))
     }
 
     /// Ledger lines (budget index, subject) that apply to `a`.
     fn lines_for(
         &self,
         budgets: &[Budget],
-        tiers: &HashMap<String, String>,
+        tiers: &HashMap<(Option<String>, String), String>,
         a: &Attribution,
     ) -> Vec<LineKey> {
         let mut out = Vec::new();
+        let org = a.organization.as_deref();
         for (i, b) in budgets.iter().enumerate() {
+            if b.organization.as_deref().is_some_and(|o| Some(o) != org) {
+                continue;
+            }
+            let org = a.organization.clone();
             let value = match b.level {
                 budget::BudgetLevel::Organization => {
-                    out.push((i, None));
+                    out.push((i, org, None));
                     continue;
                 }
                 budget::BudgetLevel::Department => a.department.as_deref(),
@@ -378,13 +422,15 @@ impl Costs {
             };
             let Some(value) = value else { continue };
             match &b.subject {
-                Some(s) if s == value => out.push((i, None)),
+                Some(s) if s == value => out.push((i, org, None)),
                 Some(_) => {}
                 None => {
-                    if b.level == budget::BudgetLevel::User && tiers.get(value) != b.tier.as_ref() {
+                    if b.level == budget::BudgetLevel::User
+                        && Self::tier_of(tiers, org.as_deref(), value) != b.tier.as_ref()
+                    {
                         continue;
                     }
-                    out.push((i, Some(value.to_string())));
+                    out.push((i, org, Some(value.to_string())));
                 }
             }
         }
@@ -405,7 +451,7 @@ impl Costs {
             .is_none_or(|l| now >= l.period_end || now < l.period_start);
         if stale {
             let (start, end) = b.period.bounds(self.inner.tz, now);
-            let filter = match (b.level.field(), &b.subject, &key.1) {
+            let filter = match (b.level.field(), &b.subject, &key.2) {
                 (None, _, _) => None,
                 (Some(f), Some(s), _) => Some((f, s.as_str())),
                 (Some(f), None, Some(v)) => Some((f, v.as_str())),
@@ -413,7 +459,10 @@ impl Costs {
                     return Err(Error::internal("ledger line without subject"))
                 }
             };
-            let spent = self.inner.store.usage_total(start, end, filter)?;
+            let spent = self
+                .inner
+                .store
+                .usage_total(start, end, key.1.as_deref(), filter)?;
             let reserved = ledger.get(key).map_or(0, |l| l.reserved);
             ledger.insert(
                 key.clone(),
@@ -424,20 +473,57 @@ impl Costs {
                     reserved,
                     warned: false,
                     exceeded_at: None,
+                    used_at: now,
                 },
             );
         }
-        ledger
+        let line = ledger
             .get_mut(key)
-            .ok_or_else(|| Error::internal("ledger line lost"))
+            .ok_or_else(|| Error::internal("ledger line lost"))?;
+        line.used_at = now;
+        Ok(line)
+    }
+
+    /// Keeps the ledger bounded: once it passes [`LEDGER_SOFT_CAP`] lines,
+    /// drops every line a reload from storage would reproduce exactly — no
+    /// hold in flight, no warning or excess recorded this period — least
+    /// recently used first, down to half the cap. Lines of ended periods
+    /// without holds go first.
+    fn prune(st: &mut State, now: i64) {
+        st.since_prune += 1;
+        if st.ledger.len() <= LEDGER_SOFT_CAP || st.since_prune < LEDGER_SOFT_CAP / 10 {
+            return;
+        }
+        st.since_prune = 0;
+        st.ledger
+            .retain(|_, l| l.reserved != 0 || (now >= l.period_start && now < l.period_end));
+        if st.ledger.len() <= LEDGER_SOFT_CAP / 2 {
+            return;
+        }
+        let mut idle: Vec<(i64, LineKey)> = st
+            .ledger
+            .iter()
+            .filter(|(_, l)| l.reserved == 0 && !l.warned && l.exceeded_at.is_none())
+            .map(|(k, l)| (l.used_at, k.clone()))
+            .collect();
+        idle.sort_unstable_by_key(|(t, _)| *t);
+        let excess = st.ledger.len().saturating_sub(LEDGER_SOFT_CAP / 2);
+        for (_, k) in idle.into_iter().take(excess) {
+            st.ledger.remove(&k);
+        }
+    }
+
+    /// Ledger lines held in memory (bounded; see [`Costs::reserve`]).
+    pub fn ledger_lines(&self) -> usize {
+        self.inner.state.lock().ledger.len()
     }
 
     fn expire(&self, st: &mut State, now: i64) {
-        let expired: Vec<u64> = st
+        let expired: Vec<String> = st
             .held
             .iter()
             .filter(|(_, h)| h.expires_at <= now)
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id.clone())
             .collect();
         for id in expired {
             if let Some(h) = st.held.remove(&id) {
@@ -489,6 +575,7 @@ impl Costs {
             let mut guard = self.inner.state.lock();
             let st = &mut *guard;
             self.expire(st, now);
+            Self::prune(st, now);
             let keys = self.lines_for(&budgets, &st.tiers, &estimate.attribution);
             let mut refusal = None;
             for k in &keys {
@@ -528,18 +615,21 @@ impl Costs {
                             l.reserved += amount;
                         }
                     }
-                    let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+                    let id = reservation_id()?;
                     let expires_at = now.saturating_add(self.inner.ttl_ms);
+                    let organization = estimate.attribution.organization.clone();
                     st.held.insert(
-                        id,
+                        id.clone(),
                         Held {
                             amount,
                             lines: keys,
                             expires_at,
+                            organization: organization.clone(),
                         },
                     );
                     Ok(Reservation {
                         id,
+                        organization,
                         amount_micros: amount,
                         expires_at,
                     })
@@ -550,10 +640,16 @@ impl Costs {
         (result, events)
     }
 
-    /// Releases a reservation (the call did not happen). Returns whether it was still held.
+    /// Releases a reservation (the call did not happen). Returns whether it
+    /// was still held. A handle that was never issued, or that names
+    /// another organization than the hold's, releases nothing.
     pub fn release(&self, reservation: &Reservation) -> bool {
         let mut st = self.inner.state.lock();
-        match st.held.remove(&reservation.id) {
+        let owned = st
+            .held
+            .get(&reservation.id)
+            .is_some_and(|h| h.organization == reservation.organization);
+        match owned.then(|| st.held.remove(&reservation.id)).flatten() {
             Some(h) => {
                 for k in &h.lines {
                     if let Some(l) = st.ledger.get_mut(k) {
@@ -570,8 +666,25 @@ impl Costs {
     /// Settles a reservation with the call's actual usage: the hold is
     /// released and the actual charge recorded (even if the hold expired —
     /// the call did happen).
+    ///
+    /// The usage is charged to the reservation's organization: usage that
+    /// names another one is refused with `permission_denied`.
     pub fn settle(&self, reservation: &Reservation, actual: &Usage) -> Result<Charge> {
-        let charge = self.record(actual)?;
+        let mut actual = actual.clone();
+        match (&actual.attribution.organization, &reservation.organization) {
+            (None, Some(o)) => actual.attribution.organization = Some(o.clone()),
+            (Some(a), r) if Some(a) != r.as_ref() => {
+                return Err(Error::PermissionDenied {
+                    message: format!(
+                        "the reservation was made for {}; its usage cannot be charged to organization `{a}`",
+                        r.as_deref()
+                            .map_or("no organization".to_string(), |o| format!("organization `{o}`"))
+                    ),
+                })
+            }
+            _ => {}
+        }
+        let charge = self.record(&actual)?;
         self.release(reservation);
         Ok(charge)
     }
@@ -589,6 +702,10 @@ impl Costs {
         let charge = self.estimate(usage)?;
         let now = self.inner.clock.now_ms();
         let (lines, events) = self.apply_spend(usage, &charge, now);
+        {
+            let mut st = self.inner.state.lock();
+            Self::prune(&mut st, now);
+        }
         if let Err(e) = self.persist(usage, &charge, now) {
             let mut st = self.inner.state.lock();
             for k in lines {
@@ -617,6 +734,7 @@ impl Costs {
             reasoning_tokens: usage.reasoning_tokens,
             cache_write_tokens: usage.cache_write_tokens,
             cost_micros: charge.cost_micros,
+            organization: a.organization.clone(),
             user: a.user.clone(),
             team: a.team.clone(),
             department: a.department.clone(),
@@ -660,20 +778,28 @@ impl Costs {
         self.expire(st, now);
         let mut out = Vec::new();
         for (i, b) in budgets.iter().enumerate() {
-            let subjects: Vec<Option<String>> =
-                if b.subject.is_some() || b.level == budget::BudgetLevel::Organization {
-                    vec![None]
-                } else {
-                    st.ledger
-                        .keys()
-                        .filter(|(j, _)| *j == i)
-                        .map(|(_, s)| s.clone())
-                        .collect()
-                };
-            for s in subjects {
-                let key = (i, s.clone());
+            let mut keys: Vec<LineKey> = st
+                .ledger
+                .keys()
+                .filter(|(j, _, _)| *j == i)
+                .cloned()
+                .collect();
+            // A budget of one organization, or of all spending, always has
+            // a line to show, used or not.
+            let single = b.subject.is_some() || b.level == budget::BudgetLevel::Organization;
+            if keys.is_empty() && single {
+                keys.push((i, b.organization.clone(), None));
+            }
+            for key in keys {
                 let l = self.line(&mut st.ledger, &budgets, &key, now)?;
-                out.push(budget::status(b, s.or_else(|| b.subject.clone()), l, now));
+                let (_, org, s) = key;
+                out.push(budget::status(
+                    b,
+                    org,
+                    s.or_else(|| b.subject.clone()),
+                    l,
+                    now,
+                ));
             }
         }
         Ok(out)
@@ -698,6 +824,16 @@ impl Costs {
     pub(crate) fn tz(&self) -> Tz {
         self.inner.tz
     }
+}
+
+/// A fresh reservation handle: 128 bits from the system's CSPRNG.
+fn reservation_id() -> Result<String> {
+    let mut b = [0u8; 16];
+    crate::crypto::random_bytes(&mut b)?;
+    Ok(format!(
+        "rsv_{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    ))
 }
 
 fn check_unique(budgets: &[Budget]) -> Result<()> {

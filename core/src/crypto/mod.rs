@@ -18,7 +18,7 @@ mod keyring;
 pub(crate) use aead::header as aead_header;
 pub(crate) use aead::{mac_value, maced_key_id, verify_value};
 pub use aead::{open_value, seal_value, FORMAT_VERSION};
-pub use keyring::{Keyring, DEFAULT_DEK_USE_LIMIT};
+pub use keyring::{Keyring, MasterRotation, UnreadableKey, DEFAULT_DEK_USE_LIMIT};
 
 use crate::error::{Error, Result};
 use hkdf::Hkdf;
@@ -29,17 +29,46 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 /// Length of every symmetric key, in bytes.
 pub const KEY_LEN: usize = 32;
 
+/// A master key must contain at least this many distinct byte values.
+pub const MIN_DISTINCT_BYTES: usize = 12;
+
 /// The application's master key. Zeroized on drop; never printed.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct MasterKey([u8; KEY_LEN]);
 
 impl MasterKey {
-    /// A master key from exactly 32 bytes.
+    /// A master key from exactly 32 bytes. Obvious placeholder keys — all
+    /// zeros, one repeated byte, a short repeated pattern (fewer than
+    /// [`MIN_DISTINCT_BYTES`] distinct byte values) — are refused with
+    /// `invalid_key`: generate keys with a CSPRNG ([`MasterKey::generate`],
+    /// `os.urandom(32)`, `crypto.getRandomValues`).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let arr: [u8; KEY_LEN] = bytes.try_into().map_err(|_| Error::InvalidKey {
             message: format!("a master key is {KEY_LEN} bytes; got {}", bytes.len()),
         })?;
-        Ok(Self(arr))
+        let key = Self(arr);
+        key.check_strength()?;
+        Ok(key)
+    }
+
+    /// Refuses keys that no random generator produces in practice. Not an
+    /// entropy test: a key derived from a password passes and is still weak.
+    fn check_strength(&self) -> Result<()> {
+        let mut seen = [false; 256];
+        for b in self.0 {
+            seen[b as usize] = true;
+        }
+        let distinct = seen.iter().filter(|s| **s).count();
+        if distinct < MIN_DISTINCT_BYTES {
+            // The chance that 32 random bytes take fewer than 12 distinct
+            // values is below 2^-60.
+            return Err(Error::InvalidKey {
+                message: format!(
+                    "the master key has only {distinct} distinct byte value(s) (all zeros, a repeated byte or a short repeated pattern); generate 32 random bytes with a CSPRNG"
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// A master key from text: 64 hex digits or standard base64 of 32 bytes.
@@ -51,9 +80,9 @@ impl MasterKey {
                 let hex = std::str::from_utf8(chunk).map_err(|_| bad_encoding())?;
                 out[i] = u8::from_str_radix(hex, 16).map_err(|_| bad_encoding())?;
             }
-            let key = Self(out);
+            let key = Self::from_bytes(&out);
             out.zeroize();
-            return Ok(key);
+            return key;
         }
         use base64::Engine as _;
         let mut bytes = base64::engine::general_purpose::STANDARD
@@ -61,6 +90,22 @@ impl MasterKey {
             .map_err(|_| bad_encoding())?;
         let key = Self::from_bytes(&bytes);
         bytes.zeroize();
+        key
+    }
+
+    /// [`MasterKey::from_bytes`] for key bytes a binding copied out of its
+    /// host: the copy is wiped whether or not it makes a key.
+    pub fn take_bytes(bytes: &mut [u8]) -> Result<Self> {
+        let key = Self::from_bytes(bytes);
+        bytes.zeroize();
+        key
+    }
+
+    /// [`MasterKey::from_encoded`] for key text a binding copied out of its
+    /// host: the copy is wiped whether or not it makes a key.
+    pub fn take_encoded(text: &mut String) -> Result<Self> {
+        let key = Self::from_encoded(text);
+        text.zeroize();
         key
     }
 
@@ -253,10 +298,10 @@ mod tests {
 
     #[test]
     fn master_key_encodings() {
-        let hex = "00".repeat(31) + "ff";
-        let k = MasterKey::from_encoded(&hex).unwrap();
-        assert_eq!(k.0[31], 0xff);
-        let b64 = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAP8=";
+        let hex = "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100";
+        let k = MasterKey::from_encoded(hex).unwrap();
+        assert_eq!((k.0[0], k.0[31]), (0x1f, 0x00));
+        let b64 = "Hx4dHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA=";
         assert_eq!(MasterKey::from_encoded(b64).unwrap().0, k.0);
         for bad in ["", "zz", &"0".repeat(63), "AAAA"] {
             assert_eq!(
@@ -268,19 +313,59 @@ mod tests {
     }
 
     #[test]
+    fn weak_master_keys_are_refused() {
+        let mut pattern = [0u8; 32];
+        for (i, b) in pattern.iter_mut().enumerate() {
+            *b = b"abcdefghijk"[i % 11];
+        }
+        for weak in [[0u8; 32], [0xff; 32], [7; 32], pattern] {
+            let e = MasterKey::from_bytes(&weak).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidKey);
+            assert!(e.to_string().contains("distinct byte"), "{e}");
+        }
+        let e = MasterKey::from_encoded(&"00".repeat(32)).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidKey);
+        let e =
+            MasterKey::from_encoded("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidKey);
+        // Twelve distinct values pass; random keys always do.
+        let mut twelve = [0u8; 32];
+        for (i, b) in twelve.iter_mut().enumerate() {
+            *b = (i % 12) as u8;
+        }
+        assert!(MasterKey::from_bytes(&twelve).is_ok());
+        for _ in 0..100 {
+            MasterKey::generate().unwrap();
+        }
+    }
+
+    #[test]
     fn debug_never_prints_key_material() {
-        let k = MasterKey::from_bytes(&[0xAB; 32]).unwrap();
+        let bytes = *b"\xab\xab-debug-key-0123456789abcdefghi";
+        let k = MasterKey::from_bytes(&bytes[..32]).unwrap();
         let s = format!("{k:?}");
-        assert!(!s.to_lowercase().contains("ab"), "{s}");
+        assert!(
+            !s.to_lowercase().contains("ab") && !s.contains("debug-key"),
+            "{s}"
+        );
         let d = DataKey::from_bytes(&[0xCD; 32], 7).unwrap();
         assert!(!format!("{d:?}").to_lowercase().contains("cd"));
     }
 
     #[test]
     fn kek_derivation_is_deterministic_and_key_dependent() {
-        let a = MasterKey::from_bytes(&[1; 32]).unwrap().derive().unwrap();
-        let a2 = MasterKey::from_bytes(&[1; 32]).unwrap().derive().unwrap();
-        let b = MasterKey::from_bytes(&[2; 32]).unwrap().derive().unwrap();
+        let a = MasterKey::from_bytes(b"vallum-test-key/01-0123456789abc")
+            .unwrap()
+            .derive()
+            .unwrap();
+        let a2 = MasterKey::from_bytes(b"vallum-test-key/01-0123456789abc")
+            .unwrap()
+            .derive()
+            .unwrap();
+        let b = MasterKey::from_bytes(b"vallum-test-key/02-0123456789abc")
+            .unwrap()
+            .derive()
+            .unwrap();
         assert_eq!(a.check, a2.check);
         assert_eq!(a.id, a2.id);
         assert_ne!(a.check, b.check);

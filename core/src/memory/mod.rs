@@ -10,7 +10,7 @@ mod codec;
 mod retention;
 mod scope;
 
-pub use scope::{Context, OwnerRef, Scope, Subject};
+pub use scope::{Context, OwnerRef, Scope, Subject, GLOBAL_WRITE, RESERVED_PREFIX};
 
 use crate::clock::SharedClock;
 use crate::config::MemoryConfig;
@@ -23,7 +23,7 @@ use crate::storage::{Backend, MemoryBackend, Op, StoredEntry};
 use cache::HotCache;
 use parking_lot::{Mutex, MutexGuard, RwLock};
 use retention::Quotas;
-use scope::check_key;
+use scope::{check_key, check_user_key};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -34,6 +34,28 @@ const GATES: usize = 16;
 const KEY_LOCKS: usize = 64;
 const MAX_TAGS: usize = 64;
 const MAX_TAG_LEN: usize = 128;
+/// Attempts at a write that another writer of a shared store keeps pre-empting.
+const ATTEMPTS: usize = 8;
+
+/// The deepest nesting of arrays and objects a stored value may have. Reads
+/// parse with a limit of 128, so anything written can always be read back.
+pub const MAX_VALUE_DEPTH: usize = 64;
+
+/// How deeply `value` nests arrays and objects (a scalar is 0), without
+/// recursion.
+fn depth_of(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match v {
+            Value::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
+            Value::Object(o) => stack.extend(o.values().map(|x| (x, d + 1))),
+            _ => {}
+        }
+    }
+    deepest
+}
 
 /// Options of [`Memory::set`] (the spec's `SetDataOptions`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -213,6 +235,11 @@ pub(crate) struct MemoryInner {
     /// Per organization: owner-wide operations (clear, forget, rotate) take
     /// the write side, everything else the read side.
     gates: Vec<RwLock<()>>,
+    /// The same for the global scope, which every organization shares.
+    global_gate: RwLock<()>,
+    /// Other writers may share the store: no hot cache, key preconditions
+    /// on every write.
+    shared: bool,
     /// Per (scope, owner, key): serializes a write with cache fills.
     locks: Vec<Mutex<()>>,
     hasher: std::collections::hash_map::RandomState,
@@ -243,9 +270,15 @@ impl Memory {
         audit: crate::audit::Audit,
     ) -> Result<Self> {
         let quotas = Quotas::new(&config)?;
+        let shared = keyring.is_shared();
+        // Another writer may change or erase any row: a cached plaintext
+        // could outlive a `forget` made elsewhere.
+        let cache_entries = if shared { 0 } else { config.cache.max_entries };
         Ok(Self {
             inner: Arc::new(MemoryInner {
-                cache: HotCache::new(config.cache.max_entries),
+                cache: HotCache::new(cache_entries),
+                global_gate: RwLock::new(()),
+                shared,
                 quotas,
                 config,
                 store,
@@ -300,8 +333,68 @@ impl Memory {
         self.inner.hasher.hash_one(parts) as usize
     }
 
-    fn gate(&self, ctx: &Context) -> &RwLock<()> {
-        &self.inner.gates[self.hash_of(ctx.organization()) % GATES]
+    /// The gate of the organization, or of the global scope, that `scope`
+    /// belongs to for this context.
+    fn gate(&self, ctx: &Context, scope: Scope) -> &RwLock<()> {
+        if scope == Scope::Global {
+            &self.inner.global_gate
+        } else {
+            &self.inner.gates[self.hash_of(ctx.organization()) % GATES]
+        }
+    }
+
+    /// Global memory is read by every organization: only a context granted
+    /// [`GLOBAL_WRITE`] may change it.
+    fn check_write(ctx: &Context, scope: Scope) -> Result<()> {
+        if scope == Scope::Global && !ctx.has_permission(GLOBAL_WRITE) {
+            return Err(Error::PermissionDenied {
+                message: format!(
+                    "writing the global scope, which every organization reads, needs the `{GLOBAL_WRITE}` permission in the context (Context::with_permission); organization `{}` does not have it",
+                    ctx.organization()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Applies rows sealed with the data keys `key_ids`. On a shared store
+    /// the batch first requires each key to be live, so a key destroyed or
+    /// rotated by another writer is refused ([`Error::Conflict`]) instead of
+    /// leaving rows nobody can read.
+    fn commit(&self, scope: Scope, owner: &str, key_ids: &[u32], mut ops: Vec<Op>) -> Result<()> {
+        if self.inner.shared && scope != Scope::Ephemeral {
+            let mut ids = key_ids.to_vec();
+            ids.sort_unstable();
+            ids.dedup();
+            let require = ids.into_iter().map(|key_id| Op::RequireKey {
+                scope,
+                owner: owner.to_string(),
+                key_id,
+            });
+            ops.splice(0..0, require);
+        }
+        self.backend(scope).apply(&ops)
+    }
+
+    /// Runs a seal-and-commit step again, with the owner's keys reloaded,
+    /// when another writer changed them in between.
+    fn retrying<T>(
+        &self,
+        scope: Scope,
+        owner: &str,
+        mut f: impl FnMut() -> Result<T>,
+    ) -> Result<T> {
+        let mut last = None;
+        for _ in 0..ATTEMPTS {
+            match f() {
+                Err(e @ Error::Conflict { .. }) => {
+                    self.inner.keyring.forget_owner_cache(scope, owner);
+                    last = Some(e);
+                }
+                other => return other,
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::conflict("the store kept changing")))
     }
 
     fn key_lock(&self, scope: Scope, owner: &str, key: &str) -> MutexGuard<'_, ()> {
@@ -348,7 +441,8 @@ impl Memory {
         Ok(())
     }
 
-    /// Serializes, compresses and seals one value. Returns the row and whether it is a secret.
+    /// Serializes, compresses and seals one value. Returns the row and the
+    /// id of the data key that sealed it.
     fn seal(
         &self,
         scope: Scope,
@@ -357,8 +451,15 @@ impl Memory {
         value: &Value,
         opts: &SetOptions,
         now: i64,
-    ) -> Result<StoredEntry> {
+    ) -> Result<(StoredEntry, u32)> {
         let cfg = &self.inner.config;
+        let depth = depth_of(value);
+        if depth > MAX_VALUE_DEPTH {
+            return Err(Error::invalid_arg(
+                "value",
+                format!("nests arrays and objects {depth} levels deep; at most {MAX_VALUE_DEPTH} are allowed"),
+            ));
+        }
         let json = serde_json::to_vec(value).map_err(|e| Error::Serialization {
             message: e.to_string(),
         })?;
@@ -414,7 +515,7 @@ impl Memory {
                 });
             }
         }
-        Ok(entry)
+        Ok((entry, dek.id()))
     }
 
     /// Opens a stored row: (value, is secret).
@@ -515,17 +616,47 @@ impl Memory {
         value: Value,
         opts: &SetOptions,
     ) -> Result<()> {
+        check_user_key(key)?;
+        self.set_unchecked(ctx, scope, key, value, opts)
+    }
+
+    /// [`Memory::set`] without the reserved-prefix check: for Vallum's own
+    /// state (the PII vault), which no public call can name.
+    pub(crate) fn set_internal(
+        &self,
+        ctx: &Context,
+        scope: Scope,
+        key: &str,
+        value: Value,
+        opts: &SetOptions,
+    ) -> Result<()> {
+        debug_assert!(key.starts_with(RESERVED_PREFIX));
+        self.set_unchecked(ctx, scope, key, value, opts)
+    }
+
+    fn set_unchecked(
+        &self,
+        ctx: &Context,
+        scope: Scope,
+        key: &str,
+        value: Value,
+        opts: &SetOptions,
+    ) -> Result<()> {
         let owner = self.owner(ctx, scope)?;
         check_key(key)?;
+        Self::check_write(ctx, scope)?;
         Self::check_tags(&opts.tags)?;
         let now = self.inner.clock.now_ms();
-        let _gate = self.gate(ctx).read();
+        let _gate = self.gate(ctx, scope).read();
         let victims = {
             let _k = self.key_lock(scope, &owner, key);
-            let entry = self.seal(scope, &owner, key, &value, opts, now)?;
+            let entry = self.retrying(scope, &owner, || {
+                let (entry, key_id) = self.seal(scope, &owner, key, &value, opts, now)?;
+                self.commit(scope, &owner, &[key_id], vec![Op::PutEntry(entry.clone())])?;
+                Ok(entry)
+            })?;
             let size = entry.stored_size();
             let expires_at = entry.expires_at;
-            self.backend(scope).apply(&[Op::PutEntry(entry)])?;
             if opts.secret {
                 self.inner.cache.remove(scope, &owner, key);
             } else {
@@ -543,6 +674,22 @@ impl Memory {
 
     /// Reads `key` from `scope` (the spec's `getData`). `None` when absent or expired.
     pub fn get(&self, ctx: &Context, scope: Scope, key: &str) -> Result<Option<Value>> {
+        check_user_key(key)?;
+        self.get_unchecked(ctx, scope, key)
+    }
+
+    /// [`Memory::get`] of Vallum's own state (see [`Memory::set_internal`]).
+    pub(crate) fn get_internal(
+        &self,
+        ctx: &Context,
+        scope: Scope,
+        key: &str,
+    ) -> Result<Option<Value>> {
+        debug_assert!(key.starts_with(RESERVED_PREFIX));
+        self.get_unchecked(ctx, scope, key)
+    }
+
+    fn get_unchecked(&self, ctx: &Context, scope: Scope, key: &str) -> Result<Option<Value>> {
         let owner = self.owner(ctx, scope)?;
         check_key(key)?;
         let now = self.inner.clock.now_ms();
@@ -550,7 +697,7 @@ impl Memory {
             self.inner.quotas.on_read(scope, &owner, key);
             return Ok(Some((*v).clone()));
         }
-        let _gate = self.gate(ctx).read();
+        let _gate = self.gate(ctx, scope).read();
         let _k = self.key_lock(scope, &owner, key);
         let Some(row) = self.backend(scope).get(scope, &owner, key)? else {
             return Ok(None);
@@ -578,9 +725,9 @@ impl Memory {
     /// Reads `key` with its metadata (tags, timestamps, encryption).
     pub fn get_entry(&self, ctx: &Context, scope: Scope, key: &str) -> Result<Option<Entry>> {
         let owner = self.owner(ctx, scope)?;
-        check_key(key)?;
+        check_user_key(key)?;
         let now = self.inner.clock.now_ms();
-        let _gate = self.gate(ctx).read();
+        let _gate = self.gate(ctx, scope).read();
         match self.backend(scope).get(scope, &owner, key)? {
             Some(row) if row.expires_at.is_none_or(|t| t > now) => self.to_entry(&row).map(Some),
             _ => Ok(None),
@@ -590,8 +737,9 @@ impl Memory {
     /// Deletes `key` (the spec's `removeData`). Returns whether it existed.
     pub fn remove(&self, ctx: &Context, scope: Scope, key: &str) -> Result<bool> {
         let owner = self.owner(ctx, scope)?;
-        check_key(key)?;
-        let _gate = self.gate(ctx).read();
+        check_user_key(key)?;
+        Self::check_write(ctx, scope)?;
+        let _gate = self.gate(ctx, scope).read();
         let existed = {
             let _k = self.key_lock(scope, &owner, key);
             let existed = self.backend(scope).get(scope, &owner, key)?.is_some();
@@ -611,17 +759,41 @@ impl Memory {
     }
 
     /// Deletes every entry of the context's owner in `scope` (the spec's
-    /// `clearScope`); the owner's data key is kept. Returns entries deleted.
+    /// `clearScope`); the owner's data key, and Vallum's own state under
+    /// the reserved prefix (a session's PII vault), are kept. Returns
+    /// entries deleted.
     pub fn clear_scope(&self, ctx: &Context, scope: Scope) -> Result<u64> {
         let owner = self.owner(ctx, scope)?;
-        let _gate = self.gate(ctx).write();
-        let n = self.backend(scope).entry_sizes(scope, &owner)?.len() as u64;
-        self.backend(scope).apply(&[Op::ClearOwner {
-            scope,
-            owner: owner.clone(),
-        }])?;
+        Self::check_write(ctx, scope)?;
+        let _gate = self.gate(ctx, scope).write();
+        let sizes = self.backend(scope).entry_sizes(scope, &owner)?;
+        let reserved = sizes
+            .iter()
+            .filter(|e| e.key.starts_with(RESERVED_PREFIX))
+            .count();
+        let n = (sizes.len() - reserved) as u64;
+        if reserved == 0 {
+            self.backend(scope).apply(&[Op::ClearOwner {
+                scope,
+                owner: owner.clone(),
+            }])?;
+            self.inner.quotas.drop_owner(scope, &owner);
+        } else {
+            let ops: Vec<Op> = sizes
+                .iter()
+                .filter(|e| !e.key.starts_with(RESERVED_PREFIX))
+                .map(|e| Op::DeleteEntry {
+                    scope,
+                    owner: owner.clone(),
+                    key: e.key.clone(),
+                })
+                .collect();
+            self.backend(scope).apply(&ops)?;
+            for e in sizes.iter().filter(|e| !e.key.starts_with(RESERVED_PREFIX)) {
+                self.inner.quotas.on_remove(scope, &owner, &e.key);
+            }
+        }
         self.inner.cache.remove_owner(scope, &owner);
-        self.inner.quotas.drop_owner(scope, &owner);
         self.emit(MemoryAction::Clear, scope, &owner, None);
         Ok(n)
     }
@@ -636,7 +808,7 @@ impl Memory {
     ) -> Result<BTreeMap<String, Value>> {
         let owner = self.owner(ctx, scope)?;
         for k in keys {
-            check_key(k)?;
+            check_user_key(k)?;
         }
         let now = self.inner.clock.now_ms();
         let mut out = BTreeMap::new();
@@ -650,7 +822,7 @@ impl Memory {
             }
         }
         if !misses.is_empty() {
-            let _gate = self.gate(ctx).read();
+            let _gate = self.gate(ctx, scope).read();
             let rows = self.backend(scope).get_many(scope, &owner, &misses)?;
             for row in rows.into_iter().flatten() {
                 if row.expires_at.is_some_and(|t| t <= now) {
@@ -677,13 +849,14 @@ impl Memory {
         K: Into<String>,
     {
         let owner = self.owner(ctx, scope)?;
+        Self::check_write(ctx, scope)?;
         Self::check_tags(&opts.tags)?;
         let items: Vec<(String, Value)> = items.into_iter().map(|(k, v)| (k.into(), v)).collect();
         for (k, _) in &items {
-            check_key(k)?;
+            check_user_key(k)?;
         }
         let now = self.inner.clock.now_ms();
-        let _gate = self.gate(ctx).read();
+        let _gate = self.gate(ctx, scope).read();
         // Take the key locks in index order, each once, so batches cannot deadlock.
         let mut idx: Vec<usize> = items
             .iter()
@@ -695,11 +868,17 @@ impl Memory {
         let mut keys = Vec::with_capacity(items.len());
         {
             let _locks: Vec<_> = idx.iter().map(|&i| self.inner.locks[i].lock()).collect();
-            let mut ops = Vec::with_capacity(items.len());
-            for (k, v) in &items {
-                ops.push(Op::PutEntry(self.seal(scope, &owner, k, v, opts, now)?));
-            }
-            self.backend(scope).apply(&ops)?;
+            let ops = self.retrying(scope, &owner, || {
+                let mut ops = Vec::with_capacity(items.len());
+                let mut key_ids = Vec::new();
+                for (k, v) in &items {
+                    let (entry, key_id) = self.seal(scope, &owner, k, v, opts, now)?;
+                    ops.push(Op::PutEntry(entry));
+                    key_ids.push(key_id);
+                }
+                self.commit(scope, &owner, &key_ids, ops.clone())?;
+                Ok(ops)
+            })?;
             for (op, (k, v)) in ops.iter().zip(items) {
                 keys.push(k.clone());
                 if let Op::PutEntry(e) = op {
@@ -740,13 +919,14 @@ impl Memory {
         let now = self.inner.clock.now_ms();
         let limit = query.limit.unwrap_or(100);
         let needle = query.text.as_ref().map(|t| t.to_lowercase());
-        let _gate = self.gate(ctx).read();
+        let _gate = self.gate(ctx, scope).read();
         let mut out = Vec::new();
         for row in self.backend(scope).entries(scope, &owner)? {
             if out.len() >= limit {
                 break;
             }
-            if row.expires_at.is_some_and(|t| t <= now)
+            if row.key.starts_with(RESERVED_PREFIX)
+                || row.expires_at.is_some_and(|t| t <= now)
                 || !query.tags.iter().all(|t| row.tags.contains(t))
             {
                 continue;
@@ -771,6 +951,7 @@ impl Memory {
     /// that the context has no owner for.
     pub fn resolve(&self, ctx: &Context, key: &str) -> Result<Option<Resolved>> {
         ctx.validate()?;
+        check_user_key(key)?;
         for scope in Scope::RESOLVE_ORDER {
             let has_owner = match scope {
                 Scope::Session => ctx.session().is_some(),
@@ -800,11 +981,12 @@ impl Memory {
     pub fn export(&self, ctx: &Context, subject: Subject) -> Result<Value> {
         let root = ctx.subject_root(subject)?;
         let now = self.inner.clock.now_ms();
-        let _gate = self.gate(ctx).read();
+        let _gate = self.gate(ctx, Scope::Organization).read();
         let mut entries = Vec::new();
         for (scope, owner) in self.tree(&root)? {
             for row in self.backend(scope).entries(scope, &owner)? {
-                if row.expires_at.is_some_and(|t| t <= now) {
+                if row.key.starts_with(RESERVED_PREFIX) || row.expires_at.is_some_and(|t| t <= now)
+                {
                     continue;
                 }
                 let entry = self.to_entry(&row)?;
@@ -841,16 +1023,18 @@ impl Memory {
     /// replicas — can no longer be decrypted.
     pub fn forget(&self, ctx: &Context, subject: Subject) -> Result<ForgetReport> {
         let root = ctx.subject_root(subject)?;
-        let _gate = self.gate(ctx).write();
+        let _gate = self.gate(ctx, Scope::Organization).write();
         let mut report = ForgetReport::default();
         for (scope, owner) in self.tree(&root)? {
             let b = self.backend(scope);
             report.entries += b.entry_sizes(scope, &owner)?.len() as u64;
             report.keys += b.keys(scope, &owner)?.len() as u64;
         }
-        let op = [Op::ForgetTree { root: root.clone() }];
-        self.inner.store.apply(&op)?;
-        self.inner.ephemeral.apply(&op)?;
+        let forget = Op::ForgetTree { root: root.clone() };
+        self.inner
+            .store
+            .apply(&[forget.clone(), Op::BumpKeyGeneration])?;
+        self.inner.ephemeral.apply(&[forget])?;
         self.inner.keyring.evict_tree(&root);
         self.inner.cache.remove_tree(&root);
         self.inner.quotas.drop_tree(&root);
@@ -866,6 +1050,8 @@ impl Memory {
             format!("{subject:?}").to_lowercase(),
             serde_json::json!({"entries": report.entries, "keysDestroyed": report.keys}),
         )?;
+        // No copy of the destroyed keys or rows may stay in the live files.
+        self.inner.store.scrub()?;
         Ok(report)
     }
 
@@ -949,17 +1135,30 @@ impl Memory {
     /// destroyed, in one transaction. Returns rows re-encrypted.
     pub fn rotate_data_key(&self, ctx: &Context, scope: Scope) -> Result<u64> {
         let owner = self.owner(ctx, scope)?;
-        let _gate = self.gate(ctx).write();
+        Self::check_write(ctx, scope)?;
+        let _gate = self.gate(ctx, scope).write();
         let backend = self.backend(scope);
-        let rows = backend.entries(scope, &owner)?;
-        let (dek, old_ids, put_key) =
-            self.inner
-                .keyring
-                .new_generation(backend, scope, &owner, rows.len() as u64)?;
-        let mut ops = vec![put_key];
+        let planned = backend.entry_sizes(scope, &owner)?.len() as u64;
+        // Phase 1: the new key is active and the old ones retired, so no
+        // writer seals anything more under them.
+        let (dek, old_ids) = self
+            .inner
+            .keyring
+            .begin_rotation(backend, scope, &owner, planned)?;
+        // Phase 2: re-encrypt what is still under an old key, then destroy
+        // the old keys, in one transaction.
+        let mut ops = Vec::new();
         let mut count = 0;
-        for mut row in rows {
+        for mut row in backend.entries(scope, &owner)? {
             let what = format!("{scope} entry `{}`", row.key);
+            let sealed_with = if row.value.first() == Some(&codec::PLAIN) {
+                crate::crypto::maced_key_id(&row.value, &what)?
+            } else {
+                crate::crypto::aead_header(&row.value, &what)?
+            };
+            if sealed_with == dek.id() {
+                continue;
+            }
             let inner = self.unseal(scope, &owner, &row.key, &row.value, &what)?;
             row.value = if row.value.first() == Some(&codec::PLAIN) {
                 codec::plain(&dek, scope.as_str(), &owner, &row.key, &inner)?
@@ -974,7 +1173,9 @@ impl Memory {
             owner: owner.clone(),
             key_id,
         }));
+        ops.push(Op::BumpKeyGeneration);
         backend.apply(&ops)?;
+        backend.scrub()?;
         self.inner.keyring.forget_owner_cache(scope, &owner);
         self.audit(
             ctx,

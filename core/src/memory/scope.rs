@@ -77,19 +77,38 @@ impl fmt::Display for Scope {
 /// below one prefix form one contiguous key range.
 pub(crate) const SEP: char = '\u{1f}';
 
+/// The permission a context needs to write the global memory scope, which
+/// every organization reads through `resolve`.
+pub const GLOBAL_WRITE: &str = "memory:global:write";
+
+/// Entry keys starting with this prefix hold Vallum's own state (a session's
+/// PII vault): no memory call accepts them.
+pub const RESERVED_PREFIX: &str = "vallum.";
+
 /// Who is asking: the organization, and optionally the user and session.
 /// Every memory call takes a context, and the owner of each scope is derived
 /// from it — a caller can name a key, never another tenant's owner id.
 ///
+/// Permissions are granted by the host (the trusted party that built the
+/// context from an authenticated identity), never by the request itself;
+/// the one Vallum checks is [`GLOBAL_WRITE`].
+///
 /// ```
 /// let ctx = vallum::Context::new("acme").with_user("alice").with_session("s-1");
 /// assert_eq!(ctx.organization(), "acme");
+/// let admin = vallum::Context::new("platform").with_permission(vallum::memory::GLOBAL_WRITE);
+/// assert!(admin.has_permission("memory:global:write"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Context {
     organization: String,
+    #[serde(default)]
     user: Option<String>,
+    #[serde(default)]
     session: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    permissions: Vec<String>,
 }
 
 impl Context {
@@ -99,7 +118,33 @@ impl Context {
             organization: organization.into(),
             user: None,
             session: None,
+            permissions: Vec::new(),
         }
+    }
+
+    /// Grants a permission (e.g. [`GLOBAL_WRITE`]) to this context.
+    pub fn with_permission(mut self, permission: impl Into<String>) -> Self {
+        let p = permission.into();
+        if !self.permissions.contains(&p) {
+            self.permissions.push(p);
+        }
+        self
+    }
+
+    /// Whether the context holds `permission`, exactly or through a
+    /// wildcard grant (`memory:*`, `*`).
+    pub fn has_permission(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| {
+            p == permission
+                || p == "*"
+                || p.strip_suffix('*')
+                    .is_some_and(|prefix| prefix.ends_with(':') && permission.starts_with(prefix))
+        })
+    }
+
+    /// The permissions granted to this context.
+    pub fn permissions(&self) -> &[String] {
+        &self.permissions
     }
 
     /// Adds the user id.
@@ -244,6 +289,17 @@ fn check_id(name: &'static str, id: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Keys a caller may use: [`check_key`], and not under [`RESERVED_PREFIX`].
+pub(crate) fn check_user_key(key: &str) -> Result<()> {
+    if key.starts_with(RESERVED_PREFIX) {
+        return Err(Error::invalid_arg(
+            "key",
+            format!("keys starting with `{RESERVED_PREFIX}` are reserved for Vallum's own state"),
+        ));
+    }
+    check_key(key)
 }
 
 /// Entry keys: non-empty, at most 1 KiB, no control characters.

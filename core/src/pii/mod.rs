@@ -25,7 +25,7 @@ mod url;
 pub(crate) mod validators;
 mod vault;
 
-pub use operators::{Masked, Masker, Operator, PiiKeys, Replacement};
+pub use operators::{Masked, Masker, Operator, PiiKeys, Replacement, TokenBinding};
 pub use phone::Region;
 pub(crate) use service::PiiParts;
 pub use service::{Pii, DEFAULT_HOLD_BACK, VAULT_KEY};
@@ -1145,7 +1145,7 @@ pub fn fuzz_check(masker: &Masker, data: &[u8]) -> usize {
         }
     }
     let mut vault = Vault::new();
-    let rev = match masker.mask_reversible(text, &mut vault) {
+    let rev = match masker.mask_reversible(text, &mut vault, None) {
         Ok(m) => m,
         Err(e) => panic!("mask_reversible failed: {e}"),
     };

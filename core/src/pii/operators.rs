@@ -2,10 +2,10 @@
 
 use super::vault::Vault;
 use super::{Detector, Finding};
-use crate::crypto::aead::{open_value, seal_value};
+use crate::crypto::aead::{open_token, seal_token};
 use crate::crypto::{DataKey, Keyring};
 use crate::error::{Error, Result};
-use crate::memory::Scope;
+use crate::memory::{Context, Scope};
 use crate::storage::Backend;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
@@ -51,15 +51,62 @@ pub enum Operator {
     },
     /// Keyed HMAC-SHA256 pseudonym (32 hex digits), stable per key.
     Hash,
-    /// AES-256-GCM under the PII key: `<ENC:ENTITY:…>`; [`Masker::decrypt`]
-    /// restores it.
-    Encrypt,
+    /// AES-256-GCM under the data key of the caller's organization (or
+    /// user, or session: `bind`): `<ENC:ENTITY:o:…>`. Only a context of the
+    /// same owner restores it ([`Masker::decrypt`]); it dies with the
+    /// owner's key (`forget`, key rotation).
+    Encrypt {
+        /// Whose key seals the token (default: the organization).
+        #[serde(default)]
+        bind: TokenBinding,
+    },
     /// Leave the value (still reported as a finding).
     Keep,
 }
 
 fn star() -> char {
     '*'
+}
+
+/// The owner an `encrypt` token is bound to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenBinding {
+    /// Any user of the organization that masked it.
+    #[default]
+    Organization,
+    /// Only the user who masked it.
+    User,
+    /// Only the session that masked it.
+    Session,
+}
+
+impl TokenBinding {
+    fn scope(self) -> Scope {
+        match self {
+            TokenBinding::Organization => Scope::Organization,
+            TokenBinding::User => Scope::User,
+            TokenBinding::Session => Scope::Session,
+        }
+    }
+
+    /// The letter naming the binding inside a token.
+    fn letter(self) -> char {
+        match self {
+            TokenBinding::Organization => 'o',
+            TokenBinding::User => 'u',
+            TokenBinding::Session => 's',
+        }
+    }
+
+    fn from_letter(s: &str) -> Option<Self> {
+        match s {
+            "o" => Some(TokenBinding::Organization),
+            "u" => Some(TokenBinding::User),
+            "s" => Some(TokenBinding::Session),
+            _ => None,
+        }
+    }
 }
 
 impl Default for Operator {
@@ -89,27 +136,40 @@ impl Operator {
         };
         Some(match name {
             "email-masking" => ("EMAIL_ADDRESS", mask_all),
-            "ssn-encryption" => ("US_SSN", Operator::Encrypt),
+            "ssn-encryption" => (
+                "US_SSN",
+                Operator::Encrypt {
+                    bind: TokenBinding::default(),
+                },
+            ),
             "ssn-masking" => ("US_SSN", mask_last4),
             "card-masking" | "credit-card-masking" => ("CREDIT_CARD", mask_last4),
             "phone-masking" => ("PHONE_NUMBER", mask_last4),
             "iban-masking" => ("IBAN_CODE", mask_last4),
-            "card-encryption" => ("CREDIT_CARD", Operator::Encrypt),
+            "card-encryption" => (
+                "CREDIT_CARD",
+                Operator::Encrypt {
+                    bind: TokenBinding::default(),
+                },
+            ),
             "email-hashing" => ("EMAIL_ADDRESS", Operator::Hash),
             _ => return None,
         })
     }
 }
 
-/// Keys for `hash` and `encrypt`: a data key of the instance keyring
-/// (global scope, owner `vallum.pii`, created on first use), or one given
-/// directly for standalone use.
+/// Keys for `hash` and `encrypt`. With an instance (the usual case), `hash`
+/// uses one instance-wide key (global scope, owner `vallum.pii`, created on
+/// first use) and `encrypt` seals each token under the data key of the
+/// owner it is bound to, counted against that key's use limit and rotated
+/// with it. Standalone ([`PiiKeys::from_bytes`]), one given key does both;
+/// tokens are still bound to the owner through their associated data.
 #[derive(Debug, Clone)]
 pub struct PiiKeys {
     source: Arc<KeySource>,
 }
 
-/// Keyring owner of the PII data key (global scope).
+/// Keyring owner of the instance-wide `hash` key (global scope).
 pub const PII_KEY_OWNER: &str = "vallum.pii";
 
 enum KeySource {
@@ -117,7 +177,7 @@ enum KeySource {
     Keyring {
         keyring: Arc<Keyring>,
         backend: Arc<dyn Backend>,
-        active: parking_lot::Mutex<Option<Arc<DataKey>>>,
+        hash_key: parking_lot::Mutex<Option<Arc<DataKey>>>,
     },
 }
 
@@ -130,15 +190,36 @@ impl std::fmt::Debug for KeySource {
     }
 }
 
+/// Where an `encrypt` token belongs: (binding, storage owner).
+struct TokenOwner {
+    binding: TokenBinding,
+    owner: String,
+}
+
+impl TokenOwner {
+    fn of(ctx: &Context, binding: TokenBinding, entity: &str) -> Result<Self> {
+        let owner = ctx.owner(binding.scope()).map_err(|_| {
+            Error::invalid_arg(
+                "context",
+                format!(
+                    "the encrypt operator for {entity} binds tokens to the {}: the context needs one",
+                    binding.scope()
+                ),
+            )
+        })?;
+        Ok(TokenOwner { binding, owner })
+    }
+}
+
 impl PiiKeys {
-    /// Keys from the instance keyring; the key is created on first use, so
+    /// Keys from the instance keyring; keys are created on first use, so
     /// an instance that never hashes or encrypts PII stores no extra key.
     pub(crate) fn from_keyring(keyring: Arc<Keyring>, backend: Arc<dyn Backend>) -> Self {
         PiiKeys {
             source: Arc::new(KeySource::Keyring {
                 keyring,
                 backend,
-                active: parking_lot::Mutex::new(None),
+                hash_key: parking_lot::Mutex::new(None),
             }),
         }
     }
@@ -150,39 +231,37 @@ impl PiiKeys {
         })
     }
 
-    fn active(&self) -> Result<Arc<DataKey>> {
+    fn hash_key(&self) -> Result<Arc<DataKey>> {
         match &*self.source {
             KeySource::Fixed(k) => Ok(k.clone()),
             KeySource::Keyring {
                 keyring,
                 backend,
-                active,
+                hash_key,
             } => {
-                let mut slot = active.lock();
+                let mut slot = hash_key.lock();
                 if let Some(k) = &*slot {
                     return Ok(k.clone());
                 }
-                let k = keyring.key_for_encrypt(&**backend, Scope::Global, PII_KEY_OWNER)?;
+                // The first key of the owner, for stable pseudonyms; it
+                // never seals anything.
+                let k = match keyring.key_for_decrypt(&**backend, Scope::Global, PII_KEY_OWNER, 1) {
+                    Ok(k) => k,
+                    Err(Error::DecryptionFailed { .. })
+                        if backend.keys(Scope::Global, PII_KEY_OWNER)?.is_empty() =>
+                    {
+                        keyring.key_for_encrypt(&**backend, Scope::Global, PII_KEY_OWNER)?
+                    }
+                    Err(e) => return Err(e),
+                };
                 *slot = Some(k.clone());
                 Ok(k)
             }
         }
     }
 
-    fn for_blob(&self, blob: &[u8]) -> Result<Arc<DataKey>> {
-        match &*self.source {
-            KeySource::Fixed(k) => Ok(k.clone()),
-            KeySource::Keyring {
-                keyring, backend, ..
-            } => {
-                let id = crate::crypto::aead_header(blob, "PII token")?;
-                keyring.key_for_decrypt(&**backend, Scope::Global, PII_KEY_OWNER, id)
-            }
-        }
-    }
-
     fn pseudonym(&self, entity: &str, value: &str) -> Result<String> {
-        let dek = self.active()?;
+        let dek = self.hash_key()?;
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&dek.mac)
             .map_err(|_| Error::internal("hmac key"))?;
         mac.update(b"vallum-pii-hash-v1\0");
@@ -193,16 +272,37 @@ impl PiiKeys {
         Ok(tag[..16].iter().map(|b| format!("{b:02x}")).collect())
     }
 
-    fn seal(&self, entity: &str, value: &str) -> Result<String> {
-        let blob = seal_value(&*self.active()?, "pii", entity, "encrypt", value.as_bytes())?;
-        Ok(format!("<ENC:{entity}:{}>", B64.encode(blob)))
+    fn seal(&self, to: &TokenOwner, entity: &str, value: &str) -> Result<String> {
+        let scope = to.binding.scope();
+        let dek = match &*self.source {
+            KeySource::Fixed(k) => k.clone(),
+            KeySource::Keyring {
+                keyring, backend, ..
+            } => keyring.key_for_encrypt(&**backend, scope, &to.owner)?,
+        };
+        let blob = seal_token(&dek, scope.as_str(), &to.owner, entity, value.as_bytes())?;
+        Ok(format!(
+            "<ENC:{entity}:{}:{}>",
+            to.binding.letter(),
+            B64.encode(blob)
+        ))
     }
 
-    fn open(&self, entity: &str, b64: &str) -> Result<String> {
+    fn open(&self, to: &TokenOwner, entity: &str, b64: &str) -> Result<String> {
+        let scope = to.binding.scope();
         let blob = B64
             .decode(b64)
             .map_err(|_| Error::decryption("PII token: not base64url"))?;
-        let plain = open_value(&*self.for_blob(&blob)?, "pii", entity, "encrypt", &blob)?;
+        let dek = match &*self.source {
+            KeySource::Fixed(k) => k.clone(),
+            KeySource::Keyring {
+                keyring, backend, ..
+            } => {
+                let id = crate::crypto::aead_header(&blob, "PII token")?;
+                keyring.key_for_decrypt(&**backend, scope, &to.owner, id)?
+            }
+        };
+        let plain = open_token(&dek, scope.as_str(), &to.owner, entity, &blob)?;
         String::from_utf8(plain).map_err(|_| Error::decryption("PII token: not UTF-8"))
     }
 }
@@ -307,31 +407,48 @@ impl Masker {
         self.operators.get(entity).unwrap_or(&self.default)
     }
 
-    /// Detects and masks. Numbered placeholders are consistent within the text.
+    /// Detects and masks. Numbered placeholders are consistent within the
+    /// text. Without a context, an `encrypt` operator has no owner to bind
+    /// its tokens to and fails with `invalid_argument`: use [`Masker::mask_for`].
     pub fn mask(&self, text: &str) -> Result<Masked> {
         let findings = self
             .detector
             .detect_with(text, &super::DetectOptions::default().merge_overlaps(true));
-        self.apply(text, findings, &mut Vault::new(), false)
+        self.apply(text, findings, &mut Vault::new(), false, None)
+    }
+
+    /// [`Masker::mask`] on behalf of `ctx`: `encrypt` tokens are bound to
+    /// its organization (or user or session, as the operator says).
+    pub fn mask_for(&self, ctx: &Context, text: &str) -> Result<Masked> {
+        let findings = self
+            .detector
+            .detect_with(text, &super::DetectOptions::default().merge_overlaps(true));
+        self.apply(text, findings, &mut Vault::new(), false, Some(ctx))
     }
 
     /// Detects and masks through `vault`: every `replace` placeholder is
     /// numbered and remembered, so [`Vault::unmask`] can restore it.
-    pub fn mask_reversible(&self, text: &str, vault: &mut Vault) -> Result<Masked> {
+    pub fn mask_reversible(
+        &self,
+        text: &str,
+        vault: &mut Vault,
+        ctx: Option<&Context>,
+    ) -> Result<Masked> {
         let findings = self
             .detector
             .detect_with(text, &super::DetectOptions::default().merge_overlaps(true));
-        self.apply(text, findings, vault, true)
+        self.apply(text, findings, vault, true, ctx)
     }
 
     /// Masks given findings (non-overlapping, as [`Detector::detect`]
-    /// returns them).
+    /// returns them); `ctx` owns the `encrypt` tokens.
     pub fn apply(
         &self,
         text: &str,
         mut findings: Vec<Finding>,
         vault: &mut Vault,
         reversible: bool,
+        ctx: Option<&Context>,
     ) -> Result<Masked> {
         findings.sort_by_key(|f| (f.start, f.end));
         let mut out = String::with_capacity(text.len() + findings.len() * 8);
@@ -356,7 +473,7 @@ impl Masker {
             out.push_str(&text[at..f.start]);
             let value = &text[f.start..f.end];
             let start = out.len();
-            let name = self.render(&f.entity, value, vault, numbering, &mut out)?;
+            let name = self.render(&f.entity, value, vault, numbering, ctx, &mut out)?;
             replacements.push(Replacement {
                 entity: f.entity.clone(),
                 start,
@@ -381,6 +498,7 @@ impl Masker {
         value: &str,
         vault: &mut Vault,
         numbering: Numbering,
+        ctx: Option<&Context>,
         out: &mut String,
     ) -> Result<&'static str> {
         let visible: String = value.chars().filter(|c| !super::is_invisible(*c)).collect();
@@ -436,14 +554,20 @@ impl Masker {
                 out.push_str(&keys.pseudonym(entity, &visible)?);
                 "hash"
             }
-            Operator::Encrypt => {
+            Operator::Encrypt { bind } => {
                 let keys = self.keys.as_ref().ok_or_else(|| {
                     Error::config(
                         "$.enterpriseSecurity.piiProtection.operators",
                         "the encrypt operator needs PII keys",
                     )
                 })?;
-                out.push_str(&keys.seal(entity, &visible)?);
+                let ctx = ctx.ok_or_else(|| {
+                    Error::invalid_arg(
+                        "context",
+                        format!("the encrypt operator for {entity} binds each token to its owner: mask with a context (mask_for, mask_in_session, the guard)"),
+                    )
+                })?;
+                out.push_str(&keys.seal(&TokenOwner::of(ctx, *bind, entity)?, entity, &visible)?);
                 "encrypt"
             }
         };
@@ -453,15 +577,39 @@ impl Masker {
     /// The replacement of one value with the configured operator, never a
     /// numbered placeholder (`replace` gives `<ENTITY>`): for values that
     /// must not be mistaken for a session's placeholders.
-    pub(crate) fn mask_value(&self, entity: &str, value: &str) -> Result<String> {
+    pub(crate) fn mask_value(
+        &self,
+        entity: &str,
+        value: &str,
+        ctx: Option<&Context>,
+    ) -> Result<String> {
         let mut out = String::new();
-        self.render(entity, value, &mut Vault::new(), Numbering::Never, &mut out)?;
+        self.render(
+            entity,
+            value,
+            &mut Vault::new(),
+            Numbering::Never,
+            ctx,
+            &mut out,
+        )?;
         Ok(out)
     }
 
-    /// Restores every `<ENC:ENTITY:…>` token in `text`. A token that does
-    /// not open under this key is a `decryption_failed` error.
-    pub fn decrypt(&self, text: &str) -> Result<String> {
+    /// Restores every `<ENC:ENTITY:b:…>` token in `text` that belongs to
+    /// `ctx`. A token that does not open for it — another tenant's, one
+    /// whose owner was forgotten, a forged or legacy one — is a
+    /// `decryption_failed` error naming the entity; nothing is returned.
+    pub fn decrypt(&self, ctx: &Context, text: &str) -> Result<String> {
+        self.restore_tokens(ctx, text, true)
+    }
+
+    /// Restores the tokens of `text` that belong to `ctx` and leaves every
+    /// other token as it is (a model's answer may echo anything).
+    pub(crate) fn decrypt_own(&self, ctx: &Context, text: &str) -> Result<String> {
+        self.restore_tokens(ctx, text, false)
+    }
+
+    fn restore_tokens(&self, ctx: &Context, text: &str, strict: bool) -> Result<String> {
         let keys = self.keys.as_ref().ok_or_else(|| {
             Error::config(
                 "$.enterpriseSecurity.piiProtection.operators",
@@ -473,20 +621,37 @@ impl Masker {
         while let Some(i) = rest.find("<ENC:") {
             out.push_str(&rest[..i]);
             let tail = &rest[i + 5..];
-            let parsed = tail.find('>').and_then(|close| {
-                let body = &tail[..close];
-                body.split_once(':').map(|(e, b)| (e, b, close))
-            });
-            match parsed {
-                Some((entity, b64, close)) => {
-                    out.push_str(&keys.open(entity, b64)?);
-                    rest = &tail[close + 1..];
+            let Some(close) = tail.find('>') else {
+                out.push_str("<ENC:");
+                rest = tail;
+                continue;
+            };
+            let token = &rest[i..i + 5 + close + 1];
+            let mut parts = tail[..close].splitn(3, ':');
+            let parsed = match (parts.next(), parts.next(), parts.next()) {
+                (Some(entity), Some(b), Some(b64)) => {
+                    TokenBinding::from_letter(b).map(|binding| (entity, binding, b64))
                 }
-                None => {
-                    out.push_str("<ENC:");
-                    rest = tail;
+                _ => None,
+            };
+            let opened = match parsed {
+                Some((entity, binding, b64)) => match TokenOwner::of(ctx, binding, entity) {
+                    Ok(to) => keys.open(&to, entity, b64).map_err(|e| (entity, e)),
+                    Err(e) => Err((entity, e)),
+                },
+                None => Err(("", Error::decryption("not a token of this Vallum version"))),
+            };
+            match opened {
+                Ok(plain) => out.push_str(&plain),
+                Err((entity, e)) if strict => {
+                    return Err(Error::decryption(format!(
+                        "PII token {entity}: it does not belong to this context's owner, its owner was forgotten, or it was altered ({})",
+                        e.code()
+                    )))
                 }
+                Err(_) => out.push_str(token),
             }
+            rest = &tail[close + 1..];
         }
         out.push_str(rest);
         Ok(out)

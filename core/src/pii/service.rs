@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Memory key a session's vault is kept under (session scope, encrypted).
+/// It lies under the reserved prefix `vallum.`: no memory call can read,
+/// search, export or overwrite it.
 pub const VAULT_KEY: &str = "vallum.pii.vault";
 
 /// Lock stripes for session vaults.
@@ -104,9 +106,15 @@ impl Pii {
     }
 
     /// Detects and masks with the configured operators (the spec's
-    /// `maskSensitiveData`). Not reversible except through `decrypt`.
+    /// `maskSensitiveData`). Not reversible except through `decrypt`. An
+    /// `encrypt` operator needs an owner for its tokens: use [`Pii::mask_for`].
     pub fn mask(&self, text: &str) -> Result<Masked> {
         self.masker.mask(text)
+    }
+
+    /// [`Pii::mask`] on behalf of `ctx`, which owns the `encrypt` tokens.
+    pub fn mask_for(&self, ctx: &Context, text: &str) -> Result<Masked> {
+        self.masker.mask_for(ctx, text)
     }
 
     /// Masks with reversible numbered placeholders kept in the session's
@@ -116,7 +124,7 @@ impl Pii {
         let _g = self.vault_lock(ctx).lock();
         let mut vault = self.load_vault(ctx)?;
         let before = vault.len();
-        let masked = self.masker.mask_reversible(text, &mut vault)?;
+        let masked = self.masker.mask_reversible(text, &mut vault, Some(ctx))?;
         if vault.len() != before {
             self.save_vault(ctx, &vault)?;
         }
@@ -134,7 +142,9 @@ impl Pii {
         let _g = self.vault_lock(ctx).lock();
         let mut vault = self.load_vault(ctx)?;
         let before = vault.len();
-        let masked = self.masker.apply(text, findings, &mut vault, true)?;
+        let masked = self
+            .masker
+            .apply(text, findings, &mut vault, true, Some(ctx))?;
         if vault.len() != before {
             self.save_vault(ctx, &vault)?;
         }
@@ -143,20 +153,22 @@ impl Pii {
 
     /// Restores the session's placeholders in `text` (a model's answer),
     /// tolerating case changes and reformatted brackets; `<ENC:…>` tokens
-    /// are decrypted too.
+    /// that belong to the context's owner are decrypted too, any other
+    /// token (another tenant's, a forgotten owner's) stays as it is.
     pub fn unmask_in_session(&self, ctx: &Context, text: &str) -> Result<String> {
         let vault = self.load_vault(ctx)?;
         let restored = vault.unmask(text);
         if restored.contains("<ENC:") {
-            self.masker.decrypt(&restored)
+            self.masker.decrypt_own(ctx, &restored)
         } else {
             Ok(restored)
         }
     }
 
-    /// Restores `<ENC:…>` tokens written by the `encrypt` operator.
-    pub fn decrypt(&self, text: &str) -> Result<String> {
-        self.masker.decrypt(text)
+    /// Restores the `<ENC:…>` tokens written by the `encrypt` operator for
+    /// `ctx`'s owner; any other token is `decryption_failed`.
+    pub fn decrypt(&self, ctx: &Context, text: &str) -> Result<String> {
+        self.masker.decrypt(ctx, text)
     }
 
     /// A streaming masker. With a session, placeholders are reversible and
@@ -167,12 +179,12 @@ impl Pii {
             Some(c) => self.load_vault(c)?,
             None => Vault::new(),
         };
-        Ok(StreamMasker::new(
-            self.masker.clone(),
-            vault,
-            ctx.is_some(),
-            DEFAULT_HOLD_BACK,
-        ))
+        let stream =
+            StreamMasker::new(self.masker.clone(), vault, ctx.is_some(), DEFAULT_HOLD_BACK);
+        Ok(match ctx {
+            Some(c) => stream.for_context(c.clone()),
+            None => stream,
+        })
     }
 
     /// Releases the rest of a stream and saves its vault into the session.
@@ -188,7 +200,7 @@ impl Pii {
     /// The session's vault (empty if none yet).
     pub fn load_vault(&self, ctx: &Context) -> Result<Vault> {
         Self::require_session(ctx)?;
-        match self.memory.get(ctx, Scope::Session, VAULT_KEY)? {
+        match self.memory.get_internal(ctx, Scope::Session, VAULT_KEY)? {
             Some(v) => serde_json::from_value(v).map_err(|e| Error::CorruptStore {
                 message: format!("the session's PII vault does not parse: {e}"),
             }),
@@ -198,7 +210,7 @@ impl Pii {
 
     fn save_vault(&self, ctx: &Context, vault: &Vault) -> Result<()> {
         let value = serde_json::to_value(vault).map_err(|e| Error::internal(e.to_string()))?;
-        self.memory.set(
+        self.memory.set_internal(
             ctx,
             Scope::Session,
             VAULT_KEY,

@@ -30,6 +30,8 @@ pub struct StreamMasker {
     masker: Masker,
     vault: Vault,
     reversible: bool,
+    /// Who owns `encrypt` tokens written by this stream.
+    owner: Option<crate::memory::Context>,
     hold_back: usize,
     /// Released input kept as context (never released again).
     ctx: String,
@@ -45,10 +47,17 @@ impl StreamMasker {
             masker,
             vault,
             reversible,
+            owner: None,
             hold_back: hold_back.clamp(32, 8192),
             ctx: String::new(),
             buf: String::new(),
         }
+    }
+
+    /// Binds the `encrypt` tokens this stream writes to `ctx`'s owner.
+    pub fn for_context(mut self, ctx: crate::memory::Context) -> Self {
+        self.owner = Some(ctx);
+        self
     }
 
     /// Bytes currently held back.
@@ -124,9 +133,13 @@ impl StreamMasker {
         }
         let head = &self.buf[..cut];
         super::fill_char_offsets(head, &mut mine);
-        let masked = self
-            .masker
-            .apply(head, mine, &mut self.vault, self.reversible)?;
+        let masked = self.masker.apply(
+            head,
+            mine,
+            &mut self.vault,
+            self.reversible,
+            self.owner.as_ref(),
+        )?;
         // Keep the released input's tail as context.
         let mut ctx = format!("{}{}", self.ctx, head);
         if ctx.len() > CONTEXT {

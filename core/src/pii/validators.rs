@@ -43,7 +43,7 @@ pub(crate) fn luhn(ds: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Verhoeff check digit (Aadhaar).
@@ -84,7 +84,7 @@ fn weighted(ds: &[u32], weights: &[u32]) -> u32 {
 }
 
 fn is_leap(y: u32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
 /// Whether `d/m/y` is a calendar date.
@@ -103,7 +103,7 @@ pub(crate) fn valid_date(y: u32, m: u32, d: u32) -> bool {
 
 pub(crate) fn aba_routing(s: &str) -> Option<bool> {
     let ds = digits(s);
-    Some(ds.len() == 9 && weighted(&ds, &[3, 7, 1, 3, 7, 1, 3, 7, 1]) % 10 == 0)
+    Some(ds.len() == 9 && weighted(&ds, &[3, 7, 1, 3, 7, 1, 3, 7, 1]).is_multiple_of(10))
 }
 
 /// IBAN: mod-97 over the rearranged string, then the country's BBAN shape.
@@ -435,7 +435,7 @@ pub(crate) fn medical_license(s: &str) -> Option<bool> {
 
 pub(crate) fn uk_nhs(s: &str) -> Option<bool> {
     let ds = digits(s);
-    Some(ds.len() == 10 && weighted(&ds, &[10, 9, 8, 7, 6, 5, 4, 3, 2, 1]) % 11 == 0)
+    Some(ds.len() == 10 && weighted(&ds, &[10, 9, 8, 7, 6, 5, 4, 3, 2, 1]).is_multiple_of(11))
 }
 
 // ---- Canada, Australia, India ------------------------------------------
@@ -450,7 +450,7 @@ pub(crate) fn au_abn(s: &str) -> Option<bool> {
         return Some(false);
     }
     ds[0] -= 1;
-    Some(weighted(&ds, &[10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19]) % 89 == 0)
+    Some(weighted(&ds, &[10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19]).is_multiple_of(89))
 }
 
 pub(crate) fn au_acn(s: &str) -> Option<bool> {
@@ -464,7 +464,7 @@ pub(crate) fn au_acn(s: &str) -> Option<bool> {
 
 pub(crate) fn au_tfn(s: &str) -> Option<bool> {
     let ds = digits(s);
-    Some(ds.len() == 9 && weighted(&ds, &[1, 4, 3, 7, 5, 8, 6, 9, 10]) % 11 == 0)
+    Some(ds.len() == 9 && weighted(&ds, &[1, 4, 3, 7, 5, 8, 6, 9, 10]).is_multiple_of(11))
 }
 
 pub(crate) fn au_medicare(s: &str) -> Option<bool> {

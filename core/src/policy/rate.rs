@@ -12,6 +12,8 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 
 const SHARDS: usize = 16;
+/// A shard is swept for idle keys once it holds this many…
+const SWEEP_AT: usize = 4096;
 
 /// One rate limit. `window` is in seconds, as in the spec's
 /// `rateLimit: {requests, window}`.
@@ -107,10 +109,32 @@ struct KeyState {
     month_count: u64,
 }
 
-/// Rate limiters by name, each tracking any number of keys.
+#[derive(Debug, Default)]
+struct Shard {
+    keys: HashMap<(String, String), KeyState>,
+    /// Keys added since the last sweep.
+    added: usize,
+}
+
+impl KeyState {
+    /// Whether the state is the same as a fresh one's at `now`: the bucket
+    /// has refilled and no quota of this period has been used. Such a key
+    /// can be forgotten without changing any future decision.
+    fn idle(&self, spec: Option<&RateLimitSpec>, now: i128, day: i64, month: i64) -> bool {
+        let Some(spec) = spec else { return true };
+        self.tat <= now
+            && (spec.daily_quota.is_none() || self.day != day || self.day_count == 0)
+            && (spec.monthly_quota.is_none() || self.month != month || self.month_count == 0)
+    }
+}
+
+/// Rate limiters by name, each tracking any number of keys. Memory stays
+/// bounded by the keys that are active: a shard that has grown is swept of
+/// keys whose state equals a fresh one (bucket refilled, no quota used this
+/// period), which changes no decision.
 pub struct RateLimiter {
     limits: RwLock<HashMap<String, RateLimitSpec>>,
-    shards: Vec<Mutex<HashMap<(String, String), KeyState>>>,
+    shards: Vec<Mutex<Shard>>,
     hasher: foldhash::fast::RandomState,
     clock: SharedClock,
 }
@@ -139,7 +163,7 @@ impl RateLimiter {
     pub(crate) fn new(limits: HashMap<String, RateLimitSpec>, clock: SharedClock) -> Self {
         Self {
             limits: RwLock::new(limits),
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             hasher: Default::default(),
             clock,
         }
@@ -193,8 +217,18 @@ impl RateLimiter {
         let (day, month, to_midnight) = day_and_month(now_ms);
         let id = (name.to_string(), key.to_string());
         let shard = &self.shards[self.hasher.hash_one(&id) as usize % SHARDS];
-        let mut map = shard.lock();
-        let st = map.entry(id).or_default();
+        let mut shard = shard.lock();
+        if !shard.keys.contains_key(&id) {
+            shard.added += 1;
+            if shard.keys.len() >= SWEEP_AT && shard.added >= shard.keys.len() / 2 {
+                let limits = self.limits.read();
+                shard
+                    .keys
+                    .retain(|(n, _), st| !st.idle(limits.get(n), now, day, month));
+                shard.added = 0;
+            }
+        }
+        let st = shard.keys.entry(id).or_default();
         if st.day != day {
             st.day = day;
             st.day_count = 0;
@@ -260,8 +294,13 @@ impl RateLimiter {
     /// Forgets the state of `key` under every limit.
     pub fn reset(&self, key: &str) {
         for shard in &self.shards {
-            shard.lock().retain(|(_, k), _| k != key);
+            shard.lock().keys.retain(|(_, k), _| k != key);
         }
+    }
+
+    /// Keys whose state is held (bounded by the active ones; see above).
+    pub fn tracked_keys(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().keys.len()).sum()
     }
 }
 

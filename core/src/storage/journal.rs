@@ -102,6 +102,8 @@ struct UsageRecord {
     reasoning_tokens: i64,
     cache_write_tokens: i64,
     cost_micros: i64,
+    #[serde(default)]
+    organization: Option<String>,
     user: Option<String>,
     team: Option<String>,
     department: Option<String>,
@@ -120,6 +122,7 @@ impl From<&UsageRow> for UsageRecord {
             reasoning_tokens: r.reasoning_tokens,
             cache_write_tokens: r.cache_write_tokens,
             cost_micros: r.cost_micros,
+            organization: r.organization.clone(),
             user: r.user.clone(),
             team: r.team.clone(),
             department: r.department.clone(),
@@ -140,6 +143,7 @@ impl From<UsageRecord> for UsageRow {
             reasoning_tokens: r.reasoning_tokens,
             cache_write_tokens: r.cache_write_tokens,
             cost_micros: r.cost_micros,
+            organization: r.organization,
             user: r.user,
             team: r.team,
             department: r.department,
@@ -354,8 +358,20 @@ impl JournaledBackend {
                         }
                     }
                 }
-                Op::PutKey(k) => {
+                Op::PutKey(k) | Op::InsertKey(k) => {
                     dirty.insert(RowId::Key(k.scope, k.owner.clone(), k.key_id));
+                }
+                Op::UpdateKeyUse {
+                    scope,
+                    owner,
+                    key_id,
+                    ..
+                } => {
+                    dirty.insert(RowId::Key(*scope, owner.clone(), *key_id));
+                }
+                Op::RequireKey { .. } => {}
+                Op::BumpKeyGeneration => {
+                    dirty.insert(RowId::Meta(super::KEY_GENERATION.into()));
                 }
                 Op::DeleteKey {
                     scope,
@@ -463,8 +479,14 @@ impl Backend for JournaledBackend {
         self.inner.usage_between(from, to)
     }
 
-    fn usage_total(&self, from: i64, to: i64, filter: Option<(UsageField, &str)>) -> Result<i64> {
-        self.inner.usage_total(from, to, filter)
+    fn usage_total(
+        &self,
+        from: i64,
+        to: i64,
+        organization: Option<&str>,
+        filter: Option<(UsageField, &str)>,
+    ) -> Result<i64> {
+        self.inner.usage_total(from, to, organization, filter)
     }
 
     fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>> {

@@ -2,8 +2,8 @@
 //! wasm package persists its sealed rows to IndexedDB).
 
 use super::{
-    in_tree, AuditFilter, AuditRow, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry,
-    UsageField, UsageRow,
+    decode_generation, in_tree, key_conflict, AuditFilter, AuditRow, Backend, EntrySize, KeyRecord,
+    Op, ScopeUsage, StoredEntry, UsageField, UsageRow, KEY_GENERATION,
 };
 use crate::error::Result;
 use crate::memory::Scope;
@@ -38,6 +38,64 @@ impl MemoryBackend {
 impl Backend for MemoryBackend {
     fn apply(&self, ops: &[Op]) -> Result<()> {
         let mut st = self.state.write();
+        // Preconditions first, against the state before the batch, so a
+        // refused batch changes nothing.
+        for op in ops {
+            match op {
+                Op::InsertKey(k) if st.keys.contains_key(&(k.scope, k.owner.clone(), k.key_id)) => {
+                    return Err(key_conflict(
+                        k.scope,
+                        k.key_id,
+                        "was created by another writer",
+                    ));
+                }
+                Op::UpdateKeyUse {
+                    scope,
+                    owner,
+                    key_id,
+                    expected,
+                    ..
+                } => match st.keys.get(&(*scope, owner.clone(), *key_id)) {
+                    Some(k) if k.reserved_uses == *expected => {}
+                    Some(_) => {
+                        return Err(key_conflict(
+                            *scope,
+                            *key_id,
+                            "was reserved by another writer",
+                        ))
+                    }
+                    None => {
+                        return Err(key_conflict(
+                            *scope,
+                            *key_id,
+                            "was destroyed by another writer",
+                        ))
+                    }
+                },
+                Op::RequireKey {
+                    scope,
+                    owner,
+                    key_id,
+                } => match st.keys.get(&(*scope, owner.clone(), *key_id)) {
+                    Some(k) if !k.retired => {}
+                    Some(_) => {
+                        return Err(key_conflict(
+                            *scope,
+                            *key_id,
+                            "was retired by another writer",
+                        ))
+                    }
+                    None => {
+                        return Err(key_conflict(
+                            *scope,
+                            *key_id,
+                            "was destroyed by another writer",
+                        ))
+                    }
+                },
+                _ => {}
+            }
+        }
         for op in ops {
             match op {
                 Op::PutEntry(e) => {
@@ -61,9 +119,28 @@ impl Backend for MemoryBackend {
                     st.keys
                         .retain(|(s, o, _), _| *s == Scope::Global || !in_tree(root, o));
                 }
-                Op::PutKey(k) => {
+                Op::PutKey(k) | Op::InsertKey(k) => {
                     st.keys
                         .insert((k.scope, k.owner.clone(), k.key_id), k.clone());
+                }
+                Op::UpdateKeyUse {
+                    scope,
+                    owner,
+                    key_id,
+                    reserved_uses,
+                    retired,
+                    ..
+                } => {
+                    if let Some(k) = st.keys.get_mut(&(*scope, owner.clone(), *key_id)) {
+                        k.reserved_uses = *reserved_uses;
+                        k.retired = *retired;
+                    }
+                }
+                Op::RequireKey { .. } => {}
+                Op::BumpKeyGeneration => {
+                    let g = decode_generation(st.meta.get(KEY_GENERATION).map(Vec::as_slice))?;
+                    st.meta
+                        .insert(KEY_GENERATION.into(), (g + 1).to_be_bytes().to_vec());
                 }
                 Op::DeleteKey {
                     scope,
@@ -242,12 +319,19 @@ impl Backend for MemoryBackend {
             .collect())
     }
 
-    fn usage_total(&self, from: i64, to: i64, filter: Option<(UsageField, &str)>) -> Result<i64> {
+    fn usage_total(
+        &self,
+        from: i64,
+        to: i64,
+        organization: Option<&str>,
+        filter: Option<(UsageField, &str)>,
+    ) -> Result<i64> {
         let st = self.state.read();
         let lo = st.usage.partition_point(|x| x.at < from);
         let hi = st.usage.partition_point(|x| x.at < to);
         Ok(st.usage[lo..hi.max(lo)]
             .iter()
+            .filter(|r| r.organization.as_deref() == organization)
             .filter(|r| filter.is_none_or(|(f, v)| f.of(r) == Some(v)))
             .map(|r| r.cost_micros)
             .sum())

@@ -110,8 +110,45 @@ pub enum Op {
         /// Owner root.
         root: String,
     },
-    /// Insert or replace a wrapped key.
+    /// Insert or replace a wrapped key (master-key re-wrapping, restores).
     PutKey(KeyRecord),
+    /// Insert a new wrapped key. Fails with [`crate::Error::Conflict`] when
+    /// (scope, owner, key id) exists: a key id is never assigned twice, even
+    /// by two writers racing for an owner's first key.
+    InsertKey(KeyRecord),
+    /// Compare-and-set of a key's use reservation and retirement: fails with
+    /// [`crate::Error::Conflict`] unless the key exists with
+    /// `reserved_uses == expected`.
+    UpdateKeyUse {
+        /// Scope.
+        scope: Scope,
+        /// Owner.
+        owner: String,
+        /// Key id.
+        key_id: u32,
+        /// The reservation the writer last saw.
+        expected: u64,
+        /// The new reservation.
+        reserved_uses: u64,
+        /// Whether the key is retired from now on.
+        retired: bool,
+    },
+    /// A precondition: fails the batch with [`crate::Error::Conflict`] unless
+    /// the key exists and is not retired. Writers that share a store with
+    /// others put it in front of rows sealed with a cached key, so a key
+    /// destroyed or rotated elsewhere is never used again.
+    RequireKey {
+        /// Scope.
+        scope: Scope,
+        /// Owner.
+        owner: String,
+        /// Key id.
+        key_id: u32,
+    },
+    /// Increments the keyring generation (store metadata
+    /// [`KEY_GENERATION`]): every batch that destroys or retires a data key
+    /// carries it, so other writers know to drop their cached keys.
+    BumpKeyGeneration,
     /// Delete one wrapped key.
     DeleteKey {
         /// Scope.
@@ -157,6 +194,8 @@ pub struct UsageRow {
     pub cache_write_tokens: i64,
     /// The charge in micro-dollars.
     pub cost_micros: i64,
+    /// The organization (tenant) the call belongs to.
+    pub organization: Option<String>,
     /// Attribution: user.
     pub user: Option<String>,
     /// Attribution: team.
@@ -175,6 +214,8 @@ pub struct UsageRow {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum UsageField {
+    /// `organization`.
+    Organization,
     /// `user`.
     User,
     /// `team`.
@@ -193,6 +234,7 @@ impl UsageField {
     /// Column name.
     pub fn as_str(self) -> &'static str {
         match self {
+            UsageField::Organization => "organization",
             UsageField::User => "user",
             UsageField::Team => "team",
             UsageField::Department => "department",
@@ -205,6 +247,7 @@ impl UsageField {
     /// The field's value in a row.
     pub fn of(self, row: &UsageRow) -> Option<&str> {
         match self {
+            UsageField::Organization => row.organization.as_deref(),
             UsageField::User => row.user.as_deref(),
             UsageField::Team => row.team.as_deref(),
             UsageField::Department => row.department.as_deref(),
@@ -255,10 +298,45 @@ pub struct AuditFilter {
     pub limit: Option<usize>,
 }
 
+/// The metadata row holding the keyring generation (8 bytes, big-endian).
+pub const KEY_GENERATION: &str = "keyring_generation";
+
+/// Decodes the keyring generation from its metadata value.
+pub(crate) fn decode_generation(raw: Option<&[u8]>) -> Result<u64> {
+    match raw {
+        None => Ok(0),
+        Some(b) => {
+            <[u8; 8]>::try_from(b)
+                .map(u64::from_be_bytes)
+                .map_err(|_| crate::Error::CorruptStore {
+                    message: format!("{KEY_GENERATION}: expected 8 bytes, found {}", b.len()),
+                })
+        }
+    }
+}
+
 /// Transactional storage of sealed rows and wrapped keys.
 pub trait Backend: Send + Sync + std::fmt::Debug {
-    /// Applies all `ops` atomically: all or none.
+    /// Applies all `ops` atomically: all or none. The fallible operations
+    /// ([`Op::InsertKey`], [`Op::UpdateKeyUse`], [`Op::RequireKey`]) fail
+    /// the whole batch with [`crate::Error::Conflict`].
     fn apply(&self, ops: &[Op]) -> Result<()>;
+    /// The keyring generation (0 for a store that never destroyed a key).
+    fn key_generation(&self) -> Result<u64> {
+        decode_generation(self.meta(KEY_GENERATION)?.as_deref())
+    }
+    /// Makes deleted rows unrecoverable from the live files where the
+    /// backend can (SQLite: a WAL checkpoint that truncates the log, with
+    /// `secure_delete` zeroing freed content). Called after erasure and key
+    /// rotation. The default does nothing.
+    fn scrub(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Releases the store (and its writer lock): later calls fail with
+    /// `storage_error`. The default does nothing.
+    fn close(&self) -> Result<()> {
+        Ok(())
+    }
     /// One entry.
     fn get(&self, scope: Scope, owner: &str, key: &str) -> Result<Option<StoredEntry>>;
     /// Several entries of one owner, in the order of `keys`.
@@ -294,8 +372,16 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn append_usage(&self, rows: &[UsageRow]) -> Result<()>;
     /// Usage rows with `from <= at < to`, oldest first.
     fn usage_between(&self, from: i64, to: i64) -> Result<Vec<UsageRow>>;
-    /// Sum of `cost_micros` with `from <= at < to`, optionally only rows whose `field` equals a value.
-    fn usage_total(&self, from: i64, to: i64, filter: Option<(UsageField, &str)>) -> Result<i64>;
+    /// Sum of `cost_micros` with `from <= at < to` of one organization
+    /// (`None`: rows without one), optionally only rows whose `field`
+    /// equals a value.
+    fn usage_total(
+        &self,
+        from: i64,
+        to: i64,
+        organization: Option<&str>,
+        filter: Option<(UsageField, &str)>,
+    ) -> Result<i64>;
     /// Up to `limit` audit records with `seq > after`, in sequence order.
     fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>>;
     /// The audit record with the highest sequence number.
@@ -304,6 +390,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>>;
     /// Entries stored without encryption (readable in the store).
     fn unencrypted_entries(&self) -> Result<u64>;
+}
+
+/// The conflict a refused key precondition reports.
+pub(crate) fn key_conflict(scope: Scope, key_id: u32, what: &str) -> crate::Error {
+    crate::Error::conflict(format!("data key {key_id} of a {scope} owner {what}"))
 }
 
 /// The exclusive upper bound of the owners below `root`: the separator

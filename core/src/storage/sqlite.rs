@@ -2,8 +2,8 @@
 //! cached prepared statements, one transaction per batch, versioned schema.
 
 use super::{
-    tree_bounds, AuditFilter, AuditRow, Backend, EntrySize, KeyRecord, Op, ScopeUsage, StoredEntry,
-    UsageField, UsageRow,
+    decode_generation, key_conflict, tree_bounds, AuditFilter, AuditRow, Backend, EntrySize,
+    KeyRecord, Op, ScopeUsage, StoredEntry, UsageField, UsageRow, KEY_GENERATION,
 };
 use crate::config::Durability;
 use crate::error::{Error, Result};
@@ -73,16 +73,82 @@ const MIGRATIONS: &[&str] = &[
         mac       TEXT    NOT NULL
     );
     CREATE INDEX audit_ts ON audit (ts);",
+    // v4: usage is attributed to an organization (budgets are per tenant).
+    "ALTER TABLE usage ADD COLUMN organization TEXT;
+    CREATE INDEX usage_org_at ON usage (organization, at);",
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// A [`Backend`] in one SQLite file.
+///
+/// One writer per file: opening takes an exclusive OS lock on a file beside
+/// the database (`<path>.lock`), held until the backend is dropped. A second
+/// opener — another process, or the same process again — gets
+/// [`Error::StoreLocked`] and touches nothing.
 #[derive(Debug)]
 pub struct SqliteBackend {
-    conn: Mutex<Connection>,
+    /// `None` once closed.
+    conn: Mutex<Option<Connection>>,
     path: PathBuf,
+    /// The exclusive lock (released on close or drop).
+    lock: Mutex<Option<std::fs::File>>,
+}
+
+/// The lock file of the database at `path`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".lock");
+    PathBuf::from(p)
+}
+
+/// Takes the exclusive writer lock of the database at `path`, or says who holds it.
+fn lock(path: &Path) -> Result<Option<std::fs::File>> {
+    use std::io::{Read as _, Seek as _, Write as _};
+    if path.as_os_str() == ":memory:" || path.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    let lp = lock_path(path);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lp)
+        .map_err(|e| Error::Storage {
+            message: format!("cannot open the lock file {}: {e}", lp.display()),
+        })?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            return Err(Error::StoreLocked {
+                message: format!(
+                    "{} is open in another Vallum instance{}; one writer per store — close it first, or give this instance its own database",
+                    path.display(),
+                    if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({holder})")
+                    }
+                ),
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(Error::Storage {
+                message: format!("cannot lock {}: {e}", lp.display()),
+            })
+        }
+    }
+    // Who holds it, for the next opener's error message (best effort).
+    let _ = file.set_len(0);
+    let _ = file.rewind();
+    let _ = write!(file, "process {}", std::process::id());
+    let _ = file.flush();
+    Ok(Some(file))
 }
 
 fn sql_err(e: rusqlite::Error) -> Error {
@@ -109,6 +175,7 @@ impl SqliteBackend {
     /// another application, or was written by a newer Vallum.
     pub fn open(path: impl AsRef<Path>, durability: Durability) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
+        let lock = lock(&path)?;
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -117,15 +184,16 @@ impl SqliteBackend {
         )
         .map_err(sql_err)?;
         let backend = Self {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Some(conn)),
             path,
+            lock: Mutex::new(lock),
         };
         backend.init(durability)?;
         Ok(backend)
     }
 
     fn init(&self, durability: Durability) -> Result<()> {
-        let mut conn = self.conn.lock();
+        let mut conn = self.conn()?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sql_err)?;
         let app_id: i32 = conn
@@ -160,6 +228,10 @@ impl SqliteBackend {
         }
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(sql_err)?;
+        // Deleted content is overwritten with zeros, so erasure and key
+        // rotation leave no ciphertext or wrapped key in free space.
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(sql_err)?;
         let sync = match durability {
             Durability::Durable => "FULL",
             Durability::Fast => "NORMAL",
@@ -183,7 +255,7 @@ impl SqliteBackend {
 
     /// Runs `PRAGMA integrity_check`; `Ok(())` when the file is sound.
     pub fn integrity_check(&self) -> Result<()> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(sql_err)?;
         let rows: Vec<String> = stmt
             .query_map([], |r| r.get(0))
@@ -202,6 +274,15 @@ impl SqliteBackend {
     /// The database file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The open connection, or `storage_error` once the store is closed.
+    fn conn(&self) -> Result<parking_lot::MappedMutexGuard<'_, Connection>> {
+        parking_lot::MutexGuard::try_map(self.conn.lock(), Option::as_mut).map_err(|_| {
+            Error::Storage {
+                message: format!("{} was closed", self.path.display()),
+            }
+        })
     }
 }
 
@@ -249,7 +330,7 @@ impl Backend for SqliteBackend {
         if ops.is_empty() {
             return Ok(());
         }
-        let mut conn = self.conn.lock();
+        let mut conn = self.conn()?;
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(sql_err)?;
@@ -306,9 +387,14 @@ impl Backend for SqliteBackend {
                         .map_err(sql_err)?;
                     }
                 }
-                Op::PutKey(k) => {
+                Op::PutKey(k) | Op::InsertKey(k) => {
+                    let verb = if matches!(op, Op::PutKey(_)) {
+                        "INSERT OR REPLACE"
+                    } else {
+                        "INSERT"
+                    };
                     tx.prepare_cached(&format!(
-                        "INSERT OR REPLACE INTO data_keys ({KEY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                        "{verb} INTO data_keys ({KEY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
                     ))
                     .and_then(|mut s| {
                         s.execute(params![
@@ -321,7 +407,84 @@ impl Backend for SqliteBackend {
                             k.created_at
                         ])
                     })
-                    .map_err(sql_err)?;
+                    .map_err(|e| match e.sqlite_error_code() {
+                        Some(SqlCode::ConstraintViolation) => {
+                            key_conflict(k.scope, k.key_id, "was created by another writer")
+                        }
+                        _ => sql_err(e),
+                    })?;
+                }
+                Op::UpdateKeyUse {
+                    scope,
+                    owner,
+                    key_id,
+                    expected,
+                    reserved_uses,
+                    retired,
+                } => {
+                    let n = tx
+                        .prepare_cached(
+                            "UPDATE data_keys SET reserved_uses = ?5, retired = ?6
+                             WHERE scope = ?1 AND owner = ?2 AND key_id = ?3 AND reserved_uses = ?4",
+                        )
+                        .and_then(|mut s| {
+                            s.execute(params![
+                                scope.as_str(),
+                                owner,
+                                key_id,
+                                *expected as i64,
+                                *reserved_uses as i64,
+                                retired
+                            ])
+                        })
+                        .map_err(sql_err)?;
+                    if n == 0 {
+                        return Err(key_conflict(
+                            *scope,
+                            *key_id,
+                            "was reserved or destroyed by another writer",
+                        ));
+                    }
+                }
+                Op::RequireKey {
+                    scope,
+                    owner,
+                    key_id,
+                } => {
+                    let live: bool = tx
+                        .prepare_cached(
+                            "SELECT count(*) FROM data_keys
+                             WHERE scope = ?1 AND owner = ?2 AND key_id = ?3 AND retired = 0",
+                        )
+                        .and_then(|mut s| {
+                            s.query_row(params![scope.as_str(), owner, key_id], |r| {
+                                r.get::<_, i64>(0)
+                            })
+                        })
+                        .map_err(sql_err)?
+                        > 0;
+                    if !live {
+                        return Err(key_conflict(
+                            *scope,
+                            *key_id,
+                            "was retired or destroyed by another writer",
+                        ));
+                    }
+                }
+                Op::BumpKeyGeneration => {
+                    let raw: Option<Vec<u8>> = tx
+                        .prepare_cached("SELECT value FROM meta WHERE name = ?1")
+                        .and_then(|mut s| {
+                            s.query_row(params![KEY_GENERATION], |r| r.get(0))
+                                .optional()
+                        })
+                        .map_err(sql_err)?;
+                    let next = decode_generation(raw.as_deref())? + 1;
+                    tx.prepare_cached("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)")
+                        .and_then(|mut s| {
+                            s.execute(params![KEY_GENERATION, next.to_be_bytes().to_vec()])
+                        })
+                        .map_err(sql_err)?;
                 }
                 Op::DeleteKey {
                     scope,
@@ -359,7 +522,7 @@ impl Backend for SqliteBackend {
     }
 
     fn get(&self, scope: Scope, owner: &str, key: &str) -> Result<Option<StoredEntry>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {ENTRY_COLS} FROM entries WHERE scope = ?1 AND owner = ?2 AND key = ?3"
@@ -376,7 +539,7 @@ impl Backend for SqliteBackend {
         owner: &str,
         keys: &[&str],
     ) -> Result<Vec<Option<StoredEntry>>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {ENTRY_COLS} FROM entries WHERE scope = ?1 AND owner = ?2 AND key = ?3"
@@ -392,7 +555,7 @@ impl Backend for SqliteBackend {
     }
 
     fn entries(&self, scope: Scope, owner: &str) -> Result<Vec<StoredEntry>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {ENTRY_COLS} FROM entries WHERE scope = ?1 AND owner = ?2 ORDER BY key"
@@ -405,7 +568,7 @@ impl Backend for SqliteBackend {
     }
 
     fn entry_sizes(&self, scope: Scope, owner: &str) -> Result<Vec<EntrySize>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT key, size, updated_at FROM entries WHERE scope = ?1 AND owner = ?2 ORDER BY key",
@@ -425,7 +588,7 @@ impl Backend for SqliteBackend {
 
     fn owners_in_tree(&self, root: &str) -> Result<Vec<(Scope, String)>> {
         let (lo, hi) = tree_bounds(root);
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT scope, owner FROM entries WHERE scope <> 'global' AND (owner = ?1 OR (owner > ?2 AND owner < ?3))
@@ -443,7 +606,7 @@ impl Backend for SqliteBackend {
     }
 
     fn keys(&self, scope: Scope, owner: &str) -> Result<Vec<KeyRecord>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {KEY_COLS} FROM data_keys WHERE scope = ?1 AND owner = ?2 ORDER BY key_id"
@@ -456,7 +619,7 @@ impl Backend for SqliteBackend {
     }
 
     fn all_keys(&self) -> Result<Vec<KeyRecord>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(&format!("SELECT {KEY_COLS} FROM data_keys"))
             .map_err(sql_err)?;
@@ -465,7 +628,7 @@ impl Backend for SqliteBackend {
     }
 
     fn expired(&self, now: i64, limit: usize) -> Result<Vec<(Scope, String, String)>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT scope, owner, key FROM entries
@@ -482,14 +645,14 @@ impl Backend for SqliteBackend {
     }
 
     fn meta(&self, name: &str) -> Result<Option<Vec<u8>>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         conn.prepare_cached("SELECT value FROM meta WHERE name = ?1")
             .and_then(|mut s| s.query_row(params![name], |r| r.get(0)).optional())
             .map_err(sql_err)
     }
 
     fn usage(&self, scope: Scope) -> Result<ScopeUsage> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         conn.prepare_cached(
             "SELECT count(*), coalesce(sum(size), 0), count(DISTINCT owner) FROM entries WHERE scope = ?1",
         )
@@ -506,7 +669,7 @@ impl Backend for SqliteBackend {
     }
 
     fn compact(&self) -> Result<Option<u64>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         conn.execute_batch(
             "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
         )
@@ -524,12 +687,38 @@ impl Backend for SqliteBackend {
         true
     }
 
+    fn close(&self) -> Result<()> {
+        let conn = self.conn.lock().take();
+        if let Some(c) = conn {
+            // Checkpoint so the database file holds everything on its own.
+            let _ = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            c.close().map_err(|(_, e)| sql_err(e))?;
+        }
+        self.lock.lock().take();
+        Ok(())
+    }
+
+    fn scrub(&self) -> Result<()> {
+        // Copies the zeroed pages into the database file and truncates the
+        // log, so the old page images (the deleted rows) are gone from both.
+        let conn = self.conn()?;
+        let busy: i64 = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .map_err(sql_err)?;
+        if busy != 0 {
+            return Err(Error::Storage {
+                message: "the WAL checkpoint after erasure could not complete (a reader held it); deleted rows may remain in the log until the next checkpoint".into(),
+            });
+        }
+        Ok(())
+    }
+
     fn append_usage(&self, rows: &[UsageRow]) -> Result<()> {
-        let mut conn = self.conn.lock();
+        let mut conn = self.conn()?;
         let tx = conn.transaction().map_err(sql_err)?;
         {
             let mut stmt = tx
-                .prepare_cached(&format!("INSERT INTO usage ({USAGE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"))
+                .prepare_cached(&format!("INSERT INTO usage ({USAGE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"))
                 .map_err(sql_err)?;
             for r in rows {
                 stmt.execute(params![
@@ -545,7 +734,8 @@ impl Backend for SqliteBackend {
                     r.team,
                     r.department,
                     r.cost_center,
-                    r.project
+                    r.project,
+                    r.organization
                 ])
                 .map_err(sql_err)?;
             }
@@ -554,7 +744,7 @@ impl Backend for SqliteBackend {
     }
 
     fn usage_between(&self, from: i64, to: i64) -> Result<Vec<UsageRow>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {USAGE_COLS} FROM usage WHERE at >= ?1 AND at < ?2 ORDER BY at, id"
@@ -576,6 +766,7 @@ impl Backend for SqliteBackend {
                     department: r.get(10)?,
                     cost_center: r.get(11)?,
                     project: r.get(12)?,
+                    organization: r.get(13)?,
                 })
             })
             .map_err(sql_err)?;
@@ -583,7 +774,7 @@ impl Backend for SqliteBackend {
     }
 
     fn unencrypted_entries(&self) -> Result<u64> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         conn.prepare_cached("SELECT count(*) FROM entries WHERE substr(value, 1, 1) = x'00'")
             .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
             .map(|n| n as u64)
@@ -591,7 +782,7 @@ impl Backend for SqliteBackend {
     }
 
     fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {AUDIT_COLS} FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"
@@ -604,7 +795,7 @@ impl Backend for SqliteBackend {
     }
 
     fn audit_last(&self) -> Result<Option<AuditRow>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         conn.prepare_cached(&format!(
             "SELECT {AUDIT_COLS} FROM audit ORDER BY seq DESC LIMIT 1"
         ))
@@ -613,7 +804,7 @@ impl Backend for SqliteBackend {
     }
 
     fn audit_query(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
-        let conn = self.conn.lock();
+        let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {AUDIT_COLS} FROM audit
@@ -637,18 +828,24 @@ impl Backend for SqliteBackend {
         rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
     }
 
-    fn usage_total(&self, from: i64, to: i64, filter: Option<(UsageField, &str)>) -> Result<i64> {
-        let conn = self.conn.lock();
+    fn usage_total(
+        &self,
+        from: i64,
+        to: i64,
+        organization: Option<&str>,
+        filter: Option<(UsageField, &str)>,
+    ) -> Result<i64> {
+        let conn = self.conn()?;
         match filter {
             None => conn
-                .prepare_cached("SELECT coalesce(sum(cost_micros), 0) FROM usage WHERE at >= ?1 AND at < ?2")
-                .and_then(|mut s| s.query_row(params![from, to], |r| r.get(0))),
+                .prepare_cached("SELECT coalesce(sum(cost_micros), 0) FROM usage WHERE organization IS ?3 AND at >= ?1 AND at < ?2")
+                .and_then(|mut s| s.query_row(params![from, to, organization], |r| r.get(0))),
             Some((field, value)) => conn
                 .prepare_cached(&format!(
-                    "SELECT coalesce(sum(cost_micros), 0) FROM usage WHERE at >= ?1 AND at < ?2 AND {} = ?3",
+                    "SELECT coalesce(sum(cost_micros), 0) FROM usage WHERE organization IS ?3 AND at >= ?1 AND at < ?2 AND {} = ?4",
                     field.as_str()
                 ))
-                .and_then(|mut s| s.query_row(params![from, to, value], |r| r.get(0))),
+                .and_then(|mut s| s.query_row(params![from, to, organization, value], |r| r.get(0))),
         }
         .map_err(sql_err)
     }
@@ -672,7 +869,7 @@ fn audit_from_row(r: &Row<'_>) -> rusqlite::Result<AuditRow> {
 
 const USAGE_COLS: &str =
     "at, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, \
-     cache_write_tokens, cost_micros, user, team, department, cost_center, project";
+     cache_write_tokens, cost_micros, user, team, department, cost_center, project, organization";
 
 #[cfg(test)]
 mod tests {

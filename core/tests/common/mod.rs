@@ -6,7 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 use vallum::{Config, ManualClock, MasterKey, Vallum};
 
-pub const KEY: [u8; 32] = [0x11; 32];
+/// The vectors' master key (`tests/vectors/README.md`).
+pub const KEY: [u8; 32] = *b"VALLUM-vector-key-0123456789abcd";
 pub const T0: i64 = 1_700_000_000_000;
 
 pub fn key() -> MasterKey {

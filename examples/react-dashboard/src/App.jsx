@@ -7,9 +7,20 @@ import { CopilotProvider, EnterpriseDashboard, createEnterpriseConfig, useMemory
 
 const config = createEnterpriseConfig({ name: 'Support copilot', slug: 'support-copilot', modelProvider: 'openai', model: 'gpt-4o' })
 const CONTEXT = { organization: 'acme', user: 'ada', session: 'demo' }
-// A demo key. A real application derives it from its login (e.g. a key
-// wrapped by the user's passkey) and never ships it in code.
-const DEMO_KEY = '5a'.repeat(32)
+// The master key: 32 bytes from crypto.getRandomValues. A real application
+// gets it from its server after sign-in (or unwraps it with the user's
+// passkey) and never stores it beside the data; this demo keeps one per tab
+// in sessionStorage only so that a reload finds its memory again.
+function demoKey() {
+  let hex = sessionStorage.getItem('vallum-demo-key')
+  if (!hex) {
+    const bytes = crypto.getRandomValues(new Uint8Array(32))
+    hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+    sessionStorage.setItem('vallum-demo-key', hex)
+  }
+  return hex
+}
+const DEMO_KEY = demoKey()
 
 /** The stand-in model: echoes what it was sent, as a real model would see it. */
 function standInModel(text) {

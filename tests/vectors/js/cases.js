@@ -3,7 +3,7 @@
 // @vallum/wasm's `nodejs` build (bindings-wasm/test/vectors.test.js) and its
 // `web` build in headless Chromium (bindings-wasm/test/browser.test.js).
 // `env` supplies the package, `open(config, extra)` (an instance on the
-// vectors' key KEY11 and clock T0, memory only; `extra` overrides options)
+// vectors' key VECTOR_KEY and clock T0, memory only; `extra` overrides options)
 // and `load(file)` (a vector document).
 // Formats: tests/vectors/README.md.
 import { check } from './check.js'
@@ -21,7 +21,8 @@ export const VECTOR_FILES = [
   'rbac.json',
 ]
 
-export const KEY11 = '11'.repeat(32)
+// The vectors' master key: the 32 ASCII bytes VALLUM-vector-key-0123456789abcd.
+export const VECTOR_KEY = '56414c4c554d2d766563746f722d6b65792d3031323334353637383961626364'
 export const T0 = 1_700_000_000_000
 
 /** A UTF-16 offset in `text` → its code-point offset. */
