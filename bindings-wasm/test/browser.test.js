@@ -29,3 +29,82 @@ test('vectors and IndexedDB persistence in headless Chromium', { timeout: 180_00
     await server.close()
   }
 })
+
+// Two tabs on one IndexedDB database (the security review's finding: each
+// tab made its own audit key and record #1, and after a reload one record
+// was silently gone). One writer at a time: a second tab waits for the Web
+// Lock, then gets `store_locked`; once the first closes, it opens and
+// continues the same audit chain.
+test('two tabs on one IndexedDB database: one writer at a time, the audit chain keeps every record', { timeout: 120_000 }, async () => {
+  const server = await serve(repo)
+  const browser = await launch()
+  try {
+    const open = async () => {
+      const page = await browser.context.newPage()
+      const errors = []
+      page.on('pageerror', (e) => errors.push(String(e)))
+      await page.goto(`${server.url}/bindings-wasm/test/browser/tabs.html`)
+      await page.waitForFunction(() => window.__ready === true, null, { timeout: 60_000 })
+      return { page, errors }
+    }
+    const a = await open()
+    const b = await open()
+    const db = 'vallum-test-two-tabs'
+    const records = await a.page.evaluate(async (db) => {
+      await window.vallum.deleteDatabase(db)
+      window.v = await window.vallum.Vallum.open({ masterKey: window.KEY, persistence: { database: db } })
+      const m = window.v.memory.for({ organization: 'acme', user: 'u1', session: 's1' })
+      await m.setData('from', 'tab a', 'user')
+      await m.exportData('user') // an audit record
+      return (await window.v.audit.query({})).length
+    }, db)
+    assert.ok(records >= 1)
+    // While tab A holds the database, tab B is refused with a typed error.
+    const refused = await b.page.evaluate(async (db) => {
+      try {
+        await window.vallum.Vallum.open({ masterKey: window.KEY, persistence: { database: db, lockTimeoutMs: 300 } })
+        return 'opened'
+      } catch (e) {
+        return `${e.code}: ${e.message}`
+      }
+    }, db)
+    assert.match(refused, /^store_locked: .*another tab/)
+    // Tab B waits for the lock; tab A writes once more and closes.
+    const waiting = b.page.evaluate(async (db) => {
+      window.v = await window.vallum.Vallum.open({ masterKey: window.KEY, persistence: { database: db, lockTimeoutMs: 30_000 } })
+      const m = window.v.memory.for({ organization: 'acme', user: 'u1', session: 's1' })
+      const seen = await m.getData('from', 'user')
+      await m.setData('from', 'tab b', 'user')
+      await m.exportData('user')
+      const verified = await window.v.audit.verify()
+      const count = (await window.v.audit.query({})).length
+      await window.v.close()
+      return { seen, verified, count }
+    }, db)
+    const recordsA = await a.page.evaluate(async () => {
+      await window.v.memory.for({ organization: 'acme', user: 'u1', session: 's1' }).exportData('user')
+      const n = (await window.v.audit.query({})).length
+      await window.v.close()
+      return n
+    })
+    const fromB = await waiting
+    assert.equal(fromB.seen, 'tab a', 'tab B read what tab A wrote')
+    assert.ok(fromB.verified.ok, JSON.stringify(fromB.verified))
+    assert.equal(fromB.count, recordsA + 1, 'tab B continued tab A\'s chain')
+    // A fresh tab (a reload) sees every record, and the chain verifies.
+    const c = await open()
+    const after = await c.page.evaluate(async (db) => {
+      const v = await window.vallum.Vallum.open({ masterKey: window.KEY, persistence: { database: db } })
+      const out = { verified: await v.audit.verify(), count: (await v.audit.query({})).length, from: await v.memory.for({ organization: 'acme', user: 'u1' }).getData('from', 'user') }
+      await v.close()
+      return out
+    }, db)
+    assert.ok(after.verified.ok, JSON.stringify(after.verified))
+    assert.equal(after.count, fromB.count)
+    assert.equal(after.from, 'tab b')
+    assert.deepEqual([...a.errors, ...b.errors, ...c.errors], [])
+  } finally {
+    await browser.close()
+    await server.close()
+  }
+})
