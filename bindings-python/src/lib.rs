@@ -1090,7 +1090,6 @@ impl Core {
         no_panic(|| out(py, &self.inner.costs().budgets()))
     }
 
-    #[pyo3(signature = (user, tier=None))]
     #[pyo3(signature = (user, tier=None, organization=None))]
     fn set_user_tier(
         &self,

@@ -11,6 +11,8 @@ pub mod crypto;
 mod csv;
 mod error;
 pub mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod guard;
 pub mod memory;
 pub mod metrics;

@@ -63,3 +63,41 @@ fn pii_mask_regressions_replay_without_panics() {
     assert!(n >= 3, "seed cases are present");
     assert!(found >= 4, "the seeds contain PII");
 }
+
+fn replay(target: &str) -> Vec<Vec<u8>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/regressions")
+        .join(target);
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect()
+}
+
+#[test]
+fn memory_value_regressions_replay_without_panics() {
+    let v = vallum::fuzzing::instance().unwrap();
+    let inputs = replay("memory_value");
+    assert!(inputs.len() >= 5, "seed cases are present");
+    let stored = inputs
+        .iter()
+        .filter(|d| vallum::fuzzing::memory_value(&v, d))
+        .count();
+    assert!(stored >= 3, "some seeds are stored and read back");
+    assert!(
+        stored < inputs.len(),
+        "some seeds are refused (too deep, too large)"
+    );
+}
+
+#[test]
+fn vault_restore_regressions_replay_without_panics() {
+    let v = vallum::fuzzing::instance().unwrap();
+    let inputs = replay("vault_restore");
+    assert!(inputs.len() >= 5, "seed cases are present");
+    let restored: usize = inputs
+        .iter()
+        .map(|d| vallum::fuzzing::vault_restore(&v, d))
+        .sum();
+    assert!(restored >= 4, "the seeds restore placeholders");
+}
