@@ -62,9 +62,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_user("bob")
         .with_session("mobile-7");
 
+    // Global memory is read by every organization; only a context the host
+    // grants `memory:global:write` may change it.
+    let platform = Context::new("platform").with_permission(vallum::memory::GLOBAL_WRITE);
+
     println!("\n1. Store data in every scope");
     memory.set(
-        &alice,
+        &platform,
         Scope::Global,
         "assistant.tone",
         json!("neutral"),

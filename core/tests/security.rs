@@ -951,7 +951,7 @@ fn weak_master_keys_are_refused_and_no_doc_shows_one() {
         "bytes(32)",
         "[0u8; 32]",
         "[7u8; 32]",
-        "new Uint8Array(32))",
+        "masterKey: new Uint8Array(32)",
         "new Uint8Array(32).fill(",
         "Buffer.alloc(32)",
         "'00'.repeat(32)",
