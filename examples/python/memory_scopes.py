@@ -25,8 +25,12 @@ def main(db_path: str) -> None:
     bob = {"organization": "acme", "user": "bob", "session": "chat-7"}
     t0 = 1_767_225_600_000  # a manual clock, so the TTL below can pass instantly
 
+    # Global memory is read by every organization; only a context the host
+    # grants "memory:global:write" may change it.
+    platform = {"organization": "platform", "permissions": ["memory:global:write"]}
+
     with vallum.Vallum(db_path=db_path, master_key=MASTER_KEY, clock_ms=t0) as v:
-        v.memory.set(alice, "global", "tone", "formal")
+        v.memory.set(platform, "global", "tone", "formal")
         v.memory.set(alice, "organization", "tone", "friendly")
         v.memory.set(alice, "user", "tone", "concise", tags=["prefs"])
         v.memory.set(alice, "session", "draft", {"to": "jane@example.com", "lines": 3}, ttl=60_000)

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   const start: number = found[0].start
   await v.pii.detectAsync('text')
   const masked: string = v.pii.mask('text').text
+  const sealed: string = v.pii.mask('078-05-1123', { organization: 'acme', user: 'ann', permissions: ['memory:global:write'] }).text
   await v.pii.maskAsync('text')
   const valid: boolean | null = v.pii.validate('CREDIT_CARD', '4111111111111111')
   const tokens: string = await v.pii.maskInSession(ctx, 'text')
@@ -151,6 +152,8 @@ async function main(): Promise<void> {
   v.costs.estimate(usage)
   const hold = await v.costs.reserve(usage)
   await v.costs.settle(hold, usage)
+  const handle: string = hold.id
+  const heldFor: string | undefined = hold.organization
   const released: boolean = v.costs.release(hold)
   const costReport = await v.costs.report({ period: 'monthly', groupBy: 'department', top: 5 })
   const spent: number = costReport.totalMicros
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
   v.costs.budgets()
   v.costs.setUserTier('alice', 'pro')
   v.costs.setUserTier('alice', null)
+  v.costs.setUserTier('alice', 'pro', 'acme')
   v.costs.loadLitellmPrices('{}')
   v.costs.subscribe('budget_warning', () => undefined)()
 
@@ -168,7 +172,8 @@ async function main(): Promise<void> {
   const now: number = v.now()
   const keyId: string = v.masterKeyId()
   const dropped: number = v.eventHealth().droppedEvents
-  const rewrapped: number = await v.rotateMasterKey(new Uint8Array(32))
+  const rewrapped: number = await v.rotateMasterKey(crypto.getRandomValues(new Uint8Array(32)))
+  await v.close()
 
   // module
   const codes: readonly ErrorCode[] = ERROR_CODES
