@@ -11,6 +11,7 @@ pub mod crypto;
 mod csv;
 mod error;
 pub mod events;
+#[cfg(not(target_arch = "wasm32"))]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod guard;

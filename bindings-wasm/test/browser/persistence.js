@@ -76,7 +76,7 @@ export const persistenceCases = [
       await v.close()
       const rows = await rawRows(db)
       check.ok(rows.length >= 3, `rows: ${rows.length}`)
-      const key = new Uint8Array(32).fill(0x11)
+      const key = Uint8Array.from(VECTOR_KEY.match(/../g), (h) => parseInt(h, 16))
       for (const row of rows) {
         check.ok(row instanceof Uint8Array)
         check.ok(!contains(row, key), 'a row holds the raw master key')
@@ -95,7 +95,7 @@ export const persistenceCases = [
       await v.memory.for(CTX).setData('k', 'v', 'user')
       await v.close()
       await check.rejects(
-        vallum.Vallum.open({ masterKey: '22'.repeat(32), persistence: { database: db } }),
+        vallum.Vallum.open({ masterKey: crypto.getRandomValues(new Uint8Array(32)), persistence: { database: db } }),
         (e) => e instanceof vallum.VallumError && e.code === 'key_mismatch',
         'wrong key',
       )
@@ -109,6 +109,12 @@ export const persistenceCases = [
     async run({ vallum }) {
       await check.rejects(vallum.Vallum.open({}), (e) => e.code === 'invalid_key', 'no key')
       await check.rejects(vallum.Vallum.open({ masterKey: 'abc' }), (e) => e.code === 'invalid_key', 'short key')
+      await check.rejects(vallum.Vallum.open({ masterKey: new Uint8Array(32), persistence: false }), (e) => e.code === 'invalid_key' && e.message.includes('distinct'), 'weak key')
+      // The caller's key bytes are never wiped (the module wipes its own copy).
+      const mine = crypto.getRandomValues(new Uint8Array(32))
+      const copy = Uint8Array.from(mine)
+      await (await vallum.Vallum.open({ masterKey: mine, persistence: false })).close()
+      check.deepEqual(Array.from(mine), Array.from(copy))
       await check.rejects(vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: 'yes' }), (e) => e.code === 'invalid_argument', 'persistence')
       await check.rejects(vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: false, config: { nope: 1 } }), (e) => e.code === 'invalid_config', 'config')
       const v = await vallum.Vallum.open({ masterKey: VECTOR_KEY, persistence: false })

@@ -253,8 +253,8 @@ const LEDGER_SOFT_CAP: usize = 10_000;
 struct State {
     ledger: Ledger,
     held: HashMap<String, Held>,
-    /// (organization, user) → tier; `None`: the user id in every organization.
-    tiers: HashMap<(Option<String>, String), String>,
+    /// [`tier_key`] (organization, user) → tier.
+    tiers: HashMap<String, String>,
     /// Operations since the ledger was last pruned.
     since_prune: usize,
 }
@@ -374,7 +374,7 @@ impl Costs {
 
     fn set_tier(&self, organization: Option<&str>, user: &str, tier: Option<&str>) {
         let mut st = self.inner.state.lock();
-        let key = (organization.map(str::to_string), user.to_string());
+        let key = tier_key(organization, user);
         match tier {
             Some(t) => st.tiers.insert(key, t.to_string()),
             None => st.tiers.remove(&key),
@@ -386,20 +386,20 @@ impl Costs {
     }
 
     fn tier_of<'a>(
-        tiers: &'a HashMap<(Option<String>, String), String>,
+        tiers: &'a HashMap<String, String>,
         organization: Option<&str>,
         user: &str,
     ) -> Option<&'a String> {
         organization
-            .and_then(|o| tiers.get(&(Some(o.to_string()), user.to_string())))
-            .or_else(|| tiers.get(&(None, user.to_string())))
+            .and_then(|o| tiers.get(&tier_key(Some(o), user)))
+            .or_else(|| tiers.get(&tier_key(None, user)))
     }
 
     /// Ledger lines (budget index, subject) that apply to `a`.
     fn lines_for(
         &self,
         budgets: &[Budget],
-        tiers: &HashMap<(Option<String>, String), String>,
+        tiers: &HashMap<String, String>,
         a: &Attribution,
     ) -> Vec<LineKey> {
         let mut out = Vec::new();
@@ -500,17 +500,31 @@ impl Costs {
         if st.ledger.len() <= LEDGER_SOFT_CAP / 2 {
             return;
         }
-        let mut idle: Vec<(i64, LineKey)> = st
-            .ledger
-            .iter()
-            .filter(|(_, l)| l.reserved == 0 && !l.warned && l.exceeded_at.is_none())
-            .map(|(k, l)| (l.used_at, k.clone()))
-            .collect();
-        idle.sort_unstable_by_key(|(t, _)| *t);
+        let reloadable = |l: &Line| l.reserved == 0 && !l.warned && l.exceeded_at.is_none();
         let excess = st.ledger.len().saturating_sub(LEDGER_SOFT_CAP / 2);
-        for (_, k) in idle.into_iter().take(excess) {
-            st.ledger.remove(&k);
+        let times = || {
+            st.ledger
+                .values()
+                .filter(|l| reloadable(l))
+                .map(|l| l.used_at)
+        };
+        let (Some(mut lo), Some(mut hi)) = (times().min(), times().max()) else {
+            return;
+        };
+        // The earliest last-use time by which `excess` reloadable lines were
+        // used (a search over time rather than a sort): those lines go, the
+        // least recently used first; ties may take a few more.
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if times().filter(|t| *t <= mid).count() >= excess {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
         }
+        let cutoff = lo;
+        st.ledger
+            .retain(|_, l| !(reloadable(l) && l.used_at <= cutoff));
     }
 
     /// Ledger lines held in memory (bounded; see [`Costs::reserve`]).
@@ -823,6 +837,15 @@ impl Costs {
 
     pub(crate) fn tz(&self) -> Tz {
         self.inner.tz
+    }
+}
+
+/// The key of a tier assignment: the organization length-prefixed, or `*`
+/// for every organization, then the user — unambiguous for any ids.
+fn tier_key(organization: Option<&str>, user: &str) -> String {
+    match organization {
+        Some(o) => format!("{}:{o}{user}", o.len()),
+        None => format!("*{user}"),
     }
 }
 

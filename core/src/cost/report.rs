@@ -122,7 +122,7 @@ fn group(rows: &[UsageRow], field: UsageField) -> Vec<CostGroup> {
         g.output_tokens += r.output_tokens;
     }
     let mut v: Vec<CostGroup> = m.into_values().collect();
-    v.sort_by(|a, b| b.cost_micros.cmp(&a.cost_micros).then(a.key.cmp(&b.key)));
+    v.sort_unstable_by(|a, b| b.cost_micros.cmp(&a.cost_micros).then(a.key.cmp(&b.key)));
     v
 }
 

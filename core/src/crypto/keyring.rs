@@ -47,7 +47,7 @@ struct OwnerKeys {
     keys: HashMap<u32, Arc<DataKey>>,
     records: HashMap<u32, KeyRecord>,
     /// Keys whose wrapped form does not open, with the reason.
-    broken: HashMap<u32, String>,
+    broken: Vec<(u32, String)>,
     /// (key id, encryptions so far) of the key new values are sealed with.
     active: Option<(u32, u64)>,
 }
@@ -196,7 +196,7 @@ impl Keyring {
             let kek = self.kek.read();
             let mut keys = HashMap::new();
             let mut records = HashMap::new();
-            let mut broken = HashMap::new();
+            let mut broken = Vec::new();
             let mut active = None;
             for rec in backend.keys(scope, owner)? {
                 match unwrap_key(&kek, scope.as_str(), owner, rec.key_id, &rec.wrapped) {
@@ -208,7 +208,7 @@ impl Keyring {
                         keys.insert(rec.key_id, Arc::new(dek));
                     }
                     Err(e) => {
-                        broken.insert(rec.key_id, e.to_string());
+                        broken.push((rec.key_id, e.to_string()));
                     }
                 }
                 records.insert(rec.key_id, rec);
@@ -220,7 +220,7 @@ impl Keyring {
                 .filter(|r| !r.retired)
                 .map(|r| r.key_id)
                 .max();
-            if newest_live.is_some_and(|n| broken.contains_key(&n)) {
+            if newest_live.is_some_and(|n| broken.iter().any(|(id, _)| *id == n)) {
                 active = None;
             }
             cache.owners.put(
@@ -372,7 +372,7 @@ impl Keyring {
             if let Some(k) = ok.keys.get(&key_id) {
                 return Ok(k.clone());
             }
-            if let Some(why) = ok.broken.get(&key_id) {
+            if let Some((_, why)) = ok.broken.iter().find(|(id, _)| *id == key_id) {
                 return Err(Error::decryption(format!(
                     "data key {key_id} of this {scope} owner does not unwrap ({why}); only values sealed with it are unreadable"
                 )));

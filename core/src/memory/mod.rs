@@ -902,7 +902,7 @@ impl Memory {
         for k in &keys {
             self.emit(MemoryAction::Set, scope, &owner, Some(k));
         }
-        victims.sort();
+        victims.sort_unstable();
         victims.dedup();
         self.evict(scope, &owner, victims)
     }

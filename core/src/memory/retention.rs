@@ -175,7 +175,13 @@ impl Quotas {
         if !trackers.contains(&id) {
             let mut t = Tracker::new(policy, max)?;
             let mut sizes = backend.entry_sizes(scope, owner)?;
-            sizes.sort_by_key(|s| s.updated_at);
+            // Rows come ordered by key: (time, key) is the order a stable sort by
+            // time gives, without a stable sort's code.
+            sizes.sort_unstable_by(|a, b| {
+                a.updated_at
+                    .cmp(&b.updated_at)
+                    .then_with(|| a.key.cmp(&b.key))
+            });
             for s in sizes {
                 // Rebuilding can itself find the owner over quota (e.g. after
                 // the quota was lowered): those victims are evicted too.

@@ -94,7 +94,8 @@ pub(super) fn encode(m: &Metrics) -> String {
     });
     let mut out = String::with_capacity(families.len() * 128);
     for (name, (kind, mut series)) in families {
-        series.sort_by(|a, b| a.0.cmp(&b.0));
+        // Label sets are unique within a family: no ties, so no stable sort.
+        series.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         match kind {
             MetricKind::Counter => {
                 let base = name.strip_suffix("_total").unwrap_or(&name);

@@ -229,7 +229,7 @@ mod tests {
             s.add(v);
         }
         let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
+        sorted.sort_unstable_by(f64::total_cmp);
         for q in [0.0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0] {
             let want = exact(&sorted, q);
             let got = s.quantile(q).unwrap();

@@ -427,12 +427,19 @@ impl Recognizer {
     }
 }
 
+/// A stable sort of findings. Every caller passes a plain function, so the
+/// sort is compiled once for all orders (it is large; this keeps the
+/// browser build small).
+fn sort_raw(raw: &mut [Raw], order: fn(&Raw, &Raw) -> std::cmp::Ordering) {
+    raw.sort_by(order);
+}
+
 /// Presidio's `remove_duplicates` in O(n log n): highest score first, then
 /// earlier start, then longer; a finding contained in one kept before it is
 /// dropped. Scores come in few tiers (one per pattern), so kept spans are
 /// merged tier by tier into a start-sorted list with prefix maxima of ends.
 fn remove_contained(mut found: Vec<Raw>, out: &mut Vec<Raw>) {
-    found.sort_by(|a, b| {
+    sort_raw(&mut found, |a, b| {
         b.score
             .total_cmp(&a.score)
             .then(a.start.cmp(&b.start))
@@ -780,7 +787,7 @@ impl Detector {
         } else if opts.resolve_overlaps {
             raw = resolve(raw);
         }
-        raw.sort_by(|a, b| {
+        sort_raw(&mut raw, |a, b| {
             a.start
                 .cmp(&b.start)
                 .then(a.end.cmp(&b.end))
@@ -886,7 +893,9 @@ fn context_window(head: &str, tail: &str, before: usize, after: usize) -> String
 /// union of their spans, with the entity, score and pattern of the member
 /// that contains the others, else of the member `resolve` would keep.
 fn merge(mut raw: Vec<Raw>) -> Vec<Raw> {
-    raw.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    sort_raw(&mut raw, |a, b| {
+        a.start.cmp(&b.start).then(b.end.cmp(&a.end))
+    });
     // A finding that contains another explains more of the text ("+1
     // 415-555-0199" is a phone number, not the NHS number inside it);
     // otherwise the higher score, then the longer span wins.
@@ -944,7 +953,7 @@ fn merge(mut raw: Vec<Raw>) -> Vec<Raw> {
 /// Keeps a non-overlapping subset: higher score first, then the longer
 /// span, then the earlier start, then recognizer order.
 fn resolve(mut raw: Vec<Raw>) -> Vec<Raw> {
-    raw.sort_by(|a, b| {
+    sort_raw(&mut raw, |a, b| {
         b.score
             .total_cmp(&a.score)
             .then((b.end - b.start).cmp(&(a.end - a.start)))

@@ -450,7 +450,7 @@ impl Masker {
         reversible: bool,
         ctx: Option<&Context>,
     ) -> Result<Masked> {
-        findings.sort_by_key(|f| (f.start, f.end));
+        findings.sort_unstable_by_key(|f| (f.start, f.end));
         let mut out = String::with_capacity(text.len() + findings.len() * 8);
         let mut replacements = Vec::with_capacity(findings.len());
         let numbering = if reversible {

@@ -179,7 +179,7 @@ fn effect_of(actions: &[Action]) -> Option<Effect> {
 
 fn compile(mut policies: Vec<Policy>) -> Result<Compiled> {
     // Deterministic order, independent of insertion order.
-    policies.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+    policies.sort_unstable_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
     let mut c = Compiled::default();
     let mut fields: BTreeMap<(ConditionType, String), FieldIndex> = BTreeMap::new();
     let mut literals: BTreeMap<(ConditionType, String), Vec<(String, usize)>> = BTreeMap::new();
@@ -276,8 +276,11 @@ fn compile(mut policies: Vec<Policy>) -> Result<Compiled> {
         }
     }
     for idx in fields.values_mut() {
-        idx.gt.sort_by(|a, b| a.0.total_cmp(&b.0));
-        idx.lt.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Condition ids break ties: the same order a stable sort gives.
+        idx.gt
+            .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        idx.lt
+            .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     }
     c.fields = fields.into_iter().collect();
     Ok(c)

@@ -246,7 +246,7 @@ impl JournaledBackend {
                 }
             }
         }
-        usage.sort_by_key(|(seq, _)| *seq);
+        usage.sort_unstable_by_key(|(seq, _)| *seq);
         let inner = MemoryBackend::new();
         inner.apply(&ops)?;
         let rows: Vec<UsageRow> = usage.into_iter().map(|(_, r)| r).collect();
