@@ -332,7 +332,10 @@ impl Audit {
         let Some(raw) = self.inner.store.meta(ANCHOR)? else {
             return Ok(None);
         };
-        let a: Anchor = serde_json::from_slice(&raw).map_err(|e| Error::CorruptStore {
+        let text = std::str::from_utf8(&raw).map_err(|e| Error::CorruptStore {
+            message: format!("audit anchor: {e}"),
+        })?;
+        let a: Anchor = serde_json::from_str(text).map_err(|e| Error::CorruptStore {
             message: format!("audit anchor: {e}"),
         })?;
         let key = self.key()?;
@@ -493,7 +496,9 @@ impl Audit {
     pub fn stored_checkpoint(&self) -> Result<Option<Checkpoint>> {
         match self.inner.store.meta(CHECKPOINT)? {
             None => Ok(None),
-            Some(raw) => serde_json::from_slice(&raw)
+            Some(raw) => std::str::from_utf8(&raw)
+                .map_err(|e| e.to_string())
+                .and_then(|t| serde_json::from_str(t).map_err(|e| e.to_string()))
                 .map(Some)
                 .map_err(|e| Error::CorruptStore {
                     message: format!("audit checkpoint: {e}"),

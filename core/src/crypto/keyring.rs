@@ -241,13 +241,13 @@ impl Keyring {
 
     /// Runs `step` on the owner's keys, reloading them and trying again when
     /// another writer got there first.
-    fn with_retry<T>(
+    fn with_retry(
         &self,
         backend: &dyn Backend,
         scope: Scope,
         owner: &str,
-        mut step: impl FnMut(&Self, &mut OwnerKeys) -> Result<T>,
-    ) -> Result<T> {
+        step: &mut dyn FnMut(&Self, &mut OwnerKeys) -> Result<Arc<DataKey>>,
+    ) -> Result<Arc<DataKey>> {
         let mut last = None;
         for _ in 0..ATTEMPTS {
             let mut cache = self.cache.lock();
@@ -272,7 +272,7 @@ impl Keyring {
         scope: Scope,
         owner: &str,
     ) -> Result<Arc<DataKey>> {
-        self.with_retry(backend, scope, owner, |this, ok| {
+        self.with_retry(backend, scope, owner, &mut |this, ok| {
             this.encrypt_step(ok, backend, scope, owner)
         })
     }
@@ -415,8 +415,9 @@ impl Keyring {
         owner: &str,
         planned_uses: u64,
     ) -> Result<(Arc<DataKey>, Vec<u32>)> {
-        self.with_retry(backend, scope, owner, |this, ok| {
-            let old: Vec<u32> = ok.records.keys().copied().collect();
+        let mut old = Vec::new();
+        let dek = self.with_retry(backend, scope, owner, &mut |this, ok| {
+            old = ok.records.keys().copied().collect();
             let next_id = ok.next_id();
             let dek = DataKey::generate(next_id)?;
             let wrapped = wrap_key(&this.kek.read(), scope.as_str(), owner, &dek)?;
@@ -453,8 +454,9 @@ impl Keyring {
             ok.records.insert(next_id, rec);
             // The caller's re-encryption spends up to `planned_uses` nonces.
             ok.active = Some((next_id, planned_uses));
-            Ok((dek, old))
-        })
+            Ok(dek)
+        })?;
+        Ok((dek, old))
     }
 
     /// Forgets the cached keys of one (scope, owner) so they reload from storage.

@@ -218,7 +218,17 @@ pub fn open_stored_value(
         codec::open(&dek, scope.as_str(), owner, key, blob)?
     };
     let (json, _) = codec::decode_inner(&inner, usize::MAX >> 1, &what)?;
-    serde_json::from_slice(&json).map_err(|e| Error::CorruptStore {
+    parse_stored(&json, &what)
+}
+
+/// Parses a stored value's JSON. Through `str` like every other JSON the
+/// core reads, so the parser is compiled once (it is large in the browser
+/// build).
+fn parse_stored(json: &[u8], what: &str) -> Result<Value> {
+    let text = std::str::from_utf8(json).map_err(|e| Error::CorruptStore {
+        message: format!("{what}: stored JSON is not UTF-8: {e}"),
+    })?;
+    serde_json::from_str(text).map_err(|e| Error::CorruptStore {
         message: format!("{what}: stored JSON is invalid: {e}"),
     })
 }
@@ -377,16 +387,17 @@ impl Memory {
     }
 
     /// Runs a seal-and-commit step again, with the owner's keys reloaded,
-    /// when another writer changed them in between.
-    fn retrying<T>(
+    /// when another writer changed them in between. (One non-generic copy:
+    /// the step keeps its own result.)
+    fn retrying(
         &self,
         scope: Scope,
         owner: &str,
-        mut f: impl FnMut() -> Result<T>,
-    ) -> Result<T> {
+        step: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
         let mut last = None;
         for _ in 0..ATTEMPTS {
-            match f() {
+            match step() {
                 Err(e @ Error::Conflict { .. }) => {
                     self.inner.keyring.forget_owner_cache(scope, owner);
                     last = Some(e);
@@ -524,9 +535,7 @@ impl Memory {
         let max = self.inner.config.max_value_size as usize;
         let inner = self.unseal(e.scope, &e.owner, &e.key, &e.value, &what)?;
         let (json, flags) = codec::decode_inner(&inner, max, &what)?;
-        let value = serde_json::from_slice(&json).map_err(|e| Error::CorruptStore {
-            message: format!("{what}: stored JSON is invalid: {e}"),
-        })?;
+        let value = parse_stored(&json, &what)?;
         Ok((value, flags & codec::SECRET != 0))
     }
 
@@ -650,11 +659,14 @@ impl Memory {
         let _gate = self.gate(ctx, scope).read();
         let victims = {
             let _k = self.key_lock(scope, &owner, key);
-            let entry = self.retrying(scope, &owner, || {
+            let mut stored = None;
+            self.retrying(scope, &owner, &mut || {
                 let (entry, key_id) = self.seal(scope, &owner, key, &value, opts, now)?;
                 self.commit(scope, &owner, &[key_id], vec![Op::PutEntry(entry.clone())])?;
-                Ok(entry)
+                stored = Some(entry);
+                Ok(())
             })?;
+            let entry = stored.ok_or_else(|| Error::internal("a write stored nothing"))?;
             let size = entry.stored_size();
             let expires_at = entry.expires_at;
             if opts.secret {
@@ -868,16 +880,16 @@ impl Memory {
         let mut keys = Vec::with_capacity(items.len());
         {
             let _locks: Vec<_> = idx.iter().map(|&i| self.inner.locks[i].lock()).collect();
-            let ops = self.retrying(scope, &owner, || {
-                let mut ops = Vec::with_capacity(items.len());
+            let mut ops = Vec::new();
+            self.retrying(scope, &owner, &mut || {
+                ops = Vec::with_capacity(items.len());
                 let mut key_ids = Vec::new();
                 for (k, v) in &items {
                     let (entry, key_id) = self.seal(scope, &owner, k, v, opts, now)?;
                     ops.push(Op::PutEntry(entry));
                     key_ids.push(key_id);
                 }
-                self.commit(scope, &owner, &key_ids, ops.clone())?;
-                Ok(ops)
+                self.commit(scope, &owner, &key_ids, ops.clone())
             })?;
             for (op, (k, v)) in ops.iter().zip(items) {
                 keys.push(k.clone());

@@ -68,9 +68,9 @@ fn star() -> char {
     '*'
 }
 
-/// The owner an `encrypt` token is bound to.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The owner an `encrypt` token is bound to: `"organization"`, `"user"`
+/// or `"session"` in JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum TokenBinding {
     /// Any user of the organization that masked it.
     #[default]
@@ -97,6 +97,12 @@ impl TokenBinding {
             TokenBinding::User => 'u',
             TokenBinding::Session => 's',
         }
+    }
+
+    const NAMES: [&'static str; 3] = ["organization", "user", "session"];
+
+    fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
     }
 
     fn from_letter(s: &str) -> Option<Self> {
@@ -304,6 +310,26 @@ impl PiiKeys {
         };
         let plain = open_token(&dek, scope.as_str(), &to.owner, entity, &blob)?;
         String::from_utf8(plain).map_err(|_| Error::decryption("PII token: not UTF-8"))
+    }
+}
+
+// By hand rather than derived: a unit enum inside the internally tagged
+// `Operator` would pull serde's buffered enum machinery into every build.
+impl Serialize for TokenBinding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenBinding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        match name.as_str() {
+            "organization" => Ok(TokenBinding::Organization),
+            "user" => Ok(TokenBinding::User),
+            "session" => Ok(TokenBinding::Session),
+            other => Err(serde::de::Error::unknown_variant(other, &Self::NAMES)),
+        }
     }
 }
 

@@ -195,9 +195,12 @@ impl JournaledBackend {
         let mut usage = Vec::new();
         let mut next_usage_seq = 0u64;
         for (id, bytes) in rows {
-            let row: Row = serde_json::from_slice(bytes).map_err(|e| Error::CorruptStore {
-                message: format!("row {id} does not decode: {e}"),
-            })?;
+            let row: Row = std::str::from_utf8(bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|t| serde_json::from_str(t).map_err(|e| e.to_string()))
+                .map_err(|e| Error::CorruptStore {
+                    message: format!("row {id} does not decode: {e}"),
+                })?;
             match row {
                 Row::Entry {
                     scope,
