@@ -410,6 +410,36 @@ fn encrypted_pii_tokens_can_be_bound_to_a_user() {
     );
 }
 
+/// Found by the `vault_restore` fuzz target: a broken `<ENC:` fragment in
+/// a model's answer swallowed the real token after it, which then stayed
+/// unrestored.
+#[test]
+fn a_broken_token_fragment_does_not_hide_the_token_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = open_with(&dir.path().join("t.db"), ssn_config(), clock());
+    let a = Context::new("acme").with_user("ann").with_session("s-a");
+    let masked = v.pii().mask_for(&a, "078-05-1123").unwrap();
+    for noise in ["<ENC:US", "<ENC:US_SSN:o", "<ENC:US <ENC:", "<ENC:<ENC:"] {
+        let answer = format!("{noise} and SSN {}.", masked.text);
+        assert_eq!(
+            v.pii().unmask_in_session(&a, &answer).unwrap(),
+            format!("{noise} and SSN 078-05-1123."),
+        );
+        assert_eq!(
+            v.pii().decrypt(&a, &answer).unwrap(),
+            format!("{noise} and SSN 078-05-1123."),
+        );
+    }
+    // A token-shaped word that does not open is still refused by decrypt.
+    assert_eq!(
+        v.pii()
+            .decrypt(&a, "<ENC:US_SSN:o:AAAA>")
+            .unwrap_err()
+            .code(),
+        ErrorCode::DecryptionFailed
+    );
+}
+
 // ---------------------------------------------------------------------------
 // 3. Erasure and rotation leave nothing recoverable in the live files.
 

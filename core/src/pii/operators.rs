@@ -647,7 +647,14 @@ impl Masker {
         while let Some(i) = rest.find("<ENC:") {
             out.push_str(&rest[..i]);
             let tail = &rest[i + 5..];
-            let Some(close) = tail.find('>') else {
+            // A token's body is one word: a `<ENC:` whose `>` lies past a
+            // space or another `<` is text (a model may echo a broken
+            // fragment right before a real token), so scanning goes on
+            // just after it.
+            let Some(close) = tail
+                .find('>')
+                .filter(|&c| !tail[..c].contains(|ch: char| ch == '<' || ch.is_whitespace()))
+            else {
                 out.push_str("<ENC:");
                 rest = tail;
                 continue;
