@@ -45,7 +45,10 @@ export type EventKind =
   | 'rate_limited'
   | 'guard_decision'
 export type Severity = 'low' | 'medium' | 'high' | 'critical'
-export type Period = 'hour' | 'day' | 'week' | 'month'
+/** A period as Vallum reports it. */
+export type PeriodName = 'hourly' | 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'annual'
+/** A period as a call takes it: the names above or the nouns `hour` … `year`. A month is a calendar month. */
+export type Period = PeriodName | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year'
 /** A time point: epoch milliseconds or a relative `now-24h` / `now`. */
 export type TimePoint = number | string
 /** Removes the subscription. */
@@ -300,7 +303,7 @@ export interface ThreatReport {
 }
 
 export interface ThreatSummary {
-  period: Period
+  period: PeriodName
   start: number
   end: number
   total: number
@@ -539,7 +542,7 @@ export interface Health {
 }
 
 export interface PerformanceReport {
-  period: string
+  period: PeriodName
   start: number
   end: number
   metrics: JsonObject[]
@@ -559,7 +562,7 @@ export interface PerformanceClient {
   querySync(query: MetricQuery): QueryResult
   journeyStats(start?: TimePoint, end?: TimePoint): JsonObject[]
   getHealth(): Health
-  generateReport(period?: 'hourly' | 'daily' | 'weekly' | 'monthly'): Promise<PerformanceReport>
+  generateReport(period?: Period): Promise<PerformanceReport>
   addAlertRule(rule: AlertRule): void
   removeAlertRule(name: string): boolean
   alertRules(): AlertRule[]

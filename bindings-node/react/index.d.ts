@@ -2,7 +2,7 @@
 import type { ReactNode, JSX } from 'react'
 import type {
   AlertRule, Alert, Budget, Charge, ComplianceReport, CostReport, CostReportRequest, EventKind, Health, JourneyStep,
-  JsonObject, Labels, MaskResult, MemoryScope, MemoryScopeStats, MetricQuery, OptimizationResult, PerformanceReport,
+  JsonObject, Labels, MaskResult, MemoryScope, MemoryScopeStats, MetricQuery, OptimizationResult, PerformanceReport, Period,
   PIIDetectionResult, QueryResult, RequestContext, Reservation, SecurityEvaluationResult, SecurityPolicy, SecurityRequest,
   SetDataOptions, Subject, ThreatReport, ThreatSummary, Unsubscribe, Usage, VallumClient, VallumEvent, Json,
 } from '@vallum/wasm'
@@ -94,7 +94,7 @@ export interface PerformanceHookResult {
   increment(name: string, by?: number, labels?: Labels): void
   recordUserJourney(step: JourneyStep): void
   query(query: MetricQuery): Promise<QueryResult>
-  generateReport(period?: 'hourly' | 'daily' | 'weekly' | 'monthly'): Promise<PerformanceReport>
+  generateReport(period?: Period): Promise<PerformanceReport>
   addAlertRule(rule: AlertRule): void
   removeAlertRule(name: string): boolean
   acknowledgeAlert(id: string, by?: string): void

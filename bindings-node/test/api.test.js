@@ -275,6 +275,7 @@ test('policies, threats, compliance through the security surface', async () => {
   assert.equal(typeof tid, 'string')
   const summary = await v.security.getThreatSummary('day')
   assert.equal(summary.total, 1)
+  assert.equal(summary.period, 'daily')
   assert.equal((await v.security.getThreats('day')).length, 1)
   const report = await v.security.runComplianceCheck('gdpr')
   assert.equal(report.framework, 'gdpr')

@@ -152,6 +152,7 @@ def test_threats_audit_checkpoints_and_exports():
     assert all(t["timestamp"] == v.now() for t in listed)
     summary = v.threats.summary("day")
     assert summary["total"] == len(listed) and summary["end"] >= v.now()
+    assert summary["period"] == "daily"
 
     d = v.policy.evaluate({"user": {"id": "alice"}, "data": {"prompt": "hi"}}, audited_by="gateway")
     rows = v.audit.query({"actor": "gateway"})

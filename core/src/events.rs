@@ -8,7 +8,7 @@
 //! carry stored values, PII or key material. The guarantees, and the order
 //! of a guard call's events, are in `docs/events.md`.
 
-use crate::memory::{OwnerRef, Scope};
+use crate::vocab::{Effect, OwnerRef, Scope, Severity, Stage, ThreatRecord};
 use parking_lot::RwLock;
 use serde::Serialize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -29,7 +29,7 @@ pub enum Event {
     /// A firing alert resolved.
     AlertResolved(AlertEvent),
     /// A threat was detected or reported.
-    ThreatDetected(crate::policy::threats::ThreatRecord),
+    ThreatDetected(ThreatRecord),
     /// Spending crossed a budget's warning threshold.
     BudgetWarning(BudgetEvent),
     /// Spending reached a budget's limit (or a call was refused by it).
@@ -127,13 +127,13 @@ impl EventKind {
 
     /// Parses a snake_case name; an unknown one is an `invalid_argument` error
     /// listing the known kinds.
-    pub fn parse(name: &str) -> crate::Result<EventKind> {
+    pub fn parse(name: &str) -> crate::error::Result<EventKind> {
         EventKind::ALL
             .into_iter()
             .find(|k| k.as_str() == name)
             .ok_or_else(|| {
                 let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-                crate::Error::invalid_arg(
+                crate::error::Error::invalid_arg(
                     "kind",
                     format!("unknown event kind `{name}` (known: {})", known.join(", ")),
                 )
@@ -148,7 +148,7 @@ pub struct PolicyViolationEvent {
     /// Who asked.
     pub principal: String,
     /// `deny` or `challenge`.
-    pub effect: crate::policy::Effect,
+    pub effect: Effect,
     /// Ids of the policies that produced the effect (empty for an RBAC refusal).
     pub policies: Vec<String>,
     /// Why.
@@ -204,10 +204,10 @@ pub struct GuardDecisionEvent {
     /// Who asked.
     pub principal: String,
     /// `allow`, `challenge` or `deny`.
-    pub decision: crate::policy::Effect,
+    pub decision: Effect,
     /// The stage that stopped the prompt, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stopped_at: Option<crate::guard::Stage>,
+    pub stopped_at: Option<Stage>,
     /// The audit record's sequence number, if audited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_id: Option<u64>,
@@ -289,27 +289,13 @@ pub struct AlertEvent {
     /// Metric.
     pub metric: String,
     /// Severity.
-    pub severity: crate::metrics::Severity,
+    pub severity: Severity,
     /// Value that triggered the change.
     pub value: f64,
     /// Threshold.
     pub threshold: f64,
     /// Milliseconds since the epoch.
     pub at: i64,
-}
-
-impl AlertEvent {
-    pub(crate) fn from_alert(a: &crate::metrics::ActiveAlert, at: i64) -> Self {
-        Self {
-            id: a.id.clone(),
-            rule: a.rule.clone(),
-            metric: a.metric.clone(),
-            severity: a.severity,
-            value: a.value,
-            threshold: a.threshold,
-            at,
-        }
-    }
 }
 
 /// A budget crossing its warning threshold or limit.
@@ -408,7 +394,7 @@ impl EventBus {
         kind: Option<EventKind>,
         capacity: usize,
         callback: impl Fn(&Event) + Send + 'static,
-    ) -> crate::Result<Subscription> {
+    ) -> crate::error::Result<Subscription> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Event>(capacity.max(1));
         let bus = Arc::downgrade(&self.inner);
         std::thread::Builder::new()
@@ -423,7 +409,9 @@ impl EventBus {
                     }
                 }
             })
-            .map_err(|e| crate::Error::internal(format!("cannot start the event thread: {e}")))?;
+            .map_err(|e| {
+                crate::error::Error::internal(format!("cannot start the event thread: {e}"))
+            })?;
         let bus = Arc::downgrade(&self.inner);
         Ok(self.subscribe(kind, move |e| {
             if tx.try_send(e.clone()).is_err() {

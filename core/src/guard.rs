@@ -16,46 +16,15 @@ use crate::events::{
     Event, GuardDecisionEvent, PiiDetectedEvent, PiiDirection, PolicyViolationEvent,
     RateLimitedEvent,
 };
-use crate::memory::Context;
-use crate::metrics::Severity;
 use crate::pii::{DetectOptions, Finding, Vault};
 use crate::policy::threats::{ThreatFinding, ThreatKind};
 use crate::policy::{ActionType, Effect, MatchedPolicy, Principal, RateDecision};
+use crate::vocab::Context;
+use crate::vocab::Severity;
+pub use crate::vocab::Stage;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-/// A stage of the prompt pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// The rate limit.
-    RateLimit,
-    /// RBAC permission and security policies.
-    Policy,
-    /// The threat scan.
-    Threats,
-    /// PII detection and masking.
-    Pii,
-    /// Budget reservation.
-    Budget,
-    /// The audit record and metrics.
-    Audit,
-}
-
-impl Stage {
-    /// The snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::RateLimit => "rate_limit",
-            Stage::Policy => "policy",
-            Stage::Threats => "threats",
-            Stage::Pii => "pii",
-            Stage::Budget => "budget",
-            Stage::Audit => "audit",
-        }
-    }
-}
 
 /// Which stages run (all by default).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,8 @@ pub mod metrics;
 pub mod pii;
 pub mod policy;
 pub mod storage;
+mod text;
+pub mod vocab;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use config::Config;
@@ -30,6 +32,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use events::{Event, EventKind, Subscription};
 pub use memory::{Context, Entry, Memory, Scope, SearchQuery, SetOptions, Subject};
 
+use config::assemble;
 use crypto::Keyring;
 use events::{EventBus, KeyRotatedEvent, RotatedKey};
 use std::sync::Arc;
@@ -596,36 +599,18 @@ impl VallumBuilder {
             events.clone(),
             audit.clone(),
         )?;
-        let (rbac, limits) = security_from_config(&self.config, clock.clone())?;
-        let policies = policies_from_config(&self.config, clock.clone())?;
-        let td = self
-            .config
-            .enterprise_security
-            .as_ref()
-            .and_then(|s| s.threat_detection.clone())
-            .unwrap_or_default();
-        let threats = policy::ThreatDetector::new(
-            td.enabled.unwrap_or(true),
-            td.sensitivity.unwrap_or(config::Sensitivity::Medium),
-            clock.clone(),
-            events.clone(),
-            audit.clone(),
-        )?;
+        let (rbac, limits) = assemble::security(&self.config, clock.clone())?;
+        let policies = assemble::policies(&self.config, clock.clone())?;
+        let threats =
+            assemble::threat_detector(&self.config, clock.clone(), events.clone(), audit.clone())?;
         let pii = pii::Pii::new(
-            pii_parts(&self.config),
+            assemble::pii_parts(&self.config),
             pii_keys,
             memory.clone(),
             clock.clone(),
         )?;
-        let guard = guard::Guard::new(
-            self.config.guard.clone().unwrap_or_default(),
-            auto_masking(&self.config),
-            &limits,
-            &pii.detector().entities(),
-        )?;
-        let perf = self.config.enterprise_performance.as_ref();
-        let settings = perf.and_then(|p| p.metrics.clone()).unwrap_or_default();
-        let metrics = metrics::Metrics::new(&settings, perf, clock.clone(), events.clone())?;
+        let guard = assemble::guard(&self.config, &limits, &pii.detector().entities())?;
+        let metrics = assemble::metrics(&self.config, clock.clone(), events.clone())?;
         Ok(Vallum {
             inner: Arc::new(Inner {
                 config: self.config,
@@ -645,149 +630,6 @@ impl VallumBuilder {
             }),
         })
     }
-}
-
-/// `enterpriseSecurity.piiProtection.autoMasking` is not `false`.
-fn auto_masking(config: &Config) -> bool {
-    config
-        .enterprise_security
-        .as_ref()
-        .and_then(|s| s.pii_protection.as_ref())
-        .and_then(|p| p.auto_masking)
-        != Some(false)
-}
-
-/// The PII module's settings from `enterpriseSecurity.piiProtection`.
-fn pii_parts(config: &Config) -> pii::PiiParts {
-    let p = config
-        .enterprise_security
-        .as_ref()
-        .and_then(|s| s.pii_protection.clone())
-        .unwrap_or_default();
-    let d = pii::PiiSettings::default();
-    pii::PiiParts {
-        enabled: p.enabled.unwrap_or(false),
-        settings: pii::PiiSettings {
-            entities: p.entities,
-            score_threshold: p.score_threshold.unwrap_or(d.score_threshold),
-            allow_list: p.allow_list.unwrap_or_default(),
-            deny_list: p.deny_list.unwrap_or_default(),
-            custom_patterns: p.custom_patterns.unwrap_or_default(),
-            context: p.context.unwrap_or_default(),
-            phone_regions: p.phone_regions.unwrap_or(d.phone_regions),
-            phone_leniency: p.phone_leniency.unwrap_or(d.phone_leniency),
-        },
-        operators: p.operators.unwrap_or_default(),
-        default_operator: p.default_operator,
-        rules: p.masking_rules.unwrap_or_default(),
-        levels: p.classification.unwrap_or_default(),
-    }
-}
-
-/// Policies from `enterpriseSecurity.policyRules` (errors name the config path).
-fn policies_from_config(config: &Config, clock: SharedClock) -> Result<policy::PolicyEngine> {
-    let sec = config.enterprise_security.as_ref();
-    let settings = policy::PolicySettings {
-        default_effect: sec
-            .and_then(|s| s.default_effect)
-            .unwrap_or(policy::Effect::Allow),
-    };
-    let engine = policy::PolicyEngine::new(&settings, clock);
-    for (i, raw) in sec
-        .and_then(|s| s.policy_rules.clone())
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-    {
-        engine.add_json(raw).map_err(|e| policy_rule_error(i, e))?;
-    }
-    Ok(engine)
-}
-
-/// A policy error as a config error at `$.enterpriseSecurity.policyRules[i]…`.
-fn policy_rule_error(i: usize, e: Error) -> Error {
-    match e {
-        Error::InvalidPolicy { path, message } => Error::config(
-            format!(
-                "$.enterpriseSecurity.policyRules[{i}]{}",
-                path.trim_start_matches('$')
-            ),
-            message,
-        ),
-        other => other,
-    }
-}
-
-/// RBAC and rate limits from `enterpriseSecurity` and `enterprise.integrations.api`.
-fn security_from_config(
-    config: &Config,
-    clock: SharedClock,
-) -> Result<(policy::Rbac, policy::RateLimiter)> {
-    let rbac = rbac_from_config(config)?;
-    let mut limits = std::collections::HashMap::new();
-    for (name, spec, path) in rate_limits_of(config) {
-        let spec = spec?;
-        spec.validate(&path)?;
-        limits.insert(name, spec);
-    }
-    Ok((rbac, policy::RateLimiter::new(limits, clock)))
-}
-
-/// RBAC from `enterpriseSecurity.rbac` plus `policies.userPermissions` as roles.
-fn rbac_from_config(config: &Config) -> Result<policy::Rbac> {
-    let sec = config.enterprise_security.as_ref();
-    let mut spec = sec.and_then(|s| s.rbac.clone()).unwrap_or_default();
-    // The spec's `policies.userPermissions: {role: [permission]}` are roles too.
-    if let Some(up) = sec
-        .and_then(|s| s.policies.as_ref())
-        .and_then(|p| p.user_permissions.as_ref())
-    {
-        for (role, perms) in up {
-            let r = spec.roles.entry(role.clone()).or_default();
-            for p in perms {
-                if !r.permissions.contains(p) {
-                    r.permissions.push(p.clone());
-                }
-            }
-        }
-    }
-    policy::Rbac::new(spec)
-}
-
-/// Every named rate limit with its config path (not yet validated):
-/// `enterpriseSecurity.rateLimits`, then `api` from the integrations block
-/// unless a limit of that name exists.
-fn rate_limits_of(config: &Config) -> Vec<(String, Result<policy::RateLimitSpec>, String)> {
-    let sec = config.enterprise_security.as_ref();
-    let mut out: Vec<(String, Result<policy::RateLimitSpec>, String)> = sec
-        .and_then(|s| s.rate_limits.clone())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, l)| {
-            let path = format!("$.enterpriseSecurity.rateLimits.{name}");
-            (name, Ok(l), path)
-        })
-        .collect();
-    let api = config
-        .enterprise
-        .as_ref()
-        .and_then(|e| e.integrations.as_ref())
-        .and_then(|i| i.api.as_ref())
-        .and_then(|a| a.rate_limit.as_ref());
-    if let Some(rl) = api {
-        if !out.iter().any(|(n, _, _)| n == "api") {
-            let path = "$.enterprise.integrations.api.rateLimit".to_string();
-            let spec = match (rl.requests, rl.window) {
-                (Some(requests), Some(window)) => Ok(policy::RateLimitSpec::new(requests, window)),
-                _ => Err(Error::config(
-                    path.clone(),
-                    "needs both `requests` and `window` (seconds)",
-                )),
-            };
-            out.push(("api".to_string(), spec, path));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

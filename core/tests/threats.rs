@@ -201,7 +201,11 @@ fn recording_events_audit_and_summary() {
     assert_eq!(sum.total, 3);
     assert_eq!(sum.by_kind[&ThreatKind::PromptInjection], 1);
     assert_eq!(v.threats().threats("hour").unwrap().len(), 3);
-    assert!(v.threats().threat_summary("year").is_err());
+    assert!(v.threats().threat_summary("fortnight").is_err());
+    assert_eq!(
+        v.threats().threat_summary("year").unwrap().period,
+        vallum::vocab::Period::Annual
+    );
     let log = v.audit().query(&Default::default()).unwrap();
     assert_eq!(
         log.iter().filter(|r| r.action == "threat.detected").count(),

@@ -11,8 +11,8 @@
 use crate::clock::SharedClock;
 use crate::crypto::{DataKey, Keyring};
 use crate::error::{Error, Result};
-use crate::memory::Scope;
 use crate::storage::{AuditFilter, AuditRow, Backend, Op};
+use crate::vocab::Scope;
 use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};

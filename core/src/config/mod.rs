@@ -6,7 +6,7 @@
 //! Which keys Vallum acts on and which it accepts for the host is listed in
 //! `docs/config.md`. Field names are camelCase, exactly as in the spec.
 
-mod memory;
+pub(crate) mod assemble;
 mod sections;
 mod validate;
 
@@ -14,16 +14,18 @@ pub use validate::{
     create_enterprise_config, migrate, validate_json, validate_value, ConfigIssue, Validation,
 };
 
-pub use memory::{
-    CacheConfig, ConflictResolution, Durability, EncryptionConfig, EvictionPolicy, MemoryConfig,
+pub use crate::memory::{
+    CacheConfig, ConflictResolution, EncryptionConfig, EvictionPolicy, MemoryConfig,
     RetentionConfig, RetentionPolicies, RetentionPolicy, ScopesConfig, StorageConfig, SyncConfig,
 };
+pub use crate::metrics::{AlertThresholds, AlertsConfig};
+pub use crate::policy::Sensitivity;
+pub use crate::storage::Durability;
 pub use sections::{
-    AlertThresholds, AlertsConfig, AnalyticsConfig, ApiAuthentication, ApiConfig, AuditConfig,
-    ComplianceConfig, DashboardConfig, EnterpriseConfig, IntegrationsConfig, MonitoringConfig,
-    OptimizationConfig, PerformanceConfig, PiiProtectionConfig, RateLimitConfig, ReportingConfig,
-    RetryPolicy, SecurityConfig, SecurityPolicies, Sensitivity, SsoConfig, ThreatDetectionConfig,
-    WebhookConfig,
+    AnalyticsConfig, ApiAuthentication, ApiConfig, AuditConfig, ComplianceConfig, DashboardConfig,
+    EnterpriseConfig, IntegrationsConfig, MonitoringConfig, OptimizationConfig, PerformanceConfig,
+    PiiProtectionConfig, RateLimitConfig, ReportingConfig, RetryPolicy, SecurityConfig,
+    SecurityPolicies, SsoConfig, ThreatDetectionConfig, WebhookConfig,
 };
 
 use crate::error::{Error, Result};

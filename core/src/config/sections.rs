@@ -2,6 +2,8 @@
 //! They are parsed strictly now (unknown fields are errors) so a typo is caught
 //! at load time; the modules that act on them arrive with their own issues.
 
+use crate::metrics::AlertsConfig;
+use crate::policy::Sensitivity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -51,18 +53,6 @@ section!(
         real_time_monitoring: Option<bool>,
     }
 );
-
-/// Threat detection sensitivity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sensitivity {
-    /// Only high-confidence markers.
-    Low,
-    /// The default.
-    Medium,
-    /// Also weak markers.
-    High,
-}
 
 section!(
     /// `enterpriseSecurity.policies`.
@@ -161,30 +151,6 @@ section!(
         auto_scaling: Option<bool>,
         /// Caching.
         caching: Option<bool>,
-    }
-);
-
-section!(
-    /// `enterprisePerformance.alerts`.
-    AlertsConfig {
-        /// Enabled.
-        enabled: Option<bool>,
-        /// Threshold shorthand.
-        thresholds: Option<AlertThresholds>,
-        /// Vallum extension: alert rules in the spec's `alerting.rules` shape.
-        rules: Option<Vec<crate::metrics::AlertRule>>,
-    }
-);
-
-section!(
-    /// `enterprisePerformance.alerts.thresholds`.
-    AlertThresholds {
-        /// Milliseconds.
-        response_time: Option<f64>,
-        /// Fraction 0..1.
-        error_rate: Option<f64>,
-        /// Fraction 0..1.
-        resource_usage: Option<f64>,
     }
 );
 

@@ -245,7 +245,7 @@ fn semantic(cfg: &Config) -> Vec<ConfigIssue> {
             out.push(issue(e));
         }
     };
-    let clock: crate::SharedClock = Arc::new(crate::ManualClock::new(0));
+    let clock: crate::clock::SharedClock = Arc::new(crate::clock::ManualClock::new(0));
     push(cfg.validate());
 
     // Costs: time zone, prices, budgets.
@@ -273,9 +273,9 @@ fn semantic(cfg: &Config) -> Vec<ConfigIssue> {
     }
 
     // Security: RBAC, rate limits, each policy.
-    push(crate::rbac_from_config(cfg).map(|_| ()));
+    push(super::assemble::rbac_from_config(cfg).map(|_| ()));
     let mut limits = HashMap::new();
-    for (name, spec, path) in crate::rate_limits_of(cfg) {
+    for (name, spec, path) in super::assemble::rate_limits_of(cfg) {
         match spec.and_then(|s| s.validate(&path).map(|()| s)) {
             Ok(s) => {
                 limits.insert(name, s);
@@ -296,12 +296,12 @@ fn semantic(cfg: &Config) -> Vec<ConfigIssue> {
             engine
                 .add_json(raw)
                 .map(|_| ())
-                .map_err(|e| crate::policy_rule_error(i, e)),
+                .map_err(|e| super::assemble::policy_rule_error(i, e)),
         );
     }
 
     // PII: recognizers, named rules, operators.
-    let parts = crate::pii_parts(cfg);
+    let parts = super::assemble::pii_parts(cfg);
     let (detector, custom_ok) =
         match crate::pii::Detector::with_settings(&parts.settings, clock.clone()) {
             Ok(d) => (Some(d), true),
@@ -337,12 +337,7 @@ fn semantic(cfg: &Config) -> Vec<ConfigIssue> {
     }
 
     // Metrics and alert rules.
-    let perf = cfg.enterprise_performance.as_ref();
-    let settings = perf.and_then(|p| p.metrics.clone()).unwrap_or_default();
-    push(
-        crate::metrics::Metrics::new(&settings, perf, clock.clone(), Default::default())
-            .map(|_| ()),
-    );
+    push(super::assemble::metrics(cfg, clock.clone(), Default::default()).map(|_| ()));
 
     // Guard settings, against the limits and entities above (entities only
     // when the custom recognizers compiled: a guard may block a custom one).

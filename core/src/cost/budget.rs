@@ -2,80 +2,10 @@
 
 use crate::error::{Error, Result};
 use crate::storage::UsageField;
-use chrono::{Datelike, NaiveDate, TimeZone};
+use crate::vocab::Period;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// A budget period, aligned to the calendar in the configured time zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Period {
-    /// Midnight to midnight.
-    Daily,
-    /// Monday 00:00 to Monday 00:00 (ISO weeks).
-    Weekly,
-    /// First of the month.
-    Monthly,
-    /// January, April, July, October.
-    Quarterly,
-    /// January 1st.
-    Annual,
-}
-
-fn first_instant(tz: Tz, d: NaiveDate) -> i64 {
-    let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    // Where midnight does not exist (a DST jump at 00:00), the period starts
-    // at the first instant of the day that does.
-    for minutes in (0..=180).step_by(30) {
-        let t = midnight + chrono::Duration::minutes(minutes);
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt.timestamp_millis();
-        }
-    }
-    tz.from_utc_datetime(&midnight).timestamp_millis()
-}
-
-impl Period {
-    /// The period containing `now_ms`: (start, end) in ms since the epoch.
-    pub fn bounds(self, tz: Tz, now_ms: i64) -> (i64, i64) {
-        let local = match tz.timestamp_millis_opt(now_ms) {
-            chrono::LocalResult::Single(dt) => dt.date_naive(),
-            // Only for instants outside chrono's range.
-            _ => NaiveDate::default(),
-        };
-        let ymd = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(local);
-        let (start, end) = match self {
-            Period::Daily => (local, local.succ_opt().unwrap_or(local)),
-            Period::Weekly => {
-                let monday =
-                    local - chrono::Duration::days(local.weekday().num_days_from_monday() as i64);
-                (monday, monday + chrono::Duration::days(7))
-            }
-            Period::Monthly => {
-                let s = ymd(local.year(), local.month());
-                let e = if local.month() == 12 {
-                    ymd(local.year() + 1, 1)
-                } else {
-                    ymd(local.year(), local.month() + 1)
-                };
-                (s, e)
-            }
-            Period::Quarterly => {
-                let q0 = (local.month() - 1) / 3 * 3 + 1;
-                let s = ymd(local.year(), q0);
-                let e = if q0 == 10 {
-                    ymd(local.year() + 1, 1)
-                } else {
-                    ymd(local.year(), q0 + 3)
-                };
-                (s, e)
-            }
-            Period::Annual => (ymd(local.year(), 1), ymd(local.year() + 1, 1)),
-        };
-        (first_instant(tz, start), first_instant(tz, end))
-    }
-}
 
 /// Whose spending a budget limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -179,6 +109,12 @@ impl Budget {
     pub(crate) fn validate(&self, path: &str) -> Result<()> {
         if self.id.is_empty() {
             return Err(Error::config(format!("{path}.id"), "must not be empty"));
+        }
+        if self.period == Period::Hourly {
+            return Err(Error::config(
+                format!("{path}.period"),
+                "budgets are daily, weekly, monthly, quarterly or annual",
+            ));
         }
         if self.limit_micros < 0 {
             return Err(Error::config(
@@ -470,7 +406,7 @@ pub(crate) type Ledger = BTreeMap<LineKey, Line>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
+    use chrono::{TimeZone, Utc};
 
     fn ms(y: i32, m: u32, d: u32, h: u32) -> i64 {
         Utc.with_ymd_and_hms(y, m, d, h, 0, 0)

@@ -12,7 +12,8 @@ pub mod catalog;
 mod report;
 
 pub use crate::storage::UsageField;
-pub use budget::{budgets_from_yaml, Budget, BudgetLevel, BudgetStatus, Period};
+pub use crate::vocab::Period;
+pub use budget::{budgets_from_yaml, Budget, BudgetLevel, BudgetStatus};
 pub use catalog::{LoadReport, ModelPrice, PriceCatalog, PriceSpec};
 pub use report::{CostGroup, CostReport, ModelSuggestion, ReportRequest};
 

@@ -7,23 +7,26 @@
 
 mod cache;
 mod codec;
+mod config;
 mod retention;
-mod scope;
 
-pub use scope::{Context, OwnerRef, Scope, Subject, GLOBAL_WRITE, RESERVED_PREFIX};
+pub use crate::vocab::{Context, OwnerRef, Scope, Subject, GLOBAL_WRITE, RESERVED_PREFIX};
+pub use config::{
+    CacheConfig, ConflictResolution, EncryptionConfig, EvictionPolicy, MemoryConfig,
+    RetentionConfig, RetentionPolicies, RetentionPolicy, ScopesConfig, StorageConfig, SyncConfig,
+};
 
 use crate::clock::SharedClock;
-use crate::config::MemoryConfig;
 use crate::crypto::Keyring;
 use crate::error::{Error, Result};
 use crate::events::{
     Event, EventBus, EventKind, KeyRotatedEvent, MemoryAction, MemoryEvent, RotatedKey,
 };
 use crate::storage::{Backend, MemoryBackend, Op, StoredEntry};
+use crate::vocab::{check_key, check_user_key};
 use cache::HotCache;
 use parking_lot::{Mutex, MutexGuard, RwLock};
 use retention::Quotas;
-use scope::{check_key, check_user_key};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

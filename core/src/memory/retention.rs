@@ -4,7 +4,7 @@
 //! write) and kept for the most recently active owners.
 
 use super::Scope;
-use crate::config::{EvictionPolicy, MemoryConfig};
+use super::{EvictionPolicy, MemoryConfig};
 use crate::error::{Error, Result};
 use crate::storage::{in_tree, Backend};
 use lru::LruCache;

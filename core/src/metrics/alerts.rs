@@ -4,10 +4,11 @@
 //! most once a second per rule) and on [`Metrics::tick`]; a rule fires after
 //! its condition has held for `for`, and resolves when it no longer holds.
 
+use super::AlertThresholds;
 use super::{parse_duration_ms, Aggregation, Metrics};
-use crate::config::AlertThresholds;
 use crate::error::{Error, Result};
 use crate::events::{AlertEvent, Event};
+use crate::vocab::Severity;
 use serde::{Deserialize, Serialize};
 
 const EVAL_EVERY_MS: i64 = 1_000;
@@ -21,20 +22,6 @@ pub enum AlertCondition {
     Above,
     /// Fires when the value is below the threshold.
     Below,
-}
-
-/// Alert severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Informational.
-    Low,
-    /// Needs attention.
-    Medium,
-    /// Needs attention now.
-    High,
-    /// Service is failing.
-    Critical,
 }
 
 /// A duration: milliseconds, or text such as `"5m"`.
@@ -266,6 +253,22 @@ pub struct ActiveAlert {
     pub acknowledged_by: Option<String>,
 }
 
+impl ActiveAlert {
+    /// The event of this alert firing or resolving at `at`.
+    fn event(&self, at: i64) -> AlertEvent {
+        let a = self;
+        AlertEvent {
+            id: a.id.clone(),
+            rule: a.rule.clone(),
+            metric: a.metric.clone(),
+            severity: a.severity,
+            value: a.value,
+            threshold: a.threshold,
+            at,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct RuleState {
     rule: AlertRule,
@@ -473,7 +476,7 @@ impl Metrics {
                                 acknowledged: false,
                                 acknowledged_by: None,
                             };
-                            events.push(Event::AlertFired(AlertEvent::from_alert(&alert, now)));
+                            events.push(Event::AlertFired(alert.event(now)));
                             s.active = Some(alert);
                         }
                         None => {}
@@ -485,7 +488,7 @@ impl Metrics {
                         if let Some(v) = value {
                             a.value = v;
                         }
-                        events.push(Event::AlertResolved(AlertEvent::from_alert(&a, now)));
+                        events.push(Event::AlertResolved(a.event(now)));
                         book.history.push(a);
                         let excess = book.history.len().saturating_sub(HISTORY);
                         book.history.drain(..excess);

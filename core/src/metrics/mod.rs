@@ -7,11 +7,14 @@
 //! threads recording different series rarely touch the same lock.
 
 mod alerts;
+mod config;
 mod prometheus;
 mod report;
 pub mod sketch;
 
-pub use alerts::{ActiveAlert, AlertCondition, AlertRule, AlertState, Severity};
+pub use crate::vocab::Severity;
+pub use alerts::{ActiveAlert, AlertCondition, AlertRule, AlertState};
+pub use config::{AlertThresholds, AlertsConfig};
 pub use report::{JourneyStats, JourneyStep, MetricTrend, PerformanceReport};
 pub use sketch::{Sketch, Summary};
 
@@ -322,7 +325,7 @@ pub(crate) struct MetricsInner {
     pub(crate) events: EventBus,
     pub(crate) alerts: RwLock<alerts::AlertBook>,
     has_rules: AtomicBool,
-    pub(crate) thresholds: Option<crate::config::AlertThresholds>,
+    pub(crate) thresholds: Option<AlertThresholds>,
 }
 
 /// The metrics API. Cheap to clone; `Send + Sync`.
@@ -352,7 +355,7 @@ fn check_name(what: &'static str, name: &str) -> Result<()> {
 impl Metrics {
     pub(crate) fn new(
         settings: &MetricsSettings,
-        perf: Option<&crate::config::PerformanceConfig>,
+        alerts_cfg: Option<&AlertsConfig>,
         clock: SharedClock,
         events: EventBus,
     ) -> Result<Self> {
@@ -366,7 +369,6 @@ impl Metrics {
             i64::try_from(settings.bucket_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
         let retention_ms =
             i64::try_from(settings.retention_hours.saturating_mul(3_600_000)).unwrap_or(i64::MAX);
-        let alerts_cfg = perf.and_then(|p| p.alerts.as_ref());
         let thresholds = alerts_cfg.and_then(|a| a.thresholds.clone());
         let mut rules = Vec::new();
         if alerts_cfg.is_some_and(|a| a.enabled != Some(false)) {

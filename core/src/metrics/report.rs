@@ -2,6 +2,7 @@
 
 use super::{Aggregation, Metrics, TimePoint};
 use crate::error::{Error, Result};
+use crate::vocab::Period;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -71,7 +72,7 @@ pub struct MetricTrend {
 #[serde(rename_all = "camelCase")]
 pub struct PerformanceReport {
     /// `hourly`, `daily`, `weekly` or `monthly`.
-    pub period: String,
+    pub period: Period,
     /// Period start, ms since the epoch.
     pub start: i64,
     /// Period end.
@@ -212,21 +213,11 @@ impl Metrics {
     /// `monthly` — or `hour`, `day`, `week`, `month`), with trends against
     /// the period before.
     pub fn generate_report(&self, period: &str) -> Result<PerformanceReport> {
-        let len: i64 = match period {
-            "hourly" | "hour" => 3_600_000,
-            "daily" | "day" => 86_400_000,
-            "weekly" | "week" => 7 * 86_400_000,
-            "monthly" | "month" => 30 * 86_400_000,
-            other => {
-                return Err(Error::invalid_arg(
-                    "period",
-                    format!("`{other}` is not hourly, daily, weekly or monthly"),
-                ))
-            }
-        };
+        let period = Period::parse(period)?;
         let now = self.now();
         let bucket = self.inner.bucket_ms;
         let end = now - now.rem_euclid(bucket) + bucket;
+        let len = period.trailing_len(now);
         let start = end - len;
         let mut names = BTreeSet::new();
         self.for_each_series(|k, s| {
@@ -258,7 +249,7 @@ impl Metrics {
         }
         let overall_score = self.overall_score();
         Ok(PerformanceReport {
-            period: period.to_string(),
+            period,
             start,
             end,
             metrics,

@@ -16,6 +16,8 @@
 //! address; reported spans cover the original text, invisible characters
 //! included, so masking removes them too.
 
+pub(crate) use crate::text::is_invisible;
+use crate::text::Normalized;
 mod operators;
 pub(crate) mod phone;
 pub(crate) mod recognizers;
@@ -984,88 +986,10 @@ pub(crate) fn fill_char_offsets(text: &str, findings: &mut [Finding]) {
         return;
     }
     let mut points: Vec<usize> = findings.iter().flat_map(|f| [f.start, f.end]).collect();
-    points.sort_unstable();
-    points.dedup();
-    let mut map = BTreeMap::new();
-    let mut pi = 0;
-    let ends = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()));
-    for (chars, i) in ends.enumerate() {
-        while pi < points.len() && points[pi] <= i {
-            map.insert(points[pi], chars);
-            pi += 1;
-        }
-    }
+    let map = crate::text::char_offsets(text, &mut points);
     for f in findings.iter_mut() {
         f.char_start = map.get(&f.start).copied().unwrap_or(0);
         f.char_end = map.get(&f.end).copied().unwrap_or(0);
-    }
-}
-
-/// Characters that render as nothing and are skipped while matching: the
-/// threat scanner's invisible-Unicode set (zero-width, bidi controls, tags).
-pub(crate) fn is_invisible(c: char) -> bool {
-    crate::policy::threats::invisible(c).is_some()
-}
-
-/// The text with invisible characters removed, and the way back.
-struct Normalized<'t> {
-    original: &'t str,
-    /// `None` when nothing was removed.
-    clean: Option<(String, Vec<usize>)>,
-}
-
-impl<'t> Normalized<'t> {
-    fn new(text: &'t str) -> Self {
-        let suspicious = text
-            .bytes()
-            .any(|b| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xEF | 0xF3));
-        if !suspicious || !text.chars().any(is_invisible) {
-            return Normalized {
-                original: text,
-                clean: None,
-            };
-        }
-        let mut s = String::with_capacity(text.len());
-        let mut map = Vec::with_capacity(text.len() + 1);
-        for (i, c) in text.char_indices() {
-            if is_invisible(c) {
-                continue;
-            }
-            for k in 0..c.len_utf8() {
-                map.push(i + k);
-            }
-            s.push(c);
-        }
-        map.push(text.len());
-        Normalized {
-            original: text,
-            clean: Some((s, map)),
-        }
-    }
-
-    fn text(&self) -> &str {
-        self.clean
-            .as_ref()
-            .map_or(self.original, |(s, _)| s.as_str())
-    }
-
-    /// Original offset of a start position.
-    fn map(&self, i: usize) -> usize {
-        self.clean
-            .as_ref()
-            .map_or(i, |(_, m)| m.get(i).copied().unwrap_or(self.original.len()))
-    }
-
-    /// Original offset of an end position: just past the last kept byte.
-    fn map_end(&self, i: usize) -> usize {
-        match &self.clean {
-            None => i,
-            Some((_, m)) if i == 0 => m.first().copied().unwrap_or(0),
-            Some((_, m)) => m.get(i - 1).map_or(self.original.len(), |&p| p + 1),
-        }
     }
 }
 

@@ -10,6 +10,10 @@
 
 use super::validators as v;
 use crate::error::{Error, Result};
+use crate::text::prepare_regex;
+use crate::text::secrets::{
+    AWS_KEY_RE, GITHUB_TOKEN_RE, JWT_RE, LLM_API_KEY_RE, PRIVATE_KEY_RE, SLACK_TOKEN_RE,
+};
 use regex::Regex;
 
 /// Facts a validator may need besides the text (South African ids are
@@ -266,26 +270,6 @@ fn it_fiscal_guard(s: &str) -> bool {
     }
 }
 
-/// Pattern of `AWS_ACCESS_KEY` (shared with the threat scanner).
-pub(crate) const AWS_KEY_RE: &str = r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b";
-
-/// Pattern of `GITHUB_TOKEN` (shared with the threat scanner).
-pub(crate) const GITHUB_TOKEN_RE: &str =
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b";
-
-/// Pattern of `SLACK_TOKEN` (shared with the threat scanner).
-pub(crate) const SLACK_TOKEN_RE: &str = r"\bxox[baprs]-[A-Za-z0-9-]{10,250}\b";
-
-/// Pattern of `LLM_API_KEY` (shared with the threat scanner).
-pub(crate) const LLM_API_KEY_RE: &str = r"\b(?:sk-ant-[A-Za-z0-9_-]{20,}|sk-(?:proj-)?[A-Za-z0-9_-]{32,}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,})\b";
-
-/// Pattern of `JWT` (shared with the threat scanner).
-pub(crate) const JWT_RE: &str =
-    r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b";
-
-/// Pattern of `PRIVATE_KEY` (shared with the threat scanner).
-pub(crate) const PRIVATE_KEY_RE: &str = r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:\s-]*?-----END (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=:\s]*)";
-
 /// Every built-in recognizer, in a fixed order (the order breaks ties).
 pub(crate) const BUILTINS: &[Builtin] = &[
     b!("CREDIT_CARD", Engine::Patterns(&[
@@ -491,12 +475,6 @@ pub(crate) struct CompiledPat {
     pub guard: Option<Guard>,
 }
 
-/// Rewrites a pattern for the `regex` crate's fast engines: ASCII `\d` and
-/// ASCII word boundaries.
-pub(crate) fn prepare(re: &str) -> String {
-    re.replace(r"\d", "[0-9]").replace(r"\b", r"(?-u:\b)")
-}
-
 pub(crate) fn compile(
     name: &str,
     re: &str,
@@ -504,7 +482,7 @@ pub(crate) fn compile(
     group: usize,
     guard: Option<Guard>,
 ) -> Result<CompiledPat> {
-    let re = regex::RegexBuilder::new(&prepare(re))
+    let re = regex::RegexBuilder::new(&prepare_regex(re))
         .size_limit(1 << 24)
         .build()
         .map_err(|e| {

@@ -7,7 +7,8 @@ use super::{
     PiiSettings, StreamMasker, Vault,
 };
 use crate::error::{Error, Result};
-use crate::memory::{Context, Memory, Scope, SetOptions};
+use crate::memory::{Memory, SetOptions};
+use crate::vocab::{Context, Scope};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

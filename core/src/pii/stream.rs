@@ -31,7 +31,7 @@ pub struct StreamMasker {
     vault: Vault,
     reversible: bool,
     /// Who owns `encrypt` tokens written by this stream.
-    owner: Option<crate::memory::Context>,
+    owner: Option<crate::vocab::Context>,
     hold_back: usize,
     /// Released input kept as context (never released again).
     ctx: String,
@@ -55,7 +55,7 @@ impl StreamMasker {
     }
 
     /// Binds the `encrypt` tokens this stream writes to `ctx`'s owner.
-    pub fn for_context(mut self, ctx: crate::memory::Context) -> Self {
+    pub fn for_context(mut self, ctx: crate::vocab::Context) -> Self {
         self.owner = Some(ctx);
         self
     }

@@ -14,6 +14,7 @@ use super::model::{
 use super::rbac::{Principal, Rbac};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
+use crate::vocab::Effect;
 use aho_corasick::AhoCorasick;
 use chrono::{Datelike, TimeZone, Timelike, Utc};
 use parking_lot::RwLock;
@@ -22,18 +23,6 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-/// The outcome of a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Effect {
-    /// Permitted.
-    Allow,
-    /// Needs more proof.
-    Challenge,
-    /// Refused.
-    Deny,
-}
 
 /// A policy that matched.
 #[derive(Debug, Clone, PartialEq, Serialize)]

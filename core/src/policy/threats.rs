@@ -7,42 +7,20 @@
 //! characters removed, whitespace collapsed), so `ig\u{200b}nore previous
 //! instructions` is still found; offsets refer to the original text.
 
+use super::Sensitivity;
 use crate::audit::{Audit, AuditEntry};
 use crate::clock::SharedClock;
-use crate::config::Sensitivity;
 use crate::error::{Error, Result};
 use crate::events::{Event, EventBus};
-use crate::metrics::Severity;
+use crate::text::{invisible, secrets};
+use crate::vocab::{Period, Severity};
+pub use crate::vocab::{ThreatKind, ThreatRecord};
 use parking_lot::Mutex;
 use regex::{Regex, RegexSet};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-/// What a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThreatKind {
-    /// Instructions that try to override the system's.
-    PromptInjection,
-    /// Role-play and "no rules" jailbreaks.
-    Jailbreak,
-    /// Attempts to read the system prompt or hidden instructions.
-    SystemPromptExtraction,
-    /// Zero-width, tag or bidi-control characters.
-    InvisibleUnicode,
-    /// Credentials in the text.
-    LeakedSecret,
-    /// Links or images that carry data out in their URL.
-    ExfiltrationLink,
-    /// Very long input or heavy repetition.
-    AbnormalInput,
-    /// Long base64 or hex runs.
-    EncodedBlob,
-    /// Reported by the host.
-    Other,
-}
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -205,42 +183,18 @@ const PHRASES: &[Rule] = &[
 
 /// Rules that find data rather than phrasing; matched on the original text.
 const DATA: &[Rule] = &[
-    rule(
-        LeakedSecret,
-        "aws_access_key",
-        SC,
-        L,
-        crate::pii::recognizers::AWS_KEY_RE,
-    ),
+    rule(LeakedSecret, "aws_access_key", SC, L, secrets::AWS_KEY_RE),
     rule(
         LeakedSecret,
         "github_token",
         SC,
         L,
-        crate::pii::recognizers::GITHUB_TOKEN_RE,
+        secrets::GITHUB_TOKEN_RE,
     ),
-    rule(
-        LeakedSecret,
-        "slack_token",
-        SC,
-        L,
-        crate::pii::recognizers::SLACK_TOKEN_RE,
-    ),
-    rule(
-        LeakedSecret,
-        "llm_api_key",
-        SC,
-        L,
-        crate::pii::recognizers::LLM_API_KEY_RE,
-    ),
-    rule(LeakedSecret, "jwt", SH, L, crate::pii::recognizers::JWT_RE),
-    rule(
-        LeakedSecret,
-        "private_key",
-        SC,
-        L,
-        crate::pii::recognizers::PRIVATE_KEY_RE,
-    ),
+    rule(LeakedSecret, "slack_token", SC, L, secrets::SLACK_TOKEN_RE),
+    rule(LeakedSecret, "llm_api_key", SC, L, secrets::LLM_API_KEY_RE),
+    rule(LeakedSecret, "jwt", SH, L, secrets::JWT_RE),
+    rule(LeakedSecret, "private_key", SC, L, secrets::PRIVATE_KEY_RE),
     rule(
         ExfiltrationLink,
         "markdown_image_with_data",
@@ -292,20 +246,6 @@ const DATA: &[Rule] = &[
     ),
 ];
 
-/// The invisible-Unicode class of `c`, if any (also what PII matching skips).
-pub(crate) fn invisible(c: char) -> Option<(&'static str, Severity)> {
-    match c {
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some(("bidi_control", Severity::High)),
-        '\u{E0000}'..='\u{E007F}' => Some(("tag_characters", Severity::Critical)),
-        '\u{200B}'..='\u{200F}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{FEFF}'
-        | '\u{00AD}'
-        | '\u{180E}' => Some(("zero_width", Severity::Medium)),
-        _ => None,
-    }
-}
-
 fn rank(s: Sensitivity) -> u8 {
     match s {
         Sensitivity::Low => 0,
@@ -328,16 +268,12 @@ fn compile(
     let active: Vec<&'static Rule> = rules.iter().filter(|r| rank(r.from) <= rank(s)).collect();
     // Patterns shared with the PII recognizers use `\b`/`\d`; `prepare`
     // makes them ASCII (a no-op for the threat rules' own patterns).
-    let set = RegexSet::new(
-        active
-            .iter()
-            .map(|r| crate::pii::recognizers::prepare(r.pattern)),
-    )
-    .map_err(|e| Error::internal(e.to_string()))?;
+    let set = RegexSet::new(active.iter().map(|r| crate::text::prepare_regex(r.pattern)))
+        .map_err(|e| Error::internal(e.to_string()))?;
     let each = active
         .into_iter()
         .map(|r| {
-            Regex::new(&crate::pii::recognizers::prepare(r.pattern))
+            Regex::new(&crate::text::prepare_regex(r.pattern))
                 .map(|re| (r, re))
                 .map_err(|e| Error::internal(e.to_string()))
         })
@@ -345,34 +281,12 @@ fn compile(
     Ok((set, each))
 }
 
-/// A threat reported by the host or recorded from a scan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ThreatRecord {
-    /// Id (assigned).
-    #[serde(default)]
-    pub id: String,
-    /// Kind.
-    pub kind: ThreatKind,
-    /// Severity.
-    pub severity: Severity,
-    /// Where it came from (user id, endpoint, …).
-    #[serde(default)]
-    pub source: String,
-    /// Free text (no prompt content).
-    #[serde(default)]
-    pub description: String,
-    /// When (ms; assigned).
-    #[serde(default)]
-    pub timestamp: i64,
-}
-
 /// Counts of threats over a period (the spec's `ThreatSummary`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ThreatSummary {
-    /// `hour`, `day`, `week` or `month`.
-    pub period: String,
+    /// The period (serialized `hourly`, `daily`, …).
+    pub period: Period,
     /// Start (ms).
     pub start: i64,
     /// End (ms).
@@ -658,9 +572,9 @@ impl ThreatDetector {
         Ok(id)
     }
 
-    /// Threats recorded within the last `period` (`hour`, `day`, `week`, `month`).
+    /// Threats recorded within the last `period` (see [`Period::parse`]).
     pub fn threats(&self, period: &str) -> Result<Vec<ThreatRecord>> {
-        let (start, _) = self.window(period)?;
+        let (_, start, _) = self.window(period)?;
         Ok(self
             .inner
             .records
@@ -671,28 +585,17 @@ impl ThreatDetector {
             .collect())
     }
 
-    fn window(&self, period: &str) -> Result<(i64, i64)> {
-        let len = match period {
-            "hour" => 3_600_000,
-            "day" => 86_400_000,
-            "week" => 7 * 86_400_000,
-            "month" => 30 * 86_400_000,
-            other => {
-                return Err(Error::invalid_arg(
-                    "period",
-                    format!("`{other}` is not hour, day, week or month"),
-                ))
-            }
-        };
-        let now = self.inner.clock.now_ms();
-        Ok((now - len, now))
+    fn window(&self, period: &str) -> Result<(Period, i64, i64)> {
+        let period = Period::parse(period)?;
+        let (start, end) = period.trailing(self.inner.clock.now_ms());
+        Ok((period, start, end))
     }
 
     /// Counts by kind and severity over the last `period` (the spec's `getThreatSummary`).
     pub fn threat_summary(&self, period: &str) -> Result<ThreatSummary> {
-        let (start, end) = self.window(period)?;
+        let (period, start, end) = self.window(period)?;
         let mut s = ThreatSummary {
-            period: period.to_string(),
+            period,
             start,
             end,
             total: 0,

@@ -18,7 +18,7 @@ use super::{
     StoredEntry, UsageField, UsageRow,
 };
 use crate::error::{Error, Result};
-use crate::memory::Scope;
+use crate::vocab::Scope;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use parking_lot::Mutex;

@@ -6,7 +6,7 @@ use super::{
     Op, ScopeUsage, StoredEntry, UsageField, UsageRow, KEY_GENERATION,
 };
 use crate::error::Result;
-use crate::memory::Scope;
+use crate::vocab::Scope;
 use parking_lot::RwLock;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -12,7 +12,18 @@ pub use memory::MemoryBackend;
 pub use sqlite::SqliteBackend;
 
 use crate::error::Result;
-use crate::memory::Scope;
+use crate::vocab::Scope;
+
+/// Storage durability.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// fsync on every commit (SQLite `synchronous=FULL`).
+    #[default]
+    Durable,
+    /// WAL without fsync per commit (SQLite `synchronous=NORMAL`).
+    Fast,
+}
 
 /// One stored entry. `value` is the sealed blob (see `memory::codec`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,13 +1,13 @@
 //! The embedded default: SQLite through rusqlite (bundled), WAL journal,
 //! cached prepared statements, one transaction per batch, versioned schema.
 
+use super::Durability;
 use super::{
     decode_generation, key_conflict, tree_bounds, AuditFilter, AuditRow, Backend, EntrySize,
     KeyRecord, Op, ScopeUsage, StoredEntry, UsageField, UsageRow, KEY_GENERATION,
 };
-use crate::config::Durability;
 use crate::error::{Error, Result};
-use crate::memory::Scope;
+use crate::vocab::Scope;
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, ErrorCode as SqlCode, OpenFlags, OptionalExtension, Row};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,8 @@
 //! `enterpriseMemory`: scopes, encryption, synchronization and retention.
 
 use crate::error::{Error, Result};
-use crate::memory::Scope;
+use crate::storage::Durability;
+use crate::vocab::Scope;
 use serde::{Deserialize, Serialize};
 
 /// `enterpriseMemory`.
@@ -309,15 +310,4 @@ pub struct StorageConfig {
     /// `durable` (default): a write is on disk when the call returns.
     /// `fast`: a write survives a process crash but may be lost on power loss.
     pub durability: Durability,
-}
-
-/// Storage durability.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Durability {
-    /// fsync on every commit (SQLite `synchronous=FULL`).
-    #[default]
-    Durable,
-    /// WAL without fsync per commit (SQLite `synchronous=NORMAL`).
-    Fast,
 }
