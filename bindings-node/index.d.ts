@@ -57,7 +57,10 @@ export interface StoredValue {
   storedValue: string
 }
 
+/** Every error code of the core, in its order. */
 export declare const ERROR_CODES: readonly ErrorCode[]
+/** The core's error codes (a fresh array). */
+export declare function errorCodes(): ErrorCode[]
 /** The PII entity types the detector implements. */
 export declare const ENTITIES: readonly string[]
 export declare const VERSION: string

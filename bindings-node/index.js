@@ -7,28 +7,8 @@
 
 const native = require('./native.js')
 
-/** Every error code of the core (`vallum::ErrorCode`). */
-const ERROR_CODES = Object.freeze([
-  'invalid_config',
-  'invalid_policy',
-  'invalid_argument',
-  'value_too_large',
-  'quota_exceeded',
-  'decryption_failed',
-  'key_mismatch',
-  'invalid_key',
-  'storage_error',
-  'corrupt_store',
-  'serialization_error',
-  'not_found',
-  'scope_disabled',
-  'unknown_model',
-  'budget_exceeded',
-  'store_locked',
-  'permission_denied',
-  'conflict',
-  'internal_error',
-])
+/** Every error code of the core (`vallum::ErrorCode::ALL`), from the core. */
+const ERROR_CODES = Object.freeze(native.errorCodes())
 
 /** Every Vallum failure: `code` is the core's stable error code. */
 class VallumError extends Error {
@@ -655,6 +635,7 @@ module.exports = {
   Vallum,
   VallumError,
   ERROR_CODES,
+  errorCodes: () => [...ERROR_CODES],
   ENTITIES: Object.freeze(native.entities()),
   VERSION: native.version(),
   validateConfig,

@@ -51,7 +51,10 @@ export interface StoredValue {
   storedValue: string
 }
 
+/** Every error code of the core, in its order. */
 export declare const ERROR_CODES: readonly ErrorCode[]
+/** The core's error codes (a fresh array). */
+export declare function errorCodes(): ErrorCode[]
 export declare const ENTITIES: readonly string[]
 export declare const VERSION: string
 export declare function validateConfig(config: JsonObject | string): ConfigValidation

@@ -211,6 +211,12 @@ pub fn version() -> String {
     vallum::VERSION.to_owned()
 }
 
+/// Every error code of the core, in `vallum::ErrorCode::ALL` order.
+#[napi]
+pub fn error_codes() -> Vec<&'static str> {
+    vallum::ErrorCode::names()
+}
+
 /// The PII entity types the detector implements.
 #[napi]
 pub fn entities() -> Vec<String> {

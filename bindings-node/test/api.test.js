@@ -150,6 +150,17 @@ test('errors are VallumErrors with the core code, sync and async', async () => {
   for (const code of vallum.ERROR_CODES) assert.match(code, /^[a-z_]+$/)
 })
 
+test('the ErrorCode type of every declaration file is the core list', () => {
+  const root = path.join(__dirname, '..', '..')
+  for (const file of ['bindings-node/client.d.ts', 'bindings-wasm/client.d.ts']) {
+    const text = fs.readFileSync(path.join(root, file), 'utf8')
+    const block = text.match(/export type ErrorCode =([^]*?)\n\n/)
+    assert.ok(block, `${file} declares ErrorCode`)
+    const declared = [...block[1].matchAll(/'([a-z_]+)'/g)].map((m) => m[1])
+    assert.deepEqual(declared, vallum.errorCodes(), file)
+  }
+})
+
 test('a Rust panic surfaces as internal_error, on the main thread and in the pool', async () => {
   assert.throws(() => vallum._panicForTests('boom', false), isVallumError('internal_error', /boom/))
   await assert.rejects(vallum._panicForTests('pool boom', true), isVallumError('internal_error', /pool boom/))

@@ -1399,11 +1399,25 @@ fn _panic_for_tests(message: &str) -> PyResult<()> {
     no_panic(|| panic!("{message}"))
 }
 
+/// Raises the exception the binding makes for error code `code` (the
+/// tests check every code of `ERROR_CODES` has its class).
+#[pyfunction]
+fn _raise_for_tests(code: &str) -> PyResult<()> {
+    match ErrorCode::from_name(code) {
+        Some(c) => Err(raise(c, format!("raised for code {code}"))),
+        None => Err(raise(
+            ErrorCode::InvalidArgument,
+            format!("`{code}` is not an error code"),
+        )),
+    }
+}
+
 #[pymodule]
 fn _vallum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", vallum::VERSION)?;
     m.add("ENTITIES", vallum::pii::ENTITIES.to_vec())?;
+    m.add("ERROR_CODES", ErrorCode::names())?;
     m.add_class::<Core>()?;
     m.add_class::<Subscription>()?;
     m.add("VallumError", py.get_type::<VallumError>())?;
@@ -1414,5 +1428,6 @@ fn _vallum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(open_stored_value, m)?)?;
     m.add_function(wrap_pyfunction!(compute_charge, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;
     Ok(())
 }

@@ -59,12 +59,29 @@ def test_every_error_code_has_its_exception():
     r = b.guard.prompt({"principal": {"id": "a"}, "organization": "acme", "session": "s",
                         "text": "hi", "model": "gpt-4o", "estimated_output_tokens": 10})
     assert (r["decision"], r["stopped_at"], r["reservation"]) == ("deny", "budget", None)
-    for name in ["InvalidConfig", "InvalidPolicy", "InvalidArgument", "ValueTooLarge",
-                 "QuotaExceeded", "DecryptionFailed", "KeyMismatch", "InvalidKey",
-                 "StorageError", "CorruptStore", "SerializationError", "NotFound",
-                 "ScopeDisabled", "UnknownModel", "BudgetExceeded", "StoreLocked",
-                 "PermissionDenied", "Conflict", "InternalError"]:
-        assert issubclass(getattr(vallum, name), vallum.VallumError), name
+    # Every code of the core has its own exception class, exported by the
+    # package, and nothing but those codes has one.
+    classes = set()
+    for code in vallum.ERROR_CODES:
+        with pytest.raises(vallum.VallumError) as e:
+            vallum._vallum._raise_for_tests(code)
+        assert e.value.code == code
+        cls = type(e.value)
+        assert cls is not vallum.VallumError and cls.__name__ in vallum.__all__, code
+        assert getattr(vallum, cls.__name__) is cls
+        classes.add(cls)
+    assert len(classes) == len(vallum.ERROR_CODES)
+    exported = {n for n in vallum.__all__
+                if isinstance(getattr(vallum, n), type)
+                and issubclass(getattr(vallum, n), vallum.VallumError)}
+    assert exported == {c.__name__ for c in classes} | {"VallumError"}
+
+
+def test_the_package_exports_only_its_api():
+    public = {n for n in dir(vallum) if not n.startswith("_")}
+    assert public <= set(vallum.__all__), public - set(vallum.__all__)
+    for accidental in ["os", "json", "Dict", "Any", "Optional"]:
+        assert not hasattr(vallum, accidental), accidental
 
 
 def test_guard_offsets_are_python_indices():

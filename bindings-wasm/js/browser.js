@@ -3,7 +3,7 @@
 import init, * as glue from '../pkg/web/vallum_wasm.js'
 import { makeApi } from './model.js'
 
-export { VallumError, ERROR_CODES } from './errors.js'
+export { VallumError } from './errors.js'
 
 await init({ module_or_path: new URL('../pkg/web/vallum_wasm_bg.wasm', import.meta.url) })
 
@@ -11,6 +11,8 @@ const api = makeApi(glue)
 
 export const {
   Vallum,
+  ERROR_CODES,
+  errorCodes,
   ENTITIES,
   VERSION,
   validateConfig,

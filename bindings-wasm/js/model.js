@@ -5,10 +5,10 @@
 // committed the rows it changed. The types are in vallum.d.ts (the client
 // interface in client.d.ts, shared with @vallum/node).
 
-import { VallumError, ERROR_CODES } from './errors.js'
+import { VallumError } from './errors.js'
 import { hasIndexedDB, openRowStore, deleteRowStore, lockDatabase } from './idb.js'
 
-export { VallumError, ERROR_CODES }
+export { VallumError }
 
 const ZERO_HASH = '0'.repeat(64)
 
@@ -756,6 +756,8 @@ export function makeApi(glue) {
 
   return {
     Vallum,
+    ERROR_CODES: Object.freeze(glue.errorCodes()),
+    errorCodes: () => glue.errorCodes(),
     ENTITIES: Object.freeze(glue.entities()),
     VERSION: glue.version(),
     validateConfig,

@@ -4,13 +4,15 @@
 import { createRequire } from 'node:module'
 import { makeApi } from './model.js'
 
-export { VallumError, ERROR_CODES } from './errors.js'
+export { VallumError } from './errors.js'
 
 const glue = createRequire(import.meta.url)('../pkg/node/vallum_wasm.js')
 const api = makeApi(glue)
 
 export const {
   Vallum,
+  ERROR_CODES,
+  errorCodes,
   ENTITIES,
   VERSION,
   validateConfig,

@@ -239,6 +239,15 @@ pub fn version() -> String {
     vallum::VERSION.to_owned()
 }
 
+/// Every error code of the core, in `vallum::ErrorCode::ALL` order.
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Vec<String> {
+    vallum::ErrorCode::names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The PII entity types the detector implements.
 #[wasm_bindgen]
 pub fn entities() -> Vec<String> {

@@ -246,6 +246,18 @@ impl ErrorCode {
         ErrorCode::Internal,
     ];
 
+    /// The stable string forms of [`ErrorCode::ALL`], in order: the list
+    /// every binding exports (`errorCodes()`, `ERROR_CODES`) and tests its
+    /// error classes against.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|c| c.as_str()).collect()
+    }
+
+    /// The code named `name` (its [`ErrorCode::as_str`] form).
+    pub fn from_name(name: &str) -> Option<ErrorCode> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+
     /// The stable string form, e.g. `"decryption_failed"`.
     pub const fn as_str(self) -> &'static str {
         match self {

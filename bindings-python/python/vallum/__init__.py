@@ -13,10 +13,23 @@ instants are timezone-aware UTC ``datetime``s; offsets are string indices.
 
 from __future__ import annotations
 
-import json
-import os
+import json as _json
+import os as _os
 import datetime as _dt
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    Any as _Any,
+    Callable as _Callable,
+    Dict as _Dict,
+    List as _List,
+    Mapping as _Mapping,
+    Optional as _Optional,
+    Sequence as _Sequence,
+    Tuple as _Tuple,
+    Union as _Union,
+)
+
+# The `__future__` import binds a module global; the package exports only its API.
+del annotations
 
 from . import _vallum
 from ._vallum import (  # noqa: F401  (re-exported)
@@ -40,20 +53,38 @@ from ._vallum import (  # noqa: F401  (re-exported)
     UnknownModel,
     ValueTooLarge,
     VallumError,
+    ENTITIES,
+    ERROR_CODES,
 )
 
 __version__: str = _vallum.__version__
 
-Json = Any
+Json = _Any
 #: ``{"organization", "user"?, "session"?, "permissions"?}``; permissions are
 #: granted by the host, e.g. ``["memory:global:write"]`` (docs/security.md).
-Context = Mapping[str, Any]
+Context = _Mapping[str, _Any]
 #: An instant: an aware datetime, epoch milliseconds, or a relative spec such as ``"now-24h"``.
-TimePoint = Union[_dt.datetime, int, str]
+TimePoint = _Union[_dt.datetime, int, str]
 
 __all__ = [
     "Vallum",
     "VallumError",
+    "ENTITIES",
+    "ERROR_CODES",
+    "Json",
+    "Context",
+    "TimePoint",
+    "Memory",
+    "Pii",
+    "Policy",
+    "Rbac",
+    "Limits",
+    "Threats",
+    "Audit",
+    "Metrics",
+    "Costs",
+    "Compliance",
+    "Guard",
     "validate_config",
     "migrate_config",
     "create_enterprise_config",
@@ -79,32 +110,32 @@ __all__ = [
 ]
 
 
-def _config_text(config: Union[None, str, os.PathLike[str], Mapping[str, Any]]) -> Optional[str]:
+def _config_text(config: _Union[None, str, _os.PathLike[str], _Mapping[str, _Any]]) -> _Optional[str]:
     if config is None:
         return None
-    if isinstance(config, Mapping):
-        return json.dumps(config)
-    path = os.fspath(config)
+    if isinstance(config, _Mapping):
+        return _json.dumps(config)
+    path = _os.fspath(config)
     with open(path, encoding="utf-8") as f:
         return f.read()
 
 
-def validate_config(config: Union[str, Mapping[str, Any]]) -> Dict[str, Any]:
+def validate_config(config: _Union[str, _Mapping[str, _Any]]) -> _Dict[str, _Any]:
     """Every error of a configuration (dict or JSON text) with its JSON path:
     ``{"valid": bool, "errors": [{"path": ..., "message": ...}]}`` (the spec's
     ``validatePhase5Config``)."""
-    text = config if isinstance(config, str) else json.dumps(config)
+    text = config if isinstance(config, str) else _json.dumps(config)
     return _vallum.validate_config(text)
 
 
-def migrate_config(config: Mapping[str, Any]) -> Dict[str, Any]:
+def migrate_config(config: _Mapping[str, _Any]) -> _Dict[str, _Any]:
     """A base configuration migrated to a full one with safe defaults (``migrateToPhase5``)."""
-    return _vallum.migrate_config(json.dumps(config))
+    return _vallum.migrate_config(_json.dumps(config))
 
 
-def create_enterprise_config(config: Mapping[str, Any]) -> Dict[str, Any]:
+def create_enterprise_config(config: _Mapping[str, _Any]) -> _Dict[str, _Any]:
     """A full enterprise configuration from a partial one (``createEnterpriseConfig``)."""
-    return _vallum.create_enterprise_config(json.dumps(config))
+    return _vallum.create_enterprise_config(_json.dumps(config))
 
 
 class _Part:
@@ -119,14 +150,14 @@ class Memory(_Part):
     ``global``, ``ephemeral``). ``ctx`` is ``{"organization", "user"?, "session"?}``.
     Options of ``set``: ``ttl`` (ms), ``encrypt``, ``tags``, ``secret``."""
 
-    def set(self, ctx: Context, scope: str, key: str, value: Json, **options: Any) -> None:
+    def set(self, ctx: Context, scope: str, key: str, value: Json, **options: _Any) -> None:
         self._core.memory_set(ctx, scope, key, value, options or None)
 
     def get(self, ctx: Context, scope: str, key: str) -> Json:
         """The value, or None when the key is absent or expired."""
         return self._core.memory_get(ctx, scope, key)
 
-    def get_entry(self, ctx: Context, scope: str, key: str) -> Optional[Dict[str, Any]]:
+    def get_entry(self, ctx: Context, scope: str, key: str) -> _Optional[_Dict[str, _Any]]:
         """The value with its metadata (tags, ``createdAt``/``updatedAt``/``expiresAt``
         as aware datetimes, ``encrypted``)."""
         return self._core.memory_get_entry(ctx, scope, key)
@@ -138,41 +169,41 @@ class Memory(_Part):
         """Removes every entry of the context's owner in ``scope``; returns how many."""
         return self._core.memory_clear_scope(ctx, scope)
 
-    def get_batch(self, ctx: Context, scope: str, keys: Sequence[str]) -> Dict[str, Json]:
+    def get_batch(self, ctx: Context, scope: str, keys: _Sequence[str]) -> _Dict[str, Json]:
         """The present keys' values (absent and expired keys are left out)."""
         return self._core.memory_get_batch(ctx, scope, list(keys))
 
-    def set_batch(self, ctx: Context, scope: str, items: Mapping[str, Json], **options: Any) -> None:
+    def set_batch(self, ctx: Context, scope: str, items: _Mapping[str, Json], **options: _Any) -> None:
         """Writes every item in one transaction: all or none."""
         self._core.memory_set_batch(ctx, scope, dict(items), options or None)
 
-    def search(self, ctx: Context, scope: str, text: Optional[str] = None, *,
-               tags: Sequence[str] = (), limit: Optional[int] = None) -> List[Dict[str, Any]]:
+    def search(self, ctx: Context, scope: str, text: _Optional[str] = None, *,
+               tags: _Sequence[str] = (), limit: _Optional[int] = None) -> _List[_Dict[str, _Any]]:
         """Entries whose key or value contains ``text`` (case-insensitive) and that carry every tag."""
-        query: Dict[str, Any] = {"tags": list(tags)}
+        query: _Dict[str, _Any] = {"tags": list(tags)}
         if text is not None:
             query["text"] = text
         if limit is not None:
             query["limit"] = limit
         return self._core.memory_search(ctx, scope, query)
 
-    def resolve(self, ctx: Context, key: str) -> Optional[Dict[str, Any]]:
+    def resolve(self, ctx: Context, key: str) -> _Optional[_Dict[str, _Any]]:
         """The key in the most specific scope holding it: ``{"scope", "value"}``."""
         return self._core.memory_resolve(ctx, key)
 
-    def export(self, ctx: Context, subject: str) -> Dict[str, Any]:
+    def export(self, ctx: Context, subject: str) -> _Dict[str, _Any]:
         """Everything stored for ``subject`` (``session``, ``user`` or
         ``organization``), decrypted — a data-subject access request."""
         return self._core.memory_export(ctx, subject)
 
-    def forget(self, ctx: Context, subject: str) -> Dict[str, Any]:
+    def forget(self, ctx: Context, subject: str) -> _Dict[str, _Any]:
         """Crypto-shreds ``subject``: its data keys and rows in every scope."""
         return self._core.memory_forget(ctx, subject)
 
-    def stats(self, scope: Optional[str] = None) -> List[Dict[str, Any]]:
+    def stats(self, scope: _Optional[str] = None) -> _List[_Dict[str, _Any]]:
         return self._core.memory_stats(scope)
 
-    def optimize(self) -> Dict[str, Any]:
+    def optimize(self) -> _Dict[str, _Any]:
         return self._core.memory_optimize()
 
     def rotate_data_key(self, ctx: Context, scope: str) -> int:
@@ -183,20 +214,20 @@ class Memory(_Part):
 class Pii(_Part):
     """PII detection and masking. Offsets are Python string indices."""
 
-    def detect(self, text: str) -> List[Dict[str, Any]]:
+    def detect(self, text: str) -> _List[_Dict[str, _Any]]:
         return self._core.pii_detect(text)
 
-    def detect_with(self, text: str, *, entities: Optional[Sequence[str]] = None,
-                    threshold: Optional[float] = None, context: bool = True,
-                    resolve_overlaps: bool = True) -> List[Dict[str, Any]]:
+    def detect_with(self, text: str, *, entities: _Optional[_Sequence[str]] = None,
+                    threshold: _Optional[float] = None, context: bool = True,
+                    resolve_overlaps: bool = True) -> _List[_Dict[str, _Any]]:
         return self._core.pii_detect_with(
             text, None if entities is None else list(entities), threshold, context, resolve_overlaps)
 
-    def validate(self, entity: str, value: str) -> Optional[bool]:
+    def validate(self, entity: str, value: str) -> _Optional[bool]:
         """The entity's check-digit validator (None when it has none)."""
         return self._core.pii_validate(entity, value)
 
-    def mask(self, text: str, ctx: Optional[Context] = None) -> Dict[str, Any]:
+    def mask(self, text: str, ctx: _Optional[Context] = None) -> _Dict[str, _Any]:
         """Masks with the configured operators; ``ctx`` owns the tokens of the
         ``encrypt`` operator (required when one is configured)."""
         return self._core.pii_mask(text, ctx)
@@ -211,66 +242,66 @@ class Pii(_Part):
 class Policy(_Part):
     """Security policies and decisions."""
 
-    def evaluate(self, request: Mapping[str, Any], *, audited_by: Optional[str] = None) -> Dict[str, Any]:
+    def evaluate(self, request: _Mapping[str, _Any], *, audited_by: _Optional[str] = None) -> _Dict[str, _Any]:
         """The decision for ``request``; with ``audited_by``, also an audit record."""
         return self._core.evaluate_request(request, audited_by)
 
-    def add(self, policy: Mapping[str, Any]) -> str:
+    def add(self, policy: _Mapping[str, _Any]) -> str:
         return self._core.add_policy(policy)
 
-    def update(self, policy_id: str, patch: Mapping[str, Any]) -> None:
+    def update(self, policy_id: str, patch: _Mapping[str, _Any]) -> None:
         """Changes the fields present in ``patch`` (the id cannot change)."""
         self._core.update_policy(policy_id, patch)
 
     def remove(self, policy_id: str) -> bool:
         return self._core.remove_policy(policy_id)
 
-    def get(self, policy_id: str) -> Optional[Dict[str, Any]]:
+    def get(self, policy_id: str) -> _Optional[_Dict[str, _Any]]:
         return self._core.get_policy(policy_id)
 
-    def list(self) -> List[Dict[str, Any]]:
+    def list(self) -> _List[_Dict[str, _Any]]:
         return self._core.list_policies()
 
 
 class Rbac(_Part):
     """Roles and permissions. A principal is ``{"id", "roles"?, "groups"?, "claims"?}``."""
 
-    def has_permission(self, principal: Mapping[str, Any], permission: str) -> bool:
+    def has_permission(self, principal: _Mapping[str, _Any], permission: str) -> bool:
         return self._core.has_permission(principal, permission)
 
-    def roles_of(self, principal: Mapping[str, Any]) -> List[str]:
+    def roles_of(self, principal: _Mapping[str, _Any]) -> _List[str]:
         return self._core.roles_of(principal)
 
-    def cost_center(self, principal: Mapping[str, Any]) -> Optional[str]:
+    def cost_center(self, principal: _Mapping[str, _Any]) -> _Optional[str]:
         return self._core.cost_center(principal)
 
 
 class Limits(_Part):
     """Rate limits and quotas."""
 
-    def check(self, name: str, key: str) -> Dict[str, Any]:
+    def check(self, name: str, key: str) -> _Dict[str, _Any]:
         return self._core.rate_check(name, key)
 
 
 class Threats(_Part):
     """Threat detection and the threat log."""
 
-    def scan(self, text: str) -> Dict[str, Any]:
+    def scan(self, text: str) -> _Dict[str, _Any]:
         return self._core.threat_scan(text)
 
-    def scan_and_record(self, text: str, source: str) -> Dict[str, Any]:
+    def scan_and_record(self, text: str, source: str) -> _Dict[str, _Any]:
         """Scans and records what was found (no text is stored)."""
         return self._core.threat_scan_and_record(text, source)
 
-    def report(self, threat: Mapping[str, Any]) -> str:
+    def report(self, threat: _Mapping[str, _Any]) -> str:
         """Records a threat the host saw (``kind``, ``severity``, ``source``?,
         ``description``?); returns its id."""
         return self._core.report_threat(threat)
 
-    def list(self, period: str = "day") -> List[Dict[str, Any]]:
+    def list(self, period: str = "day") -> _List[_Dict[str, _Any]]:
         return self._core.threats(period)
 
-    def summary(self, period: str = "day") -> Dict[str, Any]:
+    def summary(self, period: str = "day") -> _Dict[str, _Any]:
         return self._core.threat_summary(period)
 
 
@@ -279,84 +310,84 @@ class Audit(_Part):
     (aware datetimes or epoch ms), ``actor``, ``action`` and ``limit``."""
 
     def append(self, actor: str, action: str, resource: str, outcome: str,
-               details: Optional[Mapping[str, Any]] = None) -> int:
+               details: _Optional[_Mapping[str, _Any]] = None) -> int:
         return self._core.audit_append(actor, action, resource, outcome, details)
 
-    def query(self, filter: Optional[Mapping[str, Any]] = None) -> List[Dict[str, Any]]:
+    def query(self, filter: _Optional[_Mapping[str, _Any]] = None) -> _List[_Dict[str, _Any]]:
         return self._core.audit_query(dict(filter or {}))
 
-    def verify(self) -> Dict[str, Any]:
+    def verify(self) -> _Dict[str, _Any]:
         return self._core.audit_verify()
 
-    def checkpoint(self) -> Dict[str, Any]:
+    def checkpoint(self) -> _Dict[str, _Any]:
         """A signed statement of the log's head; keep copies outside the database."""
         return self._core.audit_checkpoint()
 
-    def verify_against(self, checkpoint: Mapping[str, Any]) -> Dict[str, Any]:
+    def verify_against(self, checkpoint: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         """Verifies the log and that it still reaches ``checkpoint``'s head."""
         return self._core.audit_verify_against(checkpoint)
 
     def purge_expired(self) -> int:
         return self._core.audit_purge_expired()
 
-    def export_json(self, filter: Optional[Mapping[str, Any]] = None) -> str:
+    def export_json(self, filter: _Optional[_Mapping[str, _Any]] = None) -> str:
         return self._core.audit_export(dict(filter or {}), False)
 
-    def export_csv(self, filter: Optional[Mapping[str, Any]] = None) -> str:
+    def export_csv(self, filter: _Optional[_Mapping[str, _Any]] = None) -> str:
         return self._core.audit_export(dict(filter or {}), True)
 
-    def verify_records(self, records: Sequence[Mapping[str, Any]], start_seq: int = 1,
-                       start_prev: str = "0" * 64) -> Dict[str, Any]:
+    def verify_records(self, records: _Sequence[_Mapping[str, _Any]], start_seq: int = 1,
+                       start_prev: str = "0" * 64) -> _Dict[str, _Any]:
         return self._core.audit_verify_records(list(records), start_seq, start_prev)
 
 
-def _labels(labels: Optional[Mapping[str, str]]) -> List[Tuple[str, str]]:
+def _labels(labels: _Optional[_Mapping[str, str]]) -> _List[_Tuple[str, str]]:
     return list((labels or {}).items())
 
 
 class Metrics(_Part):
     """Metrics, queries, journeys, alerts, reports, Prometheus text."""
 
-    def record(self, name: str, value: float, labels: Optional[Mapping[str, str]] = None) -> None:
+    def record(self, name: str, value: float, labels: _Optional[_Mapping[str, str]] = None) -> None:
         self._core.record_metric(name, float(value), _labels(labels))
 
-    def increment(self, name: str, by: float = 1.0, labels: Optional[Mapping[str, str]] = None) -> None:
+    def increment(self, name: str, by: float = 1.0, labels: _Optional[_Mapping[str, str]] = None) -> None:
         self._core.increment(name, float(by), _labels(labels))
 
-    def set_gauge(self, name: str, value: float, labels: Optional[Mapping[str, str]] = None) -> None:
+    def set_gauge(self, name: str, value: float, labels: _Optional[_Mapping[str, str]] = None) -> None:
         self._core.set_gauge(name, float(value), _labels(labels))
 
-    def query(self, query: Mapping[str, Any]) -> Dict[str, Any]:
+    def query(self, query: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         return self._core.query_metrics(query)
 
-    def record_user_journey(self, step: Mapping[str, Any]) -> None:
+    def record_user_journey(self, step: _Mapping[str, _Any]) -> None:
         """One step: ``{"action", "duration" (ms), "success", "metadata"?}``."""
         self._core.record_user_journey(step)
 
-    def journey_stats(self, start: TimePoint = "now-24h", end: TimePoint = "now") -> List[Dict[str, Any]]:
+    def journey_stats(self, start: TimePoint = "now-24h", end: TimePoint = "now") -> _List[_Dict[str, _Any]]:
         return self._core.journey_stats(start, end)
 
-    def health(self) -> Dict[str, Any]:
+    def health(self) -> _Dict[str, _Any]:
         """``{"score": 0..100, "healthy": bool}``."""
         score, healthy = self._core.health()
         return {"score": score, "healthy": healthy}
 
-    def generate_report(self, period: str = "daily") -> Dict[str, Any]:
+    def generate_report(self, period: str = "daily") -> _Dict[str, _Any]:
         return self._core.generate_report(period)
 
-    def add_alert_rule(self, rule: Mapping[str, Any]) -> None:
+    def add_alert_rule(self, rule: _Mapping[str, _Any]) -> None:
         self._core.add_alert_rule(rule)
 
     def remove_alert_rule(self, name: str) -> bool:
         return self._core.remove_alert_rule(name)
 
-    def alert_rules(self) -> List[Dict[str, Any]]:
+    def alert_rules(self) -> _List[_Dict[str, _Any]]:
         return self._core.alert_rules()
 
-    def active_alerts(self) -> List[Dict[str, Any]]:
+    def active_alerts(self) -> _List[_Dict[str, _Any]]:
         return self._core.active_alerts()
 
-    def alert_history(self) -> List[Dict[str, Any]]:
+    def alert_history(self) -> _List[_Dict[str, _Any]]:
         return self._core.alert_history()
 
     def acknowledge_alert(self, alert_id: str, by: str) -> None:
@@ -369,43 +400,43 @@ class Metrics(_Part):
 class Costs(_Part):
     """Usage, budgets, reservations, reports (money in integer micro-dollars)."""
 
-    def record_usage(self, usage: Mapping[str, Any]) -> Dict[str, Any]:
+    def record_usage(self, usage: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         return self._core.record_usage(usage)
 
-    def estimate(self, usage: Mapping[str, Any]) -> Dict[str, Any]:
+    def estimate(self, usage: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         """The charge ``usage`` would cost, without recording it."""
         return self._core.estimate_cost(usage)
 
-    def reserve(self, usage: Mapping[str, Any]) -> Dict[str, Any]:
+    def reserve(self, usage: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         """Holds the estimated charge against every budget that applies
         (``BudgetExceeded`` when one would overspend)."""
         return self._core.reserve(usage)
 
-    def settle(self, reservation: Mapping[str, Any], usage: Mapping[str, Any]) -> Dict[str, Any]:
+    def settle(self, reservation: _Mapping[str, _Any], usage: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         """Records the actual usage and releases the hold."""
         return self._core.settle(reservation, usage)
 
-    def release(self, reservation: Mapping[str, Any]) -> bool:
+    def release(self, reservation: _Mapping[str, _Any]) -> bool:
         return self._core.release_reservation(reservation)
 
-    def report(self, period: str = "monthly", group_by: str = "department") -> Dict[str, Any]:
+    def report(self, period: str = "monthly", group_by: str = "department") -> _Dict[str, _Any]:
         return self._core.cost_report({"period": period, "groupBy": group_by})
 
-    def budget_status(self) -> List[Dict[str, Any]]:
+    def budget_status(self) -> _List[_Dict[str, _Any]]:
         return self._core.budget_status()
 
-    def add_budgets(self, budgets: Sequence[Mapping[str, Any]]) -> None:
+    def add_budgets(self, budgets: _Sequence[_Mapping[str, _Any]]) -> None:
         self._core.add_budgets(list(budgets))
 
-    def budgets(self) -> List[Dict[str, Any]]:
+    def budgets(self) -> _List[_Dict[str, _Any]]:
         return self._core.budgets()
 
-    def set_user_tier(self, user: str, tier: Optional[str], organization: Optional[str] = None) -> None:
+    def set_user_tier(self, user: str, tier: _Optional[str], organization: _Optional[str] = None) -> None:
         """Assigns a per-user budget tier; without ``organization``, to the
         user id in every organization."""
         self._core.set_user_tier(user, tier, organization)
 
-    def load_litellm_prices(self, json_text: str) -> Dict[str, Any]:
+    def load_litellm_prices(self, json_text: str) -> _Dict[str, _Any]:
         """Loads LiteLLM's ``model_prices_and_context_window.json`` text."""
         return self._core.load_litellm_prices(json_text)
 
@@ -413,17 +444,17 @@ class Costs(_Part):
 class Compliance(_Part):
     """Compliance checks over what the SDK can observe."""
 
-    def check(self, framework: str) -> Dict[str, Any]:
+    def check(self, framework: str) -> _Dict[str, _Any]:
         return self._core.compliance_check(framework)
 
 
 class Guard(_Part):
     """The one-call pipeline: guard a prompt, guard the model's answer."""
 
-    def prompt(self, input: Mapping[str, Any]) -> Dict[str, Any]:
+    def prompt(self, input: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         return self._core.guard_prompt(input)
 
-    def response(self, input: Mapping[str, Any]) -> Dict[str, Any]:
+    def response(self, input: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         return self._core.guard_response(input)
 
 
@@ -438,13 +469,13 @@ class Vallum:
     with ``advance_clock`` (deterministic tests).
     """
 
-    def __init__(self, config: Union[None, str, os.PathLike[str], Mapping[str, Any]] = None, *,
-                 db_path: Union[None, str, os.PathLike[str]] = None,
-                 master_key: Optional[bytes] = None, master_key_env: Optional[str] = None,
-                 in_memory: bool = False, clock_ms: Optional[int] = None) -> None:
+    def __init__(self, config: _Union[None, str, _os.PathLike[str], _Mapping[str, _Any]] = None, *,
+                 db_path: _Union[None, str, _os.PathLike[str]] = None,
+                 master_key: _Optional[bytes] = None, master_key_env: _Optional[str] = None,
+                 in_memory: bool = False, clock_ms: _Optional[int] = None) -> None:
         self._core = _vallum.Core(
             _config_text(config),
-            None if db_path is None else os.fspath(db_path),
+            None if db_path is None else _os.fspath(db_path),
             None if master_key is None else bytes(master_key),
             master_key_env,
             in_memory,
@@ -462,9 +493,9 @@ class Vallum:
         self.costs = Costs(core)
         self.compliance = Compliance(core)
         self.guard = Guard(core)
-        self._subscriptions: List[_vallum.Subscription] = []
+        self._subscriptions: _List[_vallum.Subscription] = []
 
-    def subscribe(self, kind: Optional[str], callback: Callable[[Dict[str, Any]], None]) -> Callable[[], None]:
+    def subscribe(self, kind: _Optional[str], callback: _Callable[[_Dict[str, _Any]], None]) -> _Callable[[], None]:
         """Calls ``callback(event)`` for events of ``kind`` (None: all); returns
         a function that unsubscribes. Exceptions in the callback are reported
         through ``sys.unraisablehook`` and never reach the core."""
@@ -496,7 +527,7 @@ class Vallum:
         return self._core.master_key_id()
 
     @property
-    def event_health(self) -> Dict[str, int]:
+    def event_health(self) -> _Dict[str, int]:
         """``{"subscriber_panics", "dropped_events"}`` since start."""
         panics, dropped = self._core.event_health()
         return {"subscriber_panics": panics, "dropped_events": dropped}

@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 __all__ = [
     "__version__",
     "ENTITIES",
+    "ERROR_CODES",
     "Core",
     "Subscription",
     "VallumError",
@@ -35,10 +36,13 @@ __all__ = [
     "open_stored_value",
     "compute_charge",
     "_panic_for_tests",
+    "_raise_for_tests",
 ]
 
 __version__: str
 ENTITIES: List[str]
+#: Every error code of the core, in its order; each has an exception class.
+ERROR_CODES: List[str]
 
 class VallumError(Exception):
     code: str
@@ -231,3 +235,4 @@ def open_stored_value(
 ) -> Any: ...
 def compute_charge(usage: Mapping[str, Any]) -> Dict[str, Any]: ...
 def _panic_for_tests(message: str) -> None: ...
+def _raise_for_tests(code: str) -> None: ...

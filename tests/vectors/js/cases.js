@@ -59,6 +59,23 @@ function tamper(records, ops) {
 
 export const cases = [
   {
+    name: "error codes are the core's",
+    async run({ vallum }) {
+      const codes = vallum.errorCodes()
+      check.deepEqual([...vallum.ERROR_CODES], codes, 'ERROR_CODES is the core list')
+      check.equal(new Set(codes).size, codes.length, 'no code twice')
+      for (const c of ['invalid_config', 'invalid_argument', 'store_locked', 'permission_denied', 'conflict', 'internal_error']) {
+        check.ok(codes.includes(c), c)
+      }
+      // The errors raised carry codes of that list.
+      check.throws(
+        () => vallum.computeCharge({ model: 'no-such-model', input_tokens: 1, output_tokens: 1 }),
+        (e) => e instanceof vallum.VallumError && e.code === 'unknown_model' && codes.includes(e.code),
+      )
+      check.throws(() => vallum._panicForTests('boom', false), (e) => e.code === 'internal_error')
+    },
+  },
+  {
     name: 'crypto known answers',
     async run({ vallum, load }) {
       const doc = await load('crypto-kat.json')
