@@ -823,18 +823,7 @@ pub fn call_static(op: &str, arguments: &str) -> Result<String> {
 
 /// Lowercase or uppercase hex → bytes.
 fn hex(name: &'static str, text: &str) -> Result<Vec<u8>> {
-    let bad = || Error::invalid_arg(name, "expected an even number of hex digits");
-    if !text.len().is_multiple_of(2) {
-        return Err(bad());
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|d| u8::from_str_radix(d, 16).ok())
-                .ok_or_else(bad)
-        })
-        .collect()
+    hex::decode(text).map_err(|e| Error::invalid_arg(name, format!("not hex: {e}")))
 }
 
 #[cfg(test)]

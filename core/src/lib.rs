@@ -241,13 +241,7 @@ impl Vallum {
     /// plus gauges of budget spend, holds and limits (micro-dollars) and
     /// memory entries and bytes per scope.
     pub fn prometheus(&self) -> Result<String> {
-        use std::fmt::Write as _;
-        let mut out = self.inner.metrics.prometheus();
-        let esc = |v: &str| {
-            v.replace('\\', "\\\\")
-                .replace('"', "\\\"")
-                .replace('\n', "\\n")
-        };
+        let mut out = metrics::Exposition::from_text(self.inner.metrics.prometheus());
         let budgets = self.inner.costs.budget_status()?;
         type Field = fn(&cost::BudgetStatus) -> i64;
         let families: [(&str, &str, Field); 3] = [
@@ -268,39 +262,34 @@ impl Vallum {
             ),
         ];
         for (name, help, value) in families {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+            out.gauge(name, help);
             for b in &budgets {
-                let subject = b.subject.as_deref().unwrap_or("");
-                let org = b.organization.as_deref().unwrap_or("");
-                let _ = writeln!(
-                    out,
-                    "{name}{{budget=\"{}\",organization=\"{}\",subject=\"{}\"}} {}",
-                    esc(&b.budget),
-                    esc(org),
-                    esc(subject),
-                    value(b)
-                );
+                let labels = [
+                    ("budget", b.budget.as_str()),
+                    ("organization", b.organization.as_deref().unwrap_or("")),
+                    ("subject", b.subject.as_deref().unwrap_or("")),
+                ];
+                out.sample(name, &labels, value(b) as f64);
             }
         }
         let stats = self.inner.memory.stats(None)?;
-        let _ = writeln!(out, "# HELP vallum_memory_entries Entries stored per scope.\n# TYPE vallum_memory_entries gauge");
-        for s in &stats {
-            let scope = s.scope.map(|x| x.as_str()).unwrap_or("");
-            let _ = writeln!(
-                out,
-                "vallum_memory_entries{{scope=\"{scope}\"}} {}",
+        type Count = fn(&memory::ScopeStats) -> u64;
+        let families: [(&str, &str, Count); 2] = [
+            ("vallum_memory_entries", "Entries stored per scope.", |s| {
                 s.entries
-            );
+            }),
+            ("vallum_memory_bytes", "Stored bytes per scope.", |s| {
+                s.bytes
+            }),
+        ];
+        for (name, help, value) in families {
+            out.gauge(name, help);
+            for s in &stats {
+                let scope = s.scope.map(|x| x.as_str()).unwrap_or("");
+                out.sample(name, &[("scope", scope)], value(s) as f64);
+            }
         }
-        let _ = writeln!(
-            out,
-            "# HELP vallum_memory_bytes Stored bytes per scope.\n# TYPE vallum_memory_bytes gauge"
-        );
-        for s in &stats {
-            let scope = s.scope.map(|x| x.as_str()).unwrap_or("");
-            let _ = writeln!(out, "vallum_memory_bytes{{scope=\"{scope}\"}} {}", s.bytes);
-        }
-        Ok(out)
+        Ok(out.finish())
     }
 
     /// The configuration in effect.

@@ -166,16 +166,6 @@ pub fn canonical_json(v: &Value) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-fn hex(b: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        s.push(char::from(DIGITS[usize::from(x >> 4)]));
-        s.push(char::from(DIGITS[usize::from(x & 0x0f)]));
-    }
-    s
-}
-
 fn lp(mac: &mut Hmac<Sha256>, s: &str) {
     mac.update(&(s.len() as u64).to_be_bytes());
     mac.update(s.as_bytes());
@@ -193,7 +183,7 @@ fn record_mac(key: &[u8], r: &AuditRow) -> Result<String> {
     for part in [&r.actor, &r.action, &r.resource, &r.outcome, &r.details] {
         lp(&mut mac, part);
     }
-    Ok(hex(&mac.finalize().into_bytes()))
+    Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
 fn sign(key: &[u8], label: &str, seq: u64, head: &str, ts: i64) -> Result<String> {
@@ -203,7 +193,7 @@ fn sign(key: &[u8], label: &str, seq: u64, head: &str, ts: i64) -> Result<String
     mac.update(&seq.to_be_bytes());
     lp(&mut mac, head);
     mac.update(&ts.to_be_bytes());
-    Ok(hex(&mac.finalize().into_bytes()))
+    Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
 fn ct_eq(a: &str, b: &str) -> bool {

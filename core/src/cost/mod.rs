@@ -854,10 +854,7 @@ fn tier_key(organization: Option<&str>, user: &str) -> String {
 fn reservation_id() -> Result<String> {
     let mut b = [0u8; 16];
     crate::crypto::random_bytes(&mut b)?;
-    Ok(format!(
-        "rsv_{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    ))
+    Ok(format!("rsv_{}", hex::encode(b)))
 }
 
 fn check_unique(budgets: &[Budget]) -> Result<()> {

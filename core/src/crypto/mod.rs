@@ -76,10 +76,7 @@ impl MasterKey {
         let t = text.trim();
         if t.len() == 2 * KEY_LEN && t.bytes().all(|b| b.is_ascii_hexdigit()) {
             let mut out = [0u8; KEY_LEN];
-            for (i, chunk) in t.as_bytes().chunks(2).enumerate() {
-                let hex = std::str::from_utf8(chunk).map_err(|_| bad_encoding())?;
-                out[i] = u8::from_str_radix(hex, 16).map_err(|_| bad_encoding())?;
-            }
+            hex::decode_to_slice(t, &mut out).map_err(|_| bad_encoding())?;
             let key = Self::from_bytes(&out);
             out.zeroize();
             return key;

@@ -15,6 +15,7 @@ pub mod sketch;
 pub use crate::vocab::Severity;
 pub use alerts::{ActiveAlert, AlertCondition, AlertRule, AlertState};
 pub use config::{AlertThresholds, AlertsConfig};
+pub use prometheus::Exposition;
 pub use report::{JourneyStats, JourneyStep, MetricTrend, PerformanceReport};
 pub use sketch::{Sketch, Summary};
 

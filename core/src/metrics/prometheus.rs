@@ -35,15 +35,20 @@ fn escape_value(v: &str, out: &mut String) {
 }
 
 fn labels(out: &mut String, labels: &[(String, String)], extra: Option<(&str, &str)>) {
-    if labels.is_empty() && extra.is_none() {
-        return;
-    }
-    out.push('{');
-    let mut first = true;
     let all = labels
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .chain(extra);
+    label_set(out, all);
+}
+
+fn label_set<'a>(out: &mut String, all: impl Iterator<Item = (&'a str, &'a str)>) {
+    let mut all = all.peekable();
+    if all.peek().is_none() {
+        return;
+    }
+    out.push('{');
+    let mut first = true;
     for (k, v) in all {
         if !first {
             out.push(',');
@@ -68,6 +73,41 @@ fn number(v: f64) -> String {
         }
     } else {
         format!("{v}")
+    }
+}
+
+/// The Prometheus text of families Vallum adds beside its metrics (budget
+/// and memory gauges): the one encoder, so names, labels and values are
+/// made valid the same way everywhere.
+#[derive(Debug, Default)]
+pub struct Exposition {
+    out: String,
+}
+
+impl Exposition {
+    /// Starts from text already encoded (e.g. [`Metrics::prometheus`]).
+    pub fn from_text(out: String) -> Self {
+        Self { out }
+    }
+
+    /// Opens a gauge family.
+    pub fn gauge(&mut self, name: &str, help: &str) -> &mut Self {
+        let name = sanitize(name, true);
+        let _ = writeln!(self.out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        self
+    }
+
+    /// One sample of the family opened last.
+    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) -> &mut Self {
+        self.out.push_str(&sanitize(name, true));
+        label_set(&mut self.out, labels.iter().copied());
+        let _ = writeln!(self.out, " {}", number(value));
+        self
+    }
+
+    /// The text.
+    pub fn finish(self) -> String {
+        self.out
     }
 }
 

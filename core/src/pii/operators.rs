@@ -275,7 +275,7 @@ impl PiiKeys {
         mac.update(b"\0");
         mac.update(value.as_bytes());
         let tag = mac.finalize().into_bytes();
-        Ok(tag[..16].iter().map(|b| format!("{b:02x}")).collect())
+        Ok(hex::encode(&tag[..16]))
     }
 
     fn seal(&self, to: &TokenOwner, entity: &str, value: &str) -> Result<String> {
