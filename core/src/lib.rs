@@ -292,6 +292,66 @@ impl Vallum {
         Ok(out.finish())
     }
 
+    /// The guard settings in effect (`guard` in the configuration).
+    pub fn guard_config(&self) -> &guard::GuardConfig {
+        &self.inner.guard.config
+    }
+
+    /// Guards a prompt: rate limit → RBAC/policy → threat scan → PII
+    /// masking (vault in the session) → budget reservation → audit and
+    /// metrics. Returns the [`Verdict`]; only an `allow` carries
+    /// `text_to_send`. Errors are bad input (`invalid_argument`), an unknown
+    /// model, or storage failures; on any error no budget stays reserved.
+    ///
+    /// ```
+    /// use vallum::{Vallum, MasterKey};
+    /// use vallum::guard::PromptInput;
+    /// use vallum::policy::Principal;
+    /// let v = Vallum::builder().in_memory().master_key(MasterKey::generate()?)
+    ///     .config_json(r#"{"enterpriseSecurity": {"piiProtection": {"enabled": true}}}"#)?
+    ///     .build()?;
+    /// let verdict = v.guard_prompt(&PromptInput {
+    ///     principal: Principal::new("alice"),
+    ///     organization: "acme".into(),
+    ///     session: "s1".into(),
+    ///     text: "Email bob@example.com the notes".into(),
+    ///     model: "gpt-4o".into(),
+    ///     estimated_output_tokens: 200,
+    ///     ..Default::default()
+    /// })?;
+    /// assert_eq!(verdict.text_to_send.as_deref(), Some("Email <EMAIL_ADDRESS_1> the notes"));
+    /// # Ok::<(), vallum::Error>(())
+    /// ```
+    pub fn guard_prompt(&self, input: &guard::PromptInput) -> Result<guard::Verdict> {
+        guard::guard_prompt(&self.guard_deps(), input)
+    }
+
+    /// Guards a model's answer: masks PII the model produced that the user
+    /// did not supply, restores the user's own placeholders, settles the
+    /// prompt's reservation with the actual usage (or records the usage),
+    /// records latency and cost, and writes an audit record.
+    pub fn guard_response(&self, input: &guard::ResponseInput) -> Result<guard::ResponseVerdict> {
+        guard::guard_response(&self.guard_deps(), input)
+    }
+
+    /// The modules the guard works with, lent for one call.
+    fn guard_deps(&self) -> guard::Deps<'_> {
+        let i = &*self.inner;
+        guard::Deps {
+            guard: &i.guard,
+            clock: &*i.clock,
+            events: &i.events,
+            limits: &i.limits,
+            rbac: self.rbac(),
+            policies: &i.policies,
+            threats: &i.threats,
+            pii: &i.pii,
+            costs: &i.costs,
+            audit: &i.audit,
+            metrics: &i.metrics,
+        }
+    }
+
     /// The configuration in effect.
     pub fn config(&self) -> &Config {
         &self.inner.config

@@ -361,7 +361,7 @@ mod tests {
             r#"{"m": {"input_cost_per_token": -1e-6, "output_cost_per_token": 1e-6}}"#,
         ] {
             let e = c.load_litellm(bad).unwrap_err();
-            assert_eq!(e.code(), crate::ErrorCode::InvalidConfig, "{bad}");
+            assert_eq!(e.code(), crate::error::ErrorCode::InvalidConfig, "{bad}");
         }
         assert!(c.is_empty());
         let e = c

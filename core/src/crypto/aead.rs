@@ -341,7 +341,7 @@ mod tests {
             ("user", "acme\u{1f}alice", "other"),
         ] {
             let e = open_value(&k, s, o, key, &blob).unwrap_err();
-            assert_eq!(e.code(), crate::ErrorCode::DecryptionFailed);
+            assert_eq!(e.code(), crate::error::ErrorCode::DecryptionFailed);
         }
     }
 
@@ -380,7 +380,7 @@ mod tests {
         assert_eq!(unwrap_key(&kek, "user", "o", 3, &w).unwrap().bytes, [7; 32]);
         assert_eq!(
             unwrap_key(&other, "user", "o", 3, &w).unwrap_err().code(),
-            crate::ErrorCode::DecryptionFailed
+            crate::error::ErrorCode::DecryptionFailed
         );
         assert!(unwrap_key(&kek, "user", "p", 3, &w).is_err());
         assert!(unwrap_key(&kek, "user", "o", 4, &w).is_err());
@@ -389,7 +389,7 @@ mod tests {
             b[i] ^= 0x80;
             assert_eq!(
                 unwrap_key(&kek, "user", "o", 3, &b).unwrap_err().code(),
-                crate::ErrorCode::DecryptionFailed
+                crate::error::ErrorCode::DecryptionFailed
             );
         }
     }

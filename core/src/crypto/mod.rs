@@ -303,7 +303,7 @@ mod tests {
         for bad in ["", "zz", &"0".repeat(63), "AAAA"] {
             assert_eq!(
                 MasterKey::from_encoded(bad).unwrap_err().code(),
-                crate::ErrorCode::InvalidKey
+                crate::error::ErrorCode::InvalidKey
             );
         }
         assert!(MasterKey::from_bytes(&[0u8; 31]).is_err());
@@ -317,14 +317,14 @@ mod tests {
         }
         for weak in [[0u8; 32], [0xff; 32], [7; 32], pattern] {
             let e = MasterKey::from_bytes(&weak).unwrap_err();
-            assert_eq!(e.code(), crate::ErrorCode::InvalidKey);
+            assert_eq!(e.code(), crate::error::ErrorCode::InvalidKey);
             assert!(e.to_string().contains("distinct byte"), "{e}");
         }
         let e = MasterKey::from_encoded(&"00".repeat(32)).unwrap_err();
-        assert_eq!(e.code(), crate::ErrorCode::InvalidKey);
+        assert_eq!(e.code(), crate::error::ErrorCode::InvalidKey);
         let e =
             MasterKey::from_encoded("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").unwrap_err();
-        assert_eq!(e.code(), crate::ErrorCode::InvalidKey);
+        assert_eq!(e.code(), crate::error::ErrorCode::InvalidKey);
         // Twelve distinct values pass; random keys always do.
         let mut twelve = [0u8; 32];
         for (i, b) in twelve.iter_mut().enumerate() {

@@ -205,7 +205,7 @@ pub struct OptimizeReport {
 /// vector `tests/vectors/crypto-kat.json` checks in every runtime, and what a
 /// recovery tool needs. `owner` is the composite storage owner.
 pub fn open_stored_value(
-    master: &crate::MasterKey,
+    master: &crate::crypto::MasterKey,
     scope: Scope,
     owner: &str,
     key: &str,

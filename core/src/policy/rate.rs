@@ -393,11 +393,11 @@ mod tests {
         let (r, _) = limiter(RateLimitSpec::new(1, 1));
         assert_eq!(
             r.check("nope", "k").unwrap_err().code(),
-            crate::ErrorCode::NotFound
+            crate::error::ErrorCode::NotFound
         );
         assert_eq!(
             r.check("api", "").unwrap_err().code(),
-            crate::ErrorCode::InvalidArgument
+            crate::error::ErrorCode::InvalidArgument
         );
         assert!(r.set_limit("x", RateLimitSpec::new(0, 1)).is_err());
         assert!(r.set_limit("x", RateLimitSpec::new(1, 0)).is_err());

@@ -399,7 +399,7 @@ claim_mappings:
         ];
         for (yaml, needle) in cases {
             let e = Rbac::from_yaml(yaml).unwrap_err();
-            assert_eq!(e.code(), crate::ErrorCode::InvalidConfig, "{yaml}");
+            assert_eq!(e.code(), crate::error::ErrorCode::InvalidConfig, "{yaml}");
             assert!(e.to_string().contains(needle), "{yaml}: {e}");
         }
         let off = Rbac::from_yaml("enabled: false\nroles: {a: {permissions: ['*']}}").unwrap();

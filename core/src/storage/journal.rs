@@ -612,7 +612,7 @@ mod tests {
     #[test]
     fn a_corrupt_row_is_named() {
         let err = JournaledBackend::restore([("[\"meta\",\"x\"]", &b"{not json"[..])]).unwrap_err();
-        assert_eq!(err.code(), crate::ErrorCode::CorruptStore);
+        assert_eq!(err.code(), crate::error::ErrorCode::CorruptStore);
         assert!(err.to_string().contains("[\"meta\",\"x\"]"), "{err}");
         let bad = br#"{"kind":"meta","name":"x","value":"***"}"#;
         let err = JournaledBackend::restore([("m", &bad[..])]).unwrap_err();

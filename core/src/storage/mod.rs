@@ -123,12 +123,12 @@ pub enum Op {
     },
     /// Insert or replace a wrapped key (master-key re-wrapping, restores).
     PutKey(KeyRecord),
-    /// Insert a new wrapped key. Fails with [`crate::Error::Conflict`] when
+    /// Insert a new wrapped key. Fails with [`crate::error::Error::Conflict`] when
     /// (scope, owner, key id) exists: a key id is never assigned twice, even
     /// by two writers racing for an owner's first key.
     InsertKey(KeyRecord),
     /// Compare-and-set of a key's use reservation and retirement: fails with
-    /// [`crate::Error::Conflict`] unless the key exists with
+    /// [`crate::error::Error::Conflict`] unless the key exists with
     /// `reserved_uses == expected`.
     UpdateKeyUse {
         /// Scope.
@@ -144,7 +144,7 @@ pub enum Op {
         /// Whether the key is retired from now on.
         retired: bool,
     },
-    /// A precondition: fails the batch with [`crate::Error::Conflict`] unless
+    /// A precondition: fails the batch with [`crate::error::Error::Conflict`] unless
     /// the key exists and is not retired. Writers that share a store with
     /// others put it in front of rows sealed with a cached key, so a key
     /// destroyed or rotated elsewhere is never used again.
@@ -316,13 +316,11 @@ pub const KEY_GENERATION: &str = "keyring_generation";
 pub(crate) fn decode_generation(raw: Option<&[u8]>) -> Result<u64> {
     match raw {
         None => Ok(0),
-        Some(b) => {
-            <[u8; 8]>::try_from(b)
-                .map(u64::from_be_bytes)
-                .map_err(|_| crate::Error::CorruptStore {
-                    message: format!("{KEY_GENERATION}: expected 8 bytes, found {}", b.len()),
-                })
-        }
+        Some(b) => <[u8; 8]>::try_from(b).map(u64::from_be_bytes).map_err(|_| {
+            crate::error::Error::CorruptStore {
+                message: format!("{KEY_GENERATION}: expected 8 bytes, found {}", b.len()),
+            }
+        }),
     }
 }
 
@@ -330,7 +328,7 @@ pub(crate) fn decode_generation(raw: Option<&[u8]>) -> Result<u64> {
 pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Applies all `ops` atomically: all or none. The fallible operations
     /// ([`Op::InsertKey`], [`Op::UpdateKeyUse`], [`Op::RequireKey`]) fail
-    /// the whole batch with [`crate::Error::Conflict`].
+    /// the whole batch with [`crate::error::Error::Conflict`].
     fn apply(&self, ops: &[Op]) -> Result<()>;
     /// The keyring generation (0 for a store that never destroyed a key).
     fn key_generation(&self) -> Result<u64> {
@@ -404,8 +402,8 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
 }
 
 /// The conflict a refused key precondition reports.
-pub(crate) fn key_conflict(scope: Scope, key_id: u32, what: &str) -> crate::Error {
-    crate::Error::conflict(format!("data key {key_id} of a {scope} owner {what}"))
+pub(crate) fn key_conflict(scope: Scope, key_id: u32, what: &str) -> crate::error::Error {
+    crate::error::Error::conflict(format!("data key {key_id} of a {scope} owner {what}"))
 }
 
 /// The exclusive upper bound of the owners below `root`: the separator

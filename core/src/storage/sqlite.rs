@@ -905,7 +905,7 @@ mod tests {
         let junk = dir.path().join("junk.db");
         std::fs::write(&junk, vec![0x42u8; 8192]).unwrap();
         let e = SqliteBackend::open(&junk, Durability::Durable).unwrap_err();
-        assert_eq!(e.code(), crate::ErrorCode::CorruptStore, "{e}");
+        assert_eq!(e.code(), crate::error::ErrorCode::CorruptStore, "{e}");
         // The file is left untouched.
         assert_eq!(std::fs::read(&junk).unwrap(), vec![0x42u8; 8192]);
 
@@ -915,7 +915,7 @@ mod tests {
             .execute_batch("CREATE TABLE t(x)")
             .unwrap();
         let e = SqliteBackend::open(&foreign, Durability::Durable).unwrap_err();
-        assert_eq!(e.code(), crate::ErrorCode::CorruptStore);
+        assert_eq!(e.code(), crate::error::ErrorCode::CorruptStore);
 
         let newer = dir.path().join("newer.db");
         drop(SqliteBackend::open(&newer, Durability::Durable).unwrap());

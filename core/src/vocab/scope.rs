@@ -346,7 +346,7 @@ mod tests {
         let ctx = Context::new("acme");
         assert_eq!(
             ctx.owner(Scope::User).unwrap_err().code(),
-            crate::ErrorCode::InvalidArgument
+            crate::error::ErrorCode::InvalidArgument
         );
         assert!(ctx.owner(Scope::Session).is_err());
         assert!(Context::new("").owner(Scope::Organization).is_err());
