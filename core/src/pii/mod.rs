@@ -18,20 +18,26 @@
 
 pub(crate) use crate::text::is_invisible;
 use crate::text::Normalized;
+mod classify;
 mod operators;
+mod overlaps;
 pub(crate) mod phone;
 pub(crate) mod recognizers;
 mod service;
 mod stream;
+mod types;
 mod url;
 pub(crate) mod validators;
 mod vault;
 
+pub use classify::{classify, default_level, Classification};
 pub use operators::{Masked, Masker, Operator, PiiKeys, Replacement, TokenBinding};
+use overlaps::{merge, remove_contained, resolve, sort_raw};
 pub use phone::Region;
 pub(crate) use service::PiiParts;
 pub use service::{Pii, DEFAULT_HOLD_BACK, VAULT_KEY};
 pub use stream::StreamMasker;
+pub use types::{ContextSettings, CustomPattern, DetectOptions, Finding, PiiSettings};
 pub use vault::Vault;
 
 use crate::clock::Clock;
@@ -57,180 +63,6 @@ pub fn is_secret(entity: &str) -> bool {
     BUILTINS
         .iter()
         .any(|b| b.entity == entity && b.kind == Kind::Secret)
-}
-
-/// A custom recognizer, in the specification's shape
-/// (`{type: "employee_id", pattern: "EMP\\d{6}", confidence: 0.9, jurisdiction: ["internal"]}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CustomPattern {
-    /// The entity name findings carry.
-    #[serde(rename = "type")]
-    pub entity: String,
-    /// A regular expression (Rust `regex` syntax, linear time).
-    pub pattern: String,
-    /// Score of a match, 0–1.
-    #[serde(default = "default_confidence")]
-    pub confidence: f32,
-    /// Words that raise the score when they appear near a match.
-    #[serde(default)]
-    pub context: Vec<String>,
-    /// Jurisdictions the entity belongs to (informational).
-    #[serde(default)]
-    pub jurisdiction: Vec<String>,
-}
-
-fn default_confidence() -> f32 {
-    0.6
-}
-
-/// Context-word scoring (Presidio's `LemmaContextAwareEnhancer` defaults).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct ContextSettings {
-    /// Words before a finding that are searched.
-    pub words_before: usize,
-    /// Words after a finding that are searched.
-    pub words_after: usize,
-    /// Score added when a context word is found.
-    pub boost: f32,
-    /// Score a finding has at least when a context word is found.
-    pub min_score_with_context: f32,
-}
-
-impl Default for ContextSettings {
-    fn default() -> Self {
-        ContextSettings {
-            words_before: 5,
-            words_after: 0,
-            boost: 0.35,
-            min_score_with_context: 0.4,
-        }
-    }
-}
-
-/// Detection settings (`enterpriseSecurity.piiProtection` in the config).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct PiiSettings {
-    /// Entities to detect; `None` = every built-in and custom entity.
-    pub entities: Option<Vec<String>>,
-    /// Findings scoring below this are dropped.
-    pub score_threshold: f32,
-    /// Values never reported (compared case-insensitively, trimmed).
-    pub allow_list: Vec<String>,
-    /// Entity → values always reported with score 1.0 (whole words).
-    pub deny_list: BTreeMap<String, Vec<String>>,
-    /// Custom recognizers.
-    pub custom_patterns: Vec<CustomPattern>,
-    /// Context-word scoring.
-    pub context: ContextSettings,
-    /// Regions whose national phone formats are recognized.
-    pub phone_regions: Vec<Region>,
-    /// Phone matching strictness, libphonenumber's levels 0–3 (default 1).
-    pub phone_leniency: u8,
-}
-
-impl Default for PiiSettings {
-    fn default() -> Self {
-        PiiSettings {
-            entities: None,
-            score_threshold: 0.4,
-            allow_list: Vec::new(),
-            deny_list: BTreeMap::new(),
-            custom_patterns: Vec::new(),
-            context: ContextSettings::default(),
-            phone_regions: Region::DEFAULT.to_vec(),
-            phone_leniency: 1,
-        }
-    }
-}
-
-/// Per-call options of [`Detector::detect_with`].
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct DetectOptions {
-    /// Only these entities (must be enabled); `None` = all enabled.
-    pub entities: Option<Vec<String>>,
-    /// Overrides the configured threshold.
-    pub score_threshold: Option<f32>,
-    /// Apply context words (default true).
-    pub context: bool,
-    /// Resolve overlapping findings to a non-overlapping set (default true).
-    /// Without it every recognizer's findings are returned, as Presidio's
-    /// analyzer does.
-    pub resolve_overlaps: bool,
-    /// Merge overlapping findings into one covering their union, labelled
-    /// with the best of them (what masking uses: no character of any
-    /// finding survives). Takes precedence over `resolve_overlaps`.
-    pub merge_overlaps: bool,
-}
-
-impl Default for DetectOptions {
-    fn default() -> Self {
-        DetectOptions {
-            entities: None,
-            score_threshold: None,
-            context: true,
-            resolve_overlaps: true,
-            merge_overlaps: false,
-        }
-    }
-}
-
-impl DetectOptions {
-    /// Only these entities.
-    pub fn entities<S: Into<String>>(mut self, e: impl IntoIterator<Item = S>) -> Self {
-        self.entities = Some(e.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Score threshold for this call.
-    pub fn threshold(mut self, t: f32) -> Self {
-        self.score_threshold = Some(t);
-        self
-    }
-    /// Context words on or off.
-    pub fn context(mut self, on: bool) -> Self {
-        self.context = on;
-        self
-    }
-    /// Merge overlapping findings into their union (see the field).
-    pub fn merge_overlaps(mut self, on: bool) -> Self {
-        self.merge_overlaps = on;
-        self
-    }
-    /// Overlap resolution on or off.
-    pub fn resolve_overlaps(mut self, on: bool) -> Self {
-        self.resolve_overlaps = on;
-        self
-    }
-}
-
-/// One piece of personal data found in a text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Finding {
-    /// Entity type (`EMAIL_ADDRESS`, `US_SSN`, a custom type, …).
-    pub entity: String,
-    /// Byte offset of the first byte in the original text.
-    pub start: usize,
-    /// Byte offset one past the last byte.
-    pub end: usize,
-    /// Offset in Unicode scalar values (Python string index).
-    pub char_start: usize,
-    /// End offset in Unicode scalar values.
-    pub char_end: usize,
-    /// Confidence 0–1.
-    pub score: f32,
-    /// The recognizer pattern that found it.
-    pub recognizer: String,
-}
-
-impl Finding {
-    /// The finding's text in `text` (the text it was found in).
-    pub fn text<'t>(&self, text: &'t str) -> &'t str {
-        text.get(self.start..self.end).unwrap_or("")
-    }
 }
 
 #[derive(Debug)]
@@ -426,59 +258,6 @@ impl Recognizer {
             }
         }
         remove_contained(found, out);
-    }
-}
-
-/// A stable sort of findings. Every caller passes a plain function, so the
-/// sort is compiled once for all orders (it is large; this keeps the
-/// browser build small).
-fn sort_raw(raw: &mut [Raw], order: fn(&Raw, &Raw) -> std::cmp::Ordering) {
-    raw.sort_by(order);
-}
-
-/// Presidio's `remove_duplicates` in O(n log n): highest score first, then
-/// earlier start, then longer; a finding contained in one kept before it is
-/// dropped. Scores come in few tiers (one per pattern), so kept spans are
-/// merged tier by tier into a start-sorted list with prefix maxima of ends.
-fn remove_contained(mut found: Vec<Raw>, out: &mut Vec<Raw>) {
-    sort_raw(&mut found, |a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.start.cmp(&b.start))
-            .then((b.end - b.start).cmp(&(a.end - a.start)))
-    });
-    // (start, end) of kept findings sorted by start, and prefix max of end.
-    let mut kept: Vec<(usize, usize)> = Vec::new();
-    let mut prefix_max: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < found.len() {
-        let tier = found[i].score;
-        let mut j = i;
-        let mut tier_max_end = 0usize;
-        let mut tier_kept = Vec::new();
-        while j < found.len() && found[j].score.total_cmp(&tier).is_eq() {
-            let f = &found[j];
-            let n = kept.partition_point(|&(s, _)| s <= f.start);
-            let in_earlier_tier = n > 0 && prefix_max[n - 1] >= f.end;
-            let in_this_tier = !tier_kept.is_empty() && tier_max_end >= f.end;
-            if !in_earlier_tier && !in_this_tier {
-                tier_max_end = tier_max_end.max(f.end);
-                tier_kept.push((f.start, f.end));
-                out.push(f.clone());
-            }
-            j += 1;
-        }
-        if !tier_kept.is_empty() {
-            kept.extend(tier_kept);
-            kept.sort_unstable();
-            prefix_max.clear();
-            let mut m = 0;
-            for &(_, e) in &kept {
-                m = m.max(e);
-                prefix_max.push(m);
-            }
-        }
-        i = j;
     }
 }
 
@@ -891,91 +670,6 @@ fn context_window(head: &str, tail: &str, before: usize, after: usize) -> String
     window
 }
 
-/// Merges overlapping findings (connected by overlap) into one each: the
-/// union of their spans, with the entity, score and pattern of the member
-/// that contains the others, else of the member `resolve` would keep.
-fn merge(mut raw: Vec<Raw>) -> Vec<Raw> {
-    sort_raw(&mut raw, |a, b| {
-        a.start.cmp(&b.start).then(b.end.cmp(&a.end))
-    });
-    // A finding that contains another explains more of the text ("+1
-    // 415-555-0199" is a phone number, not the NHS number inside it);
-    // otherwise the higher score, then the longer span wins.
-    let contains = |a: &Raw, b: &Raw| {
-        a.start <= b.start && a.end >= b.end && (a.end - a.start) > (b.end - b.start)
-    };
-    let better = |a: &Raw, b: &Raw| {
-        if contains(a, b) {
-            return true;
-        }
-        if contains(b, a) {
-            return false;
-        }
-        b.score
-            .total_cmp(&a.score)
-            .then((b.end - b.start).cmp(&(a.end - a.start)))
-            .then(a.start.cmp(&b.start))
-            .then(a.rec.cmp(&b.rec))
-            .is_lt()
-    };
-    let mut out: Vec<Raw> = Vec::with_capacity(raw.len());
-    let mut cluster: Option<(Raw, usize, usize)> = None;
-    for f in raw {
-        match &mut cluster {
-            Some((best, s, e)) if f.start < *e => {
-                *s = (*s).min(f.start);
-                *e = (*e).max(f.end);
-                if better(&f, best) {
-                    *best = f;
-                }
-            }
-            _ => {
-                if let Some((best, s, e)) = cluster.take() {
-                    out.push(Raw {
-                        start: s,
-                        end: e,
-                        ..best
-                    });
-                }
-                let (s, e) = (f.start, f.end);
-                cluster = Some((f, s, e));
-            }
-        }
-    }
-    if let Some((best, s, e)) = cluster {
-        out.push(Raw {
-            start: s,
-            end: e,
-            ..best
-        });
-    }
-    out
-}
-
-/// Keeps a non-overlapping subset: higher score first, then the longer
-/// span, then the earlier start, then recognizer order.
-fn resolve(mut raw: Vec<Raw>) -> Vec<Raw> {
-    sort_raw(&mut raw, |a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then((b.end - b.start).cmp(&(a.end - a.start)))
-            .then(a.start.cmp(&b.start))
-            .then(a.rec.cmp(&b.rec))
-    });
-    // Kept spans in a map by start for O(log n) overlap checks.
-    let mut kept: BTreeMap<usize, Raw> = BTreeMap::new();
-    for f in raw {
-        let prev_overlaps = kept
-            .range(..f.end)
-            .next_back()
-            .is_some_and(|(_, k)| k.end > f.start);
-        if !prev_overlaps {
-            kept.insert(f.start, f);
-        }
-    }
-    kept.into_values().collect()
-}
-
 /// Fills `char_start`/`char_end` in one pass (findings need not be sorted).
 pub(crate) fn fill_char_offsets(text: &str, findings: &mut [Finding]) {
     if text.is_ascii() {
@@ -1000,53 +694,6 @@ fn today(ms: i64) -> (u32, u32, u32) {
         .unwrap_or_default()
         .date_naive();
     (d.year().max(0) as u32, d.month(), d.day())
-}
-
-/// Data classification levels, lowest to highest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Classification {
-    /// No personal data.
-    Public,
-    /// Low-risk identifiers (URLs, IP addresses, dates).
-    Internal,
-    /// Personal data (contact details, most national ids).
-    Confidential,
-    /// Financial, health, government ids and secrets.
-    Restricted,
-}
-
-/// The default level of an entity.
-pub fn default_level(entity: &str) -> Classification {
-    match entity {
-        "URL" | "DATE_TIME" | "IP_ADDRESS" | "MAC_ADDRESS" | "UUID" => Classification::Internal,
-        "EMAIL_ADDRESS" | "PHONE_NUMBER" | "CRYPTO" => Classification::Confidential,
-        e if is_secret(e) => Classification::Restricted,
-        "CREDIT_CARD" | "IBAN_CODE" | "US_BANK_NUMBER" | "ABA_ROUTING_NUMBER" | "US_SSN"
-        | "US_ITIN" | "US_PASSPORT" | "MEDICAL_LICENSE" | "UK_NHS" | "AU_MEDICARE" => {
-            Classification::Restricted
-        }
-        e if BUILTINS.iter().any(|b| b.entity == e) => Classification::Restricted,
-        _ => Classification::Confidential,
-    }
-}
-
-/// The highest level among `findings`, with `overrides` (entity → level)
-/// taking precedence over [`default_level`]. No findings → public.
-pub fn classify(
-    findings: &[Finding],
-    overrides: &BTreeMap<String, Classification>,
-) -> Classification {
-    findings
-        .iter()
-        .map(|f| {
-            overrides
-                .get(&f.entity)
-                .copied()
-                .unwrap_or_else(|| default_level(&f.entity))
-        })
-        .max()
-        .unwrap_or(Classification::Public)
 }
 
 /// The checks the `pii_mask` fuzz target runs on one input (also replayed
