@@ -823,7 +823,8 @@ pub fn call_static(op: &str, arguments: &str) -> Result<String> {
 
 /// Lowercase or uppercase hex → bytes.
 fn hex(name: &'static str, text: &str) -> Result<Vec<u8>> {
-    hex::decode(text).map_err(|e| Error::invalid_arg(name, format!("not hex: {e}")))
+    crate::text::hex_decode(text)
+        .ok_or_else(|| Error::invalid_arg(name, "expected an even number of hex digits"))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::events::EventBus;
 use crate::facade::{Inner, Vallum};
 use crate::memory::Memory;
 use crate::storage::{Backend, MemoryBackend};
-use crate::{audit, cost, crypto, pii, storage};
+use crate::{audit, cost, crypto, pii};
 use std::sync::Arc;
 
 enum StorageChoice {
@@ -165,12 +165,16 @@ impl VallumBuilder {
             StorageChoice::InMemory => Arc::new(MemoryBackend::new()),
             StorageChoice::Custom(b) | StorageChoice::Exclusive(b) => b,
             #[cfg(feature = "sqlite")]
-            StorageChoice::Sqlite(p) => {
-                Arc::new(storage::SqliteBackend::open(p, mem_cfg.storage.durability)?)
-            }
+            StorageChoice::Sqlite(p) => Arc::new(crate::storage::SqliteBackend::open(
+                p,
+                mem_cfg.storage.durability,
+            )?),
             StorageChoice::Default => match &self.config.database_path {
                 #[cfg(feature = "sqlite")]
-                Some(p) => Arc::new(storage::SqliteBackend::open(p, mem_cfg.storage.durability)?),
+                Some(p) => Arc::new(crate::storage::SqliteBackend::open(
+                    p,
+                    mem_cfg.storage.durability,
+                )?),
                 #[cfg(not(feature = "sqlite"))]
                 Some(_) => {
                     return Err(Error::config(

@@ -183,7 +183,7 @@ fn record_mac(key: &[u8], r: &AuditRow) -> Result<String> {
     for part in [&r.actor, &r.action, &r.resource, &r.outcome, &r.details] {
         lp(&mut mac, part);
     }
-    Ok(hex::encode(mac.finalize().into_bytes()))
+    Ok(crate::text::hex_encode(&mac.finalize().into_bytes()))
 }
 
 fn sign(key: &[u8], label: &str, seq: u64, head: &str, ts: i64) -> Result<String> {
@@ -193,7 +193,7 @@ fn sign(key: &[u8], label: &str, seq: u64, head: &str, ts: i64) -> Result<String
     mac.update(&seq.to_be_bytes());
     lp(&mut mac, head);
     mac.update(&ts.to_be_bytes());
-    Ok(hex::encode(mac.finalize().into_bytes()))
+    Ok(crate::text::hex_encode(&mac.finalize().into_bytes()))
 }
 
 fn ct_eq(a: &str, b: &str) -> bool {

@@ -854,7 +854,7 @@ fn tier_key(organization: Option<&str>, user: &str) -> String {
 fn reservation_id() -> Result<String> {
     let mut b = [0u8; 16];
     crate::crypto::random_bytes(&mut b)?;
-    Ok(format!("rsv_{}", hex::encode(b)))
+    Ok(format!("rsv_{}", crate::text::hex_encode(&b)))
 }
 
 fn check_unique(budgets: &[Budget]) -> Result<()> {

@@ -76,7 +76,9 @@ impl MasterKey {
         let t = text.trim();
         if t.len() == 2 * KEY_LEN && t.bytes().all(|b| b.is_ascii_hexdigit()) {
             let mut out = [0u8; KEY_LEN];
-            hex::decode_to_slice(t, &mut out).map_err(|_| bad_encoding())?;
+            let mut bytes = crate::text::hex_decode(t).ok_or_else(bad_encoding)?;
+            out.copy_from_slice(&bytes);
+            bytes.zeroize();
             let key = Self::from_bytes(&out);
             out.zeroize();
             return key;

@@ -275,7 +275,7 @@ impl PiiKeys {
         mac.update(b"\0");
         mac.update(value.as_bytes());
         let tag = mac.finalize().into_bytes();
-        Ok(hex::encode(&tag[..16]))
+        Ok(crate::text::hex_encode(&tag[..16]))
     }
 
     fn seal(&self, to: &TokenOwner, entity: &str, value: &str) -> Result<String> {

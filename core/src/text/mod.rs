@@ -113,3 +113,36 @@ pub(crate) fn char_offsets(text: &str, points: &mut Vec<usize>) -> BTreeMap<usiz
 pub(crate) fn prepare_regex(re: &str) -> String {
     re.replace(r"\d", "[0-9]").replace(r"\b", r"(?-u:\b)")
 }
+
+/// Lowercase hex of `bytes`. One encoder for audit MACs, PII pseudonyms and
+/// reservation ids (kept in the core rather than the `hex` crate: the
+/// browser build is at its size budget and these few lines cost less).
+pub(crate) fn hex_encode(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+/// Bytes of hex text (either case), or `None` if it is not an even number
+/// of hex digits.
+pub(crate) fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    fn digit(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let t = text.as_bytes();
+    if !t.len().is_multiple_of(2) {
+        return None;
+    }
+    t.chunks_exact(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect()
+}

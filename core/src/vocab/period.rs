@@ -14,27 +14,39 @@ use serde::{Deserialize, Serialize};
 /// calendar period containing an instant (budgets, cost reports) and
 /// [`Period::trailing`] the period that ends at an instant (the last month
 /// ends now and starts at the same time of day one calendar month ago).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Period {
     /// An hour.
-    #[serde(alias = "hour")]
     Hourly,
     /// Midnight to midnight.
-    #[serde(alias = "day")]
     Daily,
     /// Monday 00:00 to Monday 00:00 (ISO weeks).
-    #[serde(alias = "week")]
     Weekly,
     /// From the first of the month.
-    #[serde(alias = "month")]
     Monthly,
     /// January, April, July, October.
-    #[serde(alias = "quarter")]
     Quarterly,
     /// From January 1st.
-    #[serde(alias = "year", alias = "yearly")]
     Annual,
+}
+
+// By hand, through `as_str` and `parse`: one list of names, and no second
+// derived copy of it in the browser build.
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Period::parse(&text).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "unknown period `{text}`, expected hourly, daily, weekly, monthly, quarterly or annual"
+            ))
+        })
+    }
 }
 
 impl Period {
