@@ -152,7 +152,8 @@ test('errors are VallumErrors with the core code, sync and async', async () => {
 
 test('the ErrorCode type of every declaration file is the core list', () => {
   const root = path.join(__dirname, '..', '..')
-  for (const file of ['bindings-node/client.d.ts', 'bindings-wasm/client.d.ts']) {
+  // bindings-wasm/client.d.ts is a build-time copy of this one.
+  for (const file of ['bindings-node/client.d.ts']) {
     const text = fs.readFileSync(path.join(root, file), 'utf8')
     const block = text.match(/export type ErrorCode =([^]*?)\n\n/)
     assert.ok(block, `${file} declares ErrorCode`)
