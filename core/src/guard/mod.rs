@@ -406,14 +406,32 @@ impl Deps<'_> {
     }
 }
 
+/// What both guard calls need: a principal, organization, session and
+/// model, and an attribution to the call's own organization.
+fn require_call(
+    principal: &Principal,
+    organization: &str,
+    session: &str,
+    model: &str,
+    attribution: &Attribution,
+) -> Result<()> {
+    require("principal.id", &principal.id)?;
+    require("organization", organization)?;
+    require("session", session)?;
+    require("model", model)?;
+    same_organization(organization, attribution)
+}
+
 impl PromptInput {
     /// Refuses a prompt input missing what every stage needs.
     fn validate(&self) -> Result<()> {
-        require("principal.id", &self.principal.id)?;
-        require("organization", &self.organization)?;
-        require("session", &self.session)?;
-        require("model", &self.model)?;
-        same_organization(&self.organization, &self.attribution)?;
+        require_call(
+            &self.principal,
+            &self.organization,
+            &self.session,
+            &self.model,
+            &self.attribution,
+        )?;
         check_tokens("estimated_output_tokens", self.estimated_output_tokens)
     }
 }
@@ -421,11 +439,13 @@ impl PromptInput {
 impl ResponseInput {
     /// Refuses a response input missing what every stage needs.
     fn validate(&self) -> Result<()> {
-        require("principal.id", &self.principal.id)?;
-        require("organization", &self.organization)?;
-        require("session", &self.session)?;
-        require("model", &self.model)?;
-        same_organization(&self.organization, &self.attribution)?;
+        require_call(
+            &self.principal,
+            &self.organization,
+            &self.session,
+            &self.model,
+            &self.attribution,
+        )?;
         check_tokens("usage.input_tokens", self.usage.input_tokens)?;
         check_tokens("usage.output_tokens", self.usage.output_tokens)?;
         if let Some(l) = self.latency_ms {
