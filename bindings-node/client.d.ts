@@ -653,7 +653,7 @@ export interface CostClient {
   addBudgets(budgets: Budget[]): void
   budgets(): Budget[]
   /** Without `organization`, the user id in every organization. */
-  setUserTier(user: string, tier: string | null, organization?: string | null): void
+  setUserTier(user: string, tier?: string | null, organization?: string | null): void
   /** Loads LiteLLM's model price map (JSON text); returns what was loaded. */
   loadLitellmPrices(jsonText: string): JsonObject
   subscribe(event: EventKind | null, callback: (event: VallumEvent) => void): Unsubscribe

@@ -3,7 +3,7 @@
 import init, * as glue from '../pkg/web/vallum_wasm.js'
 import { makeApi } from './model.js'
 
-export { VallumError } from './errors.js'
+export { VallumError } from './model.js'
 
 await init({ module_or_path: new URL('../pkg/web/vallum_wasm_bg.wasm', import.meta.url) })
 

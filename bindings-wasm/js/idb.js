@@ -3,7 +3,7 @@
 // rows) by id and reads them back on the next load. It never sees a
 // plaintext value or the master key: the core encrypts before a row exists.
 
-import { VallumError } from './errors.js'
+import { VallumError } from './shared.js'
 
 const STORE = 'rows'
 

@@ -1,37 +1,17 @@
-// @vallum/wasm: the object model over the WebAssembly core. This file only
-// shapes calls: every operation runs in the Rust core (`vallum::api`), which
-// takes and returns JSON text, exactly as in @vallum/node. The core runs on
+// @vallum/wasm: the WebAssembly core under the object model shared with
+// @vallum/node (shared.js, a build-time copy of bindings-node/model.js, built
+// from the core's operation table in ops.js). This file holds what is the
+// browser's own: opening the module's core over IndexedDB, the transport
+// that writes changed rows behind each call, and closing. The core runs on
 // the calling thread; a call that writes resolves once IndexedDB has
 // committed the rows it changed. The types are in vallum.d.ts (the client
 // interface in client.d.ts, shared with @vallum/node).
 
-import { VallumError } from './errors.js'
+import { makeModel, VallumError, fail, encode, typeOf } from './shared.js'
+import ops from './ops.js'
 import { hasIndexedDB, openRowStore, deleteRowStore, lockDatabase } from './idb.js'
 
 export { VallumError }
-
-const ZERO_HASH = '0'.repeat(64)
-
-function typeOf(v) {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v
-}
-
-function encode(args) {
-  try {
-    return JSON.stringify(args)
-  } catch (e) {
-    throw new VallumError('invalid_argument', `the arguments are not JSON: ${e.message}`)
-  }
-}
-
-/** A core error → VallumError. The module throws "<code>\x1f<message>". */
-function fail(e) {
-  if (e instanceof VallumError) return e
-  const m = e && typeof e.message === 'string' ? e.message : String(e)
-  const i = m.indexOf('\x1f')
-  if (i > 0) return new VallumError(m.slice(0, i), m.slice(i + 1))
-  return new VallumError('invalid_argument', m)
-}
 
 function hexBytes(name, key) {
   if (key instanceof Uint8Array) return key
@@ -41,12 +21,6 @@ function hexBytes(name, key) {
     return out
   }
   throw new VallumError('invalid_key', `invalid argument \`${name}\`: expected 32 bytes (Uint8Array) or 64 hex digits, got ${typeOf(key)}`)
-}
-
-function hexText(bytes) {
-  let s = ''
-  for (const b of bytes) s += b.toString(16).padStart(2, '0')
-  return s
 }
 
 /**
@@ -175,406 +149,6 @@ class Transport {
   }
 }
 
-class Part {
-  constructor(t) {
-    Object.defineProperty(this, '_t', { value: t })
-  }
-}
-
-/** Memory for one request context; the spec's `useMemoryScope` result. */
-class ScopedMemory extends Part {
-  constructor(t, context, defaultScope) {
-    super(t)
-    this.context = context
-    this.defaultScope = defaultScope
-  }
-
-  getCurrentScope() {
-    return this.defaultScope
-  }
-
-  getData(key, scope) {
-    return this._t.callAsync('memory.get', [this.context, scope ?? this.defaultScope, key])
-  }
-
-  setData(key, value, scope, options) {
-    if (value === undefined) {
-      return Promise.reject(new VallumError('invalid_argument', 'invalid argument `value`: undefined is not a JSON value (store null to mean "nothing")'))
-    }
-    return this._t.callAsync('memory.set', [this.context, scope ?? this.defaultScope, key, value, options ?? null])
-  }
-
-  removeData(key, scope) {
-    return this._t.callAsync('memory.remove', [this.context, scope ?? this.defaultScope, key])
-  }
-
-  clearScope(scope) {
-    return this._t.callAsync('memory.clearScope', [this.context, scope ?? this.defaultScope])
-  }
-
-  getBatch(keys, scope) {
-    return this._t.callAsync('memory.getBatch', [this.context, scope ?? this.defaultScope, keys])
-  }
-
-  setBatch(data, scope, options) {
-    return this._t.callAsync('memory.setBatch', [this.context, scope ?? this.defaultScope, data, options ?? null])
-  }
-
-  getEntry(key, scope) {
-    return this._t.callAsync('memory.getEntry', [this.context, scope ?? this.defaultScope, key])
-  }
-
-  search(query, scope) {
-    const q = typeof query === 'string' ? { text: query } : query ?? {}
-    return this._t.callAsync('memory.search', [this.context, scope ?? this.defaultScope, q])
-  }
-
-  resolve(key) {
-    return this._t.callAsync('memory.resolve', [this.context, key])
-  }
-
-  exportData(subject) {
-    return this._t.callAsync('memory.export', [this.context, subject ?? 'user'])
-  }
-
-  forget(subject) {
-    return this._t.callAsync('memory.forget', [this.context, subject])
-  }
-
-  rotateDataKey(scope) {
-    return this._t.callAsync('memory.rotateDataKey', [this.context, scope ?? this.defaultScope])
-  }
-
-  getStats(scope) {
-    return this._t.callAsync('memory.stats', [scope ?? null])
-  }
-
-  optimizeStorage() {
-    return this._t.callAsync('memory.optimize', [])
-  }
-
-  subscribe(event, callback) {
-    return this._t.subscribe(event ?? 'memory_changed', callback)
-  }
-}
-
-class Memory extends Part {
-  /** Memory for one request context, defaulting to `defaultScope` ('session'). */
-  for(context, options) {
-    if (context === null || typeof context !== 'object' || typeof context.organization !== 'string') {
-      throw new VallumError('invalid_argument', 'invalid argument `context`: expected { organization, user?, session? }')
-    }
-    return new ScopedMemory(this._t, context, options?.defaultScope ?? 'session')
-  }
-
-  getStats(scope) {
-    return this._t.callAsync('memory.stats', [scope ?? null])
-  }
-
-  optimizeStorage() {
-    return this._t.callAsync('memory.optimize', [])
-  }
-}
-
-/** The spec's `useSecurityPolicy` surface: policies, threats, compliance, PII. */
-class Security extends Part {
-  addPolicy(policy) {
-    return this._t.callAsync('policy.add', [policy])
-  }
-
-  updatePolicy(id, patch) {
-    return this._t.callAsync('policy.update', [id, patch])
-  }
-
-  removePolicy(id) {
-    return this._t.callAsync('policy.remove', [id])
-  }
-
-  getPolicy(id) {
-    return this._t.callSync('policy.get', [id])
-  }
-
-  listPolicies() {
-    return this._t.callSync('policy.list', [])
-  }
-
-  evaluateRequest(request, options) {
-    return this._t.callAsync('policy.evaluate', [request, options?.auditedBy ?? null])
-  }
-
-  evaluateRequestSync(request, options) {
-    return this._t.callSync('policy.evaluate', [request, options?.auditedBy ?? null])
-  }
-
-  hasPermission(principal, permission) {
-    return this._t.callSync('rbac.hasPermission', [principal, permission])
-  }
-
-  rolesOf(principal) {
-    return this._t.callSync('rbac.rolesOf', [principal])
-  }
-
-  costCenter(principal) {
-    return this._t.callSync('rbac.costCenter', [principal])
-  }
-
-  checkRateLimit(name, key) {
-    return this._t.callSync('limits.check', [name, key])
-  }
-
-  scanThreats(text) {
-    return this._t.callSync('threats.scan', [text])
-  }
-
-  recordThreats(text, source) {
-    return this._t.callAsync('threats.scanAndRecord', [text, source])
-  }
-
-  reportThreat(threat) {
-    return this._t.callAsync('threats.report', [threat])
-  }
-
-  getThreats(period) {
-    return this._t.callAsync('threats.list', [period ?? 'day'])
-  }
-
-  getThreatSummary(period) {
-    return this._t.callAsync('threats.summary', [period ?? 'day'])
-  }
-
-  runComplianceCheck(framework) {
-    return this._t.callAsync('compliance.check', [framework ?? 'gdpr'])
-  }
-
-  detectPII(text) {
-    return this._t.callAsync('pii.detectPII', [text])
-  }
-
-  detectPIISync(text) {
-    return this._t.callSync('pii.detectPII', [text])
-  }
-
-  maskSensitiveData(text, context) {
-    return this._t.callAsync('pii.mask', [text, context ?? null])
-  }
-
-  maskSensitiveDataSync(text, context) {
-    return this._t.callSync('pii.mask', [text, context ?? null])
-  }
-
-  subscribe(event, callback) {
-    return this._t.subscribe(event, callback)
-  }
-}
-
-class Pii extends Part {
-  detect(text, options) {
-    return this._t.callSync('pii.detect', [text, options ?? null])
-  }
-
-  detectAsync(text, options) {
-    return this._t.callAsync('pii.detect', [text, options ?? null])
-  }
-
-  mask(text, context) {
-    return this._t.callSync('pii.mask', [text, context ?? null])
-  }
-
-  maskAsync(text, context) {
-    return this._t.callAsync('pii.mask', [text, context ?? null])
-  }
-
-  validate(entity, value) {
-    return this._t.callSync('pii.validate', [entity, value])
-  }
-
-  maskInSession(context, text) {
-    return this._t.callAsync('pii.maskInSession', [context, text])
-  }
-
-  unmaskInSession(context, text) {
-    return this._t.callAsync('pii.unmaskInSession', [context, text])
-  }
-}
-
-class Guard extends Part {
-  prompt(input) {
-    return this._t.callAsync('guard.prompt', [input])
-  }
-
-  promptSync(input) {
-    return this._t.callSync('guard.prompt', [input])
-  }
-
-  response(input) {
-    return this._t.callAsync('guard.response', [input])
-  }
-
-  responseSync(input) {
-    return this._t.callSync('guard.response', [input])
-  }
-}
-
-class Audit extends Part {
-  append(actor, action, resource, outcome, details) {
-    return this._t.callAsync('audit.append', [actor, action, resource, outcome, details ?? null])
-  }
-
-  query(filter) {
-    return this._t.callAsync('audit.query', [filter ?? {}])
-  }
-
-  verify() {
-    return this._t.callAsync('audit.verify', [])
-  }
-
-  checkpoint() {
-    return this._t.callAsync('audit.checkpoint', [])
-  }
-
-  verifyAgainst(checkpoint) {
-    return this._t.callAsync('audit.verifyAgainst', [checkpoint])
-  }
-
-  purgeExpired() {
-    return this._t.callAsync('audit.purgeExpired', [])
-  }
-
-  exportJson(filter) {
-    return this._t.callAsync('audit.exportJson', [filter ?? {}])
-  }
-
-  exportCsv(filter) {
-    return this._t.callAsync('audit.exportCsv', [filter ?? {}])
-  }
-
-  verifyRecords(records, startSeq, startPrev) {
-    return this._t.callAsync('audit.verifyRecords', [records, startSeq ?? 1, startPrev ?? ZERO_HASH])
-  }
-}
-
-/** The spec's `usePerformanceMonitoring` surface. */
-class Performance extends Part {
-  recordMetric(name, value, labels) {
-    this._t.callSync('metrics.record', [name, value, labels ?? null])
-  }
-
-  increment(name, by, labels) {
-    this._t.callSync('metrics.increment', [name, by ?? null, labels ?? null])
-  }
-
-  setGauge(name, value, labels) {
-    this._t.callSync('metrics.setGauge', [name, value, labels ?? null])
-  }
-
-  recordUserJourney(step) {
-    this._t.callSync('metrics.recordUserJourney', [step])
-  }
-
-  query(query) {
-    return this._t.callAsync('metrics.query', [query])
-  }
-
-  querySync(query) {
-    return this._t.callSync('metrics.query', [query])
-  }
-
-  journeyStats(start, end) {
-    return this._t.callSync('metrics.journeyStats', [start ?? 'now-24h', end ?? 'now'])
-  }
-
-  getHealth() {
-    return this._t.callSync('metrics.health', [])
-  }
-
-  generateReport(period) {
-    return this._t.callAsync('metrics.generateReport', [period ?? 'daily'])
-  }
-
-  addAlertRule(rule) {
-    this._t.callSync('metrics.addAlertRule', [rule])
-  }
-
-  removeAlertRule(name) {
-    return this._t.callSync('metrics.removeAlertRule', [name])
-  }
-
-  alertRules() {
-    return this._t.callSync('metrics.alertRules', [])
-  }
-
-  activeAlerts() {
-    return this._t.callSync('metrics.activeAlerts', [])
-  }
-
-  alertHistory() {
-    return this._t.callSync('metrics.alertHistory', [])
-  }
-
-  acknowledgeAlert(id, by) {
-    this._t.callSync('metrics.acknowledgeAlert', [id, by])
-  }
-
-  prometheus() {
-    return this._t.callSync('metrics.prometheus', [])
-  }
-
-  subscribe(event, callback) {
-    return this._t.subscribe(event, callback)
-  }
-}
-
-/** The spec's cost tracking surface. */
-class Costs extends Part {
-  recordUsage(usage) {
-    return this._t.callAsync('costs.recordUsage', [usage])
-  }
-
-  estimate(usage) {
-    return this._t.callSync('costs.estimate', [usage])
-  }
-
-  reserve(usage) {
-    return this._t.callAsync('costs.reserve', [usage])
-  }
-
-  settle(reservation, usage) {
-    return this._t.callAsync('costs.settle', [reservation, usage])
-  }
-
-  release(reservation) {
-    return this._t.callSync('costs.release', [reservation])
-  }
-
-  report(request) {
-    return this._t.callAsync('costs.report', [request ?? { period: 'monthly' }])
-  }
-
-  budgetStatus() {
-    return this._t.callAsync('costs.budgetStatus', [])
-  }
-
-  addBudgets(budgets) {
-    this._t.callSync('costs.addBudgets', [budgets])
-  }
-
-  budgets() {
-    return this._t.callSync('costs.budgets', [])
-  }
-
-  setUserTier(user, tier, organization) {
-    this._t.callSync('costs.setUserTier', [user, tier ?? null, organization ?? null])
-  }
-
-  loadLitellmPrices(jsonText) {
-    return this._t.callSync('costs.loadLitellmPrices', [jsonText])
-  }
-
-  subscribe(event, callback) {
-    return this._t.subscribe(event, callback)
-  }
-}
-
 /**
  * Builds the package's exports over one wasm-bindgen glue module (the `web`
  * build in browsers, the `nodejs` build in Node).
@@ -589,8 +163,10 @@ export function makeApi(glue) {
     }
   }
 
+  const { Client, statics } = makeModel(ops, callStatic)
+
   /** One Vallum instance: implements `VallumClient` (client.d.ts). */
-  class Vallum {
+  class Vallum extends Client {
     /**
      * Opens an instance. `persistence` names the IndexedDB database that
      * keeps memory across page loads (default "vallum" where IndexedDB
@@ -646,41 +222,8 @@ export function makeApi(glue) {
       if (!(transport instanceof Transport)) {
         throw new VallumError('invalid_argument', 'use `await Vallum.open(options)`: opening reads IndexedDB, which is asynchronous')
       }
-      Object.defineProperty(this, '_t', { value: transport })
-      this.memory = new Memory(transport)
-      this.security = new Security(transport)
-      this.pii = new Pii(transport)
-      this.guard = new Guard(transport)
-      this.audit = new Audit(transport)
-      this.performance = new Performance(transport)
-      this.costs = new Costs(transport)
+      super(transport)
       Object.freeze(this)
-    }
-
-    subscribe(kind, callback) {
-      return this._t.subscribe(kind, callback)
-    }
-
-    now() {
-      return this._t.callSync('now', [])
-    }
-
-    masterKeyId() {
-      return this._t.callSync('masterKeyId', [])
-    }
-
-    eventHealth() {
-      return this._t.callSync('eventHealth', [])
-    }
-
-    rotateMasterKey(newKey) {
-      let k
-      try {
-        k = hexText(hexBytes('newKey', newKey))
-      } catch (e) {
-        return Promise.reject(e)
-      }
-      return this._t.callAsync('rotateMasterKey', [k])
     }
 
     advanceClock(ms) {
@@ -721,27 +264,6 @@ export function makeApi(glue) {
     }
   }
 
-  function validateConfig(config) {
-    return callStatic('validateConfig', [typeof config === 'string' ? config : encode(config)])
-  }
-
-  function migrateConfig(config) {
-    return callStatic('migrateConfig', [config])
-  }
-
-  function createEnterpriseConfig(config) {
-    return callStatic('createEnterpriseConfig', [config ?? {}])
-  }
-
-  function computeCharge(usage) {
-    return callStatic('computeCharge', [usage])
-  }
-
-  function openStoredValue(stored) {
-    const s = stored ?? {}
-    return callStatic('openStoredValue', [s.masterKey, s.scope, s.owner, s.key, s.dataKeyId, s.wrappedDataKey, s.storedValue])
-  }
-
   /** Test hook: a panic inside the module (it stops that module's instances). */
   function panicForTests(message) {
     try {
@@ -760,13 +282,7 @@ export function makeApi(glue) {
     errorCodes: () => glue.errorCodes(),
     ENTITIES: Object.freeze(glue.entities()),
     VERSION: glue.version(),
-    validateConfig,
-    validatePhase5Config: validateConfig,
-    migrateConfig,
-    migrateToPhase5: migrateConfig,
-    createEnterpriseConfig,
-    computeCharge,
-    openStoredValue,
+    ...statics,
     deleteDatabase: deleteRowStore,
     _panicForTests: panicForTests,
   }

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module'
 import { makeApi } from './model.js'
 
-export { VallumError } from './errors.js'
+export { VallumError } from './model.js'
 
 const glue = createRequire(import.meta.url)('../pkg/node/vallum_wasm.js')
 const api = makeApi(glue)

@@ -1164,13 +1164,13 @@ fn global_scope_writes_need_the_global_write_permission() {
     vallum::api::call(
         &v,
         "memory.set",
-        &json!([{"organization": "platform", "permissions": ["memory:global:write"]}, "global", "k", 1, null]).to_string(),
+        &json!([{"organization": "platform", "permissions": ["memory:global:write"]}, "k", 1, "global", null]).to_string(),
     )
     .unwrap();
     let e = vallum::api::call(
         &v,
         "memory.set",
-        &json!([{"organization": "acme"}, "global", "k", 2, null]).to_string(),
+        &json!([{"organization": "acme"}, "k", 2, "global", null]).to_string(),
     )
     .unwrap_err();
     assert_eq!(e.code(), ErrorCode::PermissionDenied);
