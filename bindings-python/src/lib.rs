@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use std::sync::Arc;
+use vallum::api::Wire;
 use vallum::{Error, ErrorCode};
 
 pyo3::create_exception!(
@@ -169,19 +170,11 @@ fn millis_of(dt: &Bound<'_, PyAny>) -> PyResult<Value> {
 
 /// Python value → JSON (dict, list, tuple, str, int, float, bool, None).
 /// With `dates`, an aware `datetime` becomes its epoch milliseconds (the
-/// core's instants); stored values get no such conversion, which would not
-/// round-trip.
-fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    json_of(obj, false)
-}
-
+/// core's instants); the caller's own values get no such conversion, which
+/// would not round-trip.
 /// The deepest nesting the converter follows (the core's JSON reader stops
 /// at the same depth); a list or dict that contains itself ends here too.
 const MAX_DEPTH: usize = 128;
-
-fn json_of(obj: &Bound<'_, PyAny>, dates: bool) -> PyResult<Value> {
-    json_at(obj, dates, 0)
-}
 
 fn json_at(obj: &Bound<'_, PyAny>, dates: bool, depth: usize) -> PyResult<Value> {
     // Fast path: exact built-in types are one pointer comparison each.
@@ -327,98 +320,174 @@ fn to_py(py: Python<'_>, v: &Value, times: Times) -> PyResult<Py<PyAny>> {
     })
 }
 
-/// Runs a core call with the GIL released and converts its result.
-fn call<T: Serialize + Send>(
-    py: Python<'_>,
-    times: Times,
-    f: impl FnOnce() -> vallum::Result<T> + Send,
-) -> PyResult<Py<PyAny>> {
-    let v = py.detach(f).map_err(err)?;
-    out_t(py, &v, times)
-}
-
-fn out<T: Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
-    out_t(py, value, NO_TIMES)
-}
-
-fn out_t<T: Serialize>(py: Python<'_>, value: &T, times: Times) -> PyResult<Py<PyAny>> {
-    let v = serde_json::to_value(value).map_err(internal)?;
-    to_py(py, &v, times)
-}
-
-/// A typed argument; aware `datetime`s in it become epoch milliseconds.
-fn arg<T: DeserializeOwned>(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<T> {
-    serde_json::from_value(json_of(obj, true)?).map_err(|e| bad_arg(what, e))
-}
-
-fn context(obj: &Bound<'_, PyAny>) -> PyResult<vallum::Context> {
-    let v = to_json(obj)?;
-    let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-    let org = field("organization").ok_or_else(|| bad_arg("context", "needs an `organization`"))?;
-    let mut ctx = vallum::Context::new(org);
-    if let Some(u) = field("user") {
-        ctx = ctx.with_user(u);
+/// The instants of each operation's result, by key (see [`Times`]).
+fn times_of(op: &str) -> Times {
+    match op {
+        "guard.prompt" | "costs.reserve" => RESERVATION_TIMES,
+        "threats.list" | "threats.summary" => THREAT_TIMES,
+        "audit.query" | "audit.checkpoint" => AUDIT_TIMES,
+        "memory.getEntry" | "memory.search" | "memory.export" => ENTRY_TIMES,
+        "costs.report" | "metrics.generateReport" => SPAN_TIMES,
+        "costs.budgetStatus" => BUDGET_TIMES,
+        "metrics.query" => SERIES_TIMES,
+        "metrics.activeAlerts" | "metrics.alertHistory" => ALERT_TIMES,
+        "compliance.check" => COMPLIANCE_TIMES,
+        _ => NO_TIMES,
     }
-    if let Some(s) = field("session") {
-        ctx = ctx.with_session(s);
-    }
-    match v.get("permissions") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(list)) => {
-            for p in list {
-                let p = p
-                    .as_str()
-                    .ok_or_else(|| bad_arg("context", "`permissions` must be a list of strings"))?;
-                ctx = ctx.with_permission(p);
-            }
+}
+
+/// Parameters that hold the caller's own JSON (stored values, policies,
+/// audit details): a `datetime` in them is an error, not an instant (it
+/// would not read back as one). A policy `request` is JSON too, but its
+/// `datetime`s are the instants the policies test.
+fn opaque(name: &str, rust: &str) -> bool {
+    name != "request" && (rust.contains("Value") || rust.starts_with("Map<"))
+}
+
+/// The Python form of the core's operation table (`vallum::api`):
+/// positional arguments from a tuple (aware `datetime`s in typed arguments
+/// become epoch milliseconds), results as Python objects (instants as
+/// `datetime`s), offsets in code points (Python string indices).
+struct PyWire<'a, 'py> {
+    py: Python<'py>,
+    op: &'a str,
+    args: &'a Bound<'py, PyTuple>,
+    next: usize,
+    /// Release the GIL while the operation runs (storage, long scans).
+    release: bool,
+    /// A Python exception raised while converting, raised instead of the
+    /// core error that stands in for it.
+    raised: Option<PyErr>,
+}
+
+impl<'a, 'py> PyWire<'a, 'py> {
+    fn new(op: &'a str, args: &'a Bound<'py, PyTuple>, release: bool) -> Self {
+        Self {
+            py: args.py(),
+            op,
+            args,
+            next: 0,
+            release,
+            raised: None,
         }
-        Some(_) => {
-            return Err(bad_arg(
-                "context",
-                "`permissions` must be a list of strings",
-            ))
+    }
+
+    /// Keeps `e` to raise and returns the core error that stands in for it.
+    fn keep(&mut self, e: PyErr) -> Error {
+        let msg = e.to_string();
+        self.raised = Some(e);
+        Error::invalid_arg("arguments", msg)
+    }
+
+    /// The dispatch's outcome as Python's.
+    fn finish(mut self, r: vallum::Result<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        match (r, self.raised.take()) {
+            (Ok(v), _) => Ok(v),
+            (Err(_), Some(e)) => Err(e),
+            (Err(e), None) => Err(err(e)),
         }
     }
-    Ok(ctx)
 }
 
-fn context_and_scope(
-    ctx: &Bound<'_, PyAny>,
-    name: &str,
-) -> PyResult<(vallum::Context, vallum::Scope)> {
-    Ok((context(ctx)?, scope(name)?))
-}
+impl Wire for PyWire<'_, '_> {
+    type Out = Py<PyAny>;
 
-fn scope(name: &str) -> PyResult<vallum::Scope> {
-    vallum::Scope::parse(name).map_err(err)
-}
-
-/// Findings with Python string offsets (code points) as `start`/`end`.
-fn findings(py: Python<'_>, list: &[vallum::pii::Finding]) -> PyResult<Py<PyAny>> {
-    let v: Vec<Value> = list
-        .iter()
-        .map(|f| {
-            serde_json::json!({"entity": f.entity, "start": f.char_start, "end": f.char_end,
-                               "score": f.score, "recognizer": f.recognizer})
-        })
-        .collect();
-    to_py(py, &Value::Array(v), NO_TIMES)
-}
-
-/// Replaces byte offsets with code-point offsets in a serialized verdict's findings.
-fn python_offsets(v: &mut Value, key: &str) {
-    if let Some(list) = v.get_mut(key).and_then(Value::as_array_mut) {
-        for f in list {
-            if let Some(m) = f.as_object_mut() {
-                let cs = m.remove("charStart");
-                let ce = m.remove("charEnd");
-                if let (Some(cs), Some(ce)) = (cs, ce) {
-                    m.insert("start".into(), cs);
-                    m.insert("end".into(), ce);
+    fn arg<T: DeserializeOwned + 'static>(
+        &mut self,
+        name: &'static str,
+        rust: &'static str,
+        default: Option<fn() -> T>,
+    ) -> vallum::Result<T> {
+        let item = self.args.get_item(self.next).ok();
+        self.next += 1;
+        let item = item.filter(|x| !x.is_none());
+        // Text parameters (most of them) straight from a `str`, and JSON
+        // parameters as built (through `from_value` a `Value` would be
+        // rebuilt, map by map): `slot` is an `Option<T>` exactly when the
+        // types agree.
+        use std::any::{Any, TypeId};
+        if TypeId::of::<T>() == TypeId::of::<String>() {
+            if let Some(s) = item.as_ref().and_then(|x| x.cast_exact::<PyString>().ok()) {
+                let mut typed = Some(s.to_str().map_err(|e| self.keep(e))?.to_owned());
+                let typed = (&mut typed as &mut dyn Any).downcast_mut::<Option<T>>();
+                if let Some(t) = typed.and_then(Option::take) {
+                    return Ok(t);
                 }
             }
         }
+        let value = match (item, default) {
+            (None, Some(d)) => return Ok(d()),
+            (None, None) => Value::Null,
+            (Some(x), _) => match json_at(&x, !opaque(name, rust), 0) {
+                Ok(v) => v,
+                Err(e) => return Err(self.keep(e)),
+            },
+        };
+        let missing = value.is_null();
+        let mut slot = Some(value);
+        if let Some(v) = (&mut slot as &mut dyn Any).downcast_mut::<Option<T>>() {
+            if let Some(v) = v.take() {
+                return Ok(v);
+            }
+        }
+        let value = slot.unwrap_or_default();
+        serde_json::from_value(value).map_err(|e| {
+            let message = if missing {
+                format!("{}: required", self.op)
+            } else {
+                format!("{}: {e}", self.op)
+            };
+            Error::invalid_arg(name, message)
+        })
     }
+
+    fn end(&mut self, names: &[&str]) -> vallum::Result<()> {
+        if self.args.len() > names.len() {
+            return Err(Error::invalid_arg(
+                "arguments",
+                format!(
+                    "{} takes {} arguments ({}), got {}",
+                    self.op,
+                    names.len(),
+                    names.join(", "),
+                    self.args.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn run<R: Send>(&mut self, f: impl FnOnce() -> R + Send) -> R {
+        if self.release {
+            self.py.detach(f)
+        } else {
+            f()
+        }
+    }
+
+    fn out<T: Serialize + ?Sized>(&mut self, value: &T) -> vallum::Result<Py<PyAny>> {
+        let times = times_of(self.op);
+        let made = if times.is_empty() {
+            pythonize::pythonize(self.py, value)
+                .map(Bound::unbind)
+                .map_err(|e| internal(format!("converting a result: {e}")))
+        } else {
+            serde_json::to_value(value)
+                .map_err(internal)
+                .and_then(|v| to_py(self.py, &v, times))
+        };
+        made.map_err(|e| self.keep(e))
+    }
+
+    fn offsets(&self, text: &str, byte_offsets: &[usize]) -> Vec<usize> {
+        vallum::api::char_offsets(text, byte_offsets)
+    }
+}
+
+/// Converts a result for an event callback.
+fn out_t<T: Serialize>(py: Python<'_>, value: &T, times: Times) -> PyResult<Py<PyAny>> {
+    let v = serde_json::to_value(value).map_err(internal)?;
+    to_py(py, &v, times)
 }
 
 /// The core instance. Use `vallum.Vallum`, which wraps it.
@@ -495,747 +564,25 @@ impl Core {
         no_panic(|| py.detach(|| self.inner.close()).map_err(err))
     }
 
-    fn master_key_id(&self) -> PyResult<String> {
-        no_panic(|| Ok(self.inner.master_key_id()))
-    }
-
-    /// (subscriber panics, dropped events) since start.
-    fn event_health(&self) -> PyResult<(u64, u64)> {
-        no_panic(|| Ok((self.inner.subscriber_panics(), self.inner.dropped_events())))
-    }
-
-    // --- guard -----------------------------------------------------------
-    fn guard_prompt(&self, py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    /// Runs operation `op` of the core's table with positional `args`,
+    /// holding the GIL (quick, in-memory operations).
+    #[pyo3(signature = (op, *args))]
+    fn call(&self, op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let input: vallum::guard::PromptInput = arg("input", input)?;
-            let v = py.detach(|| self.inner.guard_prompt(&input)).map_err(err)?;
-            let mut j = serde_json::to_value(&v).map_err(internal)?;
-            python_offsets(&mut j, "findings");
-            to_py(py, &j, RESERVATION_TIMES)
+            let mut w = PyWire::new(op, args, false);
+            let r = vallum::api::dispatch(&self.inner, op, &mut w);
+            w.finish(r)
         })
     }
 
-    fn guard_response(&self, py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    /// As `call`, with the GIL released while the operation runs (storage,
+    /// long texts): other Python threads run meanwhile.
+    #[pyo3(signature = (op, *args))]
+    fn call_blocking(&self, op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let input: vallum::guard::ResponseInput = arg("input", input)?;
-            let v = py
-                .detach(|| self.inner.guard_response(&input))
-                .map_err(err)?;
-            let mut j = serde_json::to_value(&v).map_err(internal)?;
-            python_offsets(&mut j, "leaked");
-            to_py(py, &j, NO_TIMES)
-        })
-    }
-
-    // --- pii ---------------------------------------------------------------
-    fn pii_detect(&self, py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let f = py.detach(|| self.inner.pii().detect(text));
-            findings(py, &f)
-        })
-    }
-
-    #[pyo3(signature = (text, entities=None, threshold=None, context=true, resolve_overlaps=true))]
-    fn pii_detect_with(
-        &self,
-        py: Python<'_>,
-        text: &str,
-        entities: Option<Vec<String>>,
-        threshold: Option<f32>,
-        context: bool,
-        resolve_overlaps: bool,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let mut o = vallum::pii::DetectOptions::default()
-                .context(context)
-                .resolve_overlaps(resolve_overlaps);
-            if let Some(e) = entities {
-                o = o.entities(e);
-            }
-            if let Some(t) = threshold {
-                o = o.threshold(t);
-            }
-            let f = py.detach(|| self.inner.pii().detect_with(text, &o));
-            findings(py, &f)
-        })
-    }
-
-    /// The entity's check-digit validator on a bare value (None: no validator).
-    fn pii_validate(&self, entity: &str, text: &str) -> PyResult<Option<bool>> {
-        no_panic(|| Ok(self.inner.pii().detector().validate(entity, text)))
-    }
-
-    #[pyo3(signature = (text, ctx=None))]
-    fn pii_mask(
-        &self,
-        py: Python<'_>,
-        text: &str,
-        ctx: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let ctx = ctx.map(context).transpose()?;
-            let m = py
-                .detach(|| match &ctx {
-                    Some(c) => self.inner.pii().mask_for(c, text),
-                    None => self.inner.pii().mask(text),
-                })
-                .map_err(err)?;
-            let d = PyDict::new(py);
-            d.set_item("text", &m.text)?;
-            d.set_item("findings", findings(py, &m.findings)?)?;
-            Ok(d.into_any().unbind())
-        })
-    }
-
-    fn pii_mask_in_session(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        text: &str,
-    ) -> PyResult<String> {
-        no_panic(|| {
-            let ctx = context(ctx)?;
-            py.detach(|| self.inner.pii().mask_in_session(&ctx, text))
-                .map(|m| m.text)
-                .map_err(err)
-        })
-    }
-
-    fn pii_unmask_in_session(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        text: &str,
-    ) -> PyResult<String> {
-        no_panic(|| {
-            let ctx = context(ctx)?;
-            py.detach(|| self.inner.pii().unmask_in_session(&ctx, text))
-                .map_err(err)
-        })
-    }
-
-    // --- policy, rbac, limits, threats ---------------------------------------
-    #[pyo3(signature = (request, audited_by=None))]
-    fn evaluate_request(
-        &self,
-        py: Python<'_>,
-        request: &Bound<'_, PyAny>,
-        audited_by: Option<&str>,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let r = json_of(request, true)?;
-            let d = match audited_by {
-                Some(actor) => py
-                    .detach(|| self.inner.evaluate_request_audited(&r, actor))
-                    .map_err(err)?,
-                None => self.inner.evaluate_request(&r),
-            };
-            out(py, &d)
-        })
-    }
-
-    fn add_policy(&self, policy: &Bound<'_, PyAny>) -> PyResult<String> {
-        no_panic(|| {
-            self.inner
-                .policies()
-                .add_json(to_json(policy)?)
-                .map_err(err)
-        })
-    }
-
-    fn update_policy(&self, id: &str, patch: &Bound<'_, PyAny>) -> PyResult<()> {
-        no_panic(|| {
-            self.inner
-                .policies()
-                .update(id, to_json(patch)?)
-                .map_err(err)
-        })
-    }
-
-    fn remove_policy(&self, id: &str) -> PyResult<bool> {
-        no_panic(|| self.inner.policies().remove(id).map_err(err))
-    }
-
-    fn get_policy(&self, py: Python<'_>, id: &str) -> PyResult<Py<PyAny>> {
-        no_panic(|| out(py, &self.inner.policies().get(id)))
-    }
-
-    fn list_policies(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| out(py, &self.inner.policies().list()))
-    }
-
-    fn has_permission(&self, principal: &Bound<'_, PyAny>, permission: &str) -> PyResult<bool> {
-        no_panic(|| {
-            let p: vallum::policy::Principal = arg("principal", principal)?;
-            Ok(self.inner.has_permission(&p, permission))
-        })
-    }
-
-    fn roles_of(&self, principal: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-        no_panic(|| {
-            let p: vallum::policy::Principal = arg("principal", principal)?;
-            Ok(self.inner.rbac().roles_of(&p).into_iter().collect())
-        })
-    }
-
-    fn cost_center(&self, principal: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-        no_panic(|| {
-            let p: vallum::policy::Principal = arg("principal", principal)?;
-            Ok(self.inner.rbac().cost_center(&p))
-        })
-    }
-
-    fn rate_check(&self, py: Python<'_>, name: &str, key: &str) -> PyResult<Py<PyAny>> {
-        no_panic(|| out(py, &self.inner.limits().check(name, key).map_err(err)?))
-    }
-
-    fn threat_scan(&self, py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let s = py.detach(|| self.inner.threats().scan(text));
-            out(py, &s)
-        })
-    }
-
-    fn threat_scan_and_record(
-        &self,
-        py: Python<'_>,
-        text: &str,
-        source: &str,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            call(py, NO_TIMES, || {
-                self.inner.threats().scan_and_record(text, source)
-            })
-        })
-    }
-
-    fn report_threat(&self, py: Python<'_>, threat: &Bound<'_, PyAny>) -> PyResult<String> {
-        no_panic(|| {
-            let t: vallum::policy::ThreatRecord = arg("threat", threat)?;
-            py.detach(|| self.inner.threats().report_threat(t))
-                .map_err(err)
-        })
-    }
-
-    fn threats(&self, py: Python<'_>, period: &str) -> PyResult<Py<PyAny>> {
-        no_panic(|| call(py, THREAT_TIMES, || self.inner.threats().threats(period)))
-    }
-
-    fn threat_summary(&self, py: Python<'_>, period: &str) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            call(py, THREAT_TIMES, || {
-                self.inner.threats().threat_summary(period)
-            })
-        })
-    }
-
-    // --- audit -------------------------------------------------------------
-    #[pyo3(signature = (actor, action, resource, outcome, details=None))]
-    fn audit_append(
-        &self,
-        py: Python<'_>,
-        actor: &str,
-        action: &str,
-        resource: &str,
-        outcome: &str,
-        details: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<u64> {
-        no_panic(|| {
-            let mut e = vallum::audit::AuditEntry::new(actor, action, resource, outcome);
-            if let Some(d) = details {
-                e = e.details(to_json(d)?);
-            }
-            py.detach(|| self.inner.audit().append(e)).map_err(err)
-        })
-    }
-
-    fn audit_query(&self, py: Python<'_>, filter: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let f: vallum::storage::AuditFilter = arg("filter", filter)?;
-            call(py, AUDIT_TIMES, || self.inner.audit().query(&f))
-        })
-    }
-
-    fn audit_verify(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| call(py, NO_TIMES, || self.inner.audit().verify()))
-    }
-
-    fn audit_checkpoint(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| call(py, AUDIT_TIMES, || self.inner.audit().checkpoint()))
-    }
-
-    fn audit_verify_against(
-        &self,
-        py: Python<'_>,
-        checkpoint: &Bound<'_, PyAny>,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let c: vallum::audit::Checkpoint = arg("checkpoint", checkpoint)?;
-            call(py, NO_TIMES, || self.inner.audit().verify_against(&c))
-        })
-    }
-
-    fn audit_purge_expired(&self, py: Python<'_>) -> PyResult<u64> {
-        no_panic(|| {
-            py.detach(|| self.inner.audit().purge_expired())
-                .map_err(err)
-        })
-    }
-
-    /// The log as JSON text (`csv=False`) or CSV, filtered.
-    #[pyo3(signature = (filter, csv=false))]
-    fn audit_export(
-        &self,
-        py: Python<'_>,
-        filter: &Bound<'_, PyAny>,
-        csv: bool,
-    ) -> PyResult<String> {
-        no_panic(|| {
-            let f: vallum::storage::AuditFilter = arg("filter", filter)?;
-            py.detach(|| {
-                if csv {
-                    self.inner.audit().export_csv(&f)
-                } else {
-                    self.inner.audit().export_json(&f)
-                }
-            })
-            .map_err(err)
-        })
-    }
-
-    fn audit_verify_records(
-        &self,
-        py: Python<'_>,
-        records: &Bound<'_, PyAny>,
-        start_seq: u64,
-        start_prev: &str,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let rows: Vec<vallum::storage::AuditRow> = arg("records", records)?;
-            call(py, NO_TIMES, || {
-                self.inner
-                    .audit()
-                    .verify_records(&rows, start_seq, start_prev)
-            })
-        })
-    }
-
-    // --- memory ------------------------------------------------------------
-    #[pyo3(signature = (ctx, scope_name, key, value, options=None))]
-    fn memory_set(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        scope_name: &str,
-        key: &str,
-        value: &Bound<'_, PyAny>,
-        options: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        no_panic(|| {
-            let ctx = context(ctx)?;
-            let value = to_json(value)?;
-            let opts = set_options(options)?;
-            let s = scope(scope_name)?;
-            py.detach(|| self.inner.memory().set(&ctx, s, key, value, &opts))
-                .map_err(err)
-        })
-    }
-
-    fn memory_get(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        scope_name: &str,
-        key: &str,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let (ctx, s) = context_and_scope(ctx, scope_name)?;
-            match py
-                .detach(|| self.inner.memory().get(&ctx, s, key))
-                .map_err(err)?
-            {
-                Some(v) => to_py(py, &v, NO_TIMES),
-                None => Ok(py.None()),
-            }
-        })
-    }
-
-    fn memory_get_entry(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        scope_name: &str,
-        key: &str,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let (ctx, s) = context_and_scope(ctx, scope_name)?;
-            call(py, ENTRY_TIMES, || {
-                self.inner.memory().get_entry(&ctx, s, key)
-            })
-        })
-    }
-
-    fn memory_remove(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        scope_name: &str,
-        key: &str,
-    ) -> PyResult<bool> {
-        no_panic(|| {
-            let (ctx, s) = context_and_scope(ctx, scope_name)?;
-            py.detach(|| self.inner.memory().remove(&ctx, s, key))
-                .map_err(err)
-        })
-    }
-
-    fn memory_clear_scope(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        scope_name: &str,
-    ) -> PyResult<u64> {
-        no_panic(|| {
-            let (ctx, s) = context_and_scope(ctx, scope_name)?;
-            py.detach(|| self.inner.memory().clear_scope(&ctx, s))
-                .map_err(err)
-        })
-    }
-
-    fn memory_get_batch(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        scope_name: &str,
-        keys: Vec<String>,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let (ctx, s) = context_and_scope(ctx, scope_name)?;
-            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-            let m = py
-                .detach(|| self.inner.memory().get_batch(&ctx, s, &keys))
-                .map_err(err)?;
-            let d = PyDict::new(py);
-            for (k, v) in &m {
-                d.set_item(k, to_py(py, v, NO_TIMES)?)?;
-            }
-            Ok(d.into_any().unbind())
-        })
-    }
-
-    #[pyo3(signature = (ctx, scope_name, items, options=None))]
-    fn memory_set_batch(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        scope_name: &str,
-        items: &Bound<'_, PyDict>,
-        options: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        no_panic(|| {
-            let (ctx, s) = context_and_scope(ctx, scope_name)?;
-            let opts = set_options(options)?;
-            let mut pairs = Vec::with_capacity(items.len());
-            for (k, v) in items.iter() {
-                let key: String = k
-                    .extract()
-                    .map_err(|_| bad_arg("items", "keys must be strings"))?;
-                pairs.push((key, to_json(&v)?));
-            }
-            py.detach(|| self.inner.memory().set_batch(&ctx, s, pairs, &opts))
-                .map_err(err)
-        })
-    }
-
-    fn memory_search(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        scope_name: &str,
-        query: &Bound<'_, PyAny>,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let (ctx, s) = context_and_scope(ctx, scope_name)?;
-            let q: vallum::memory::SearchQuery = arg("query", query)?;
-            call(py, ENTRY_TIMES, || self.inner.memory().search(&ctx, s, &q))
-        })
-    }
-
-    fn memory_resolve(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        key: &str,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let ctx = context(ctx)?;
-            call(py, NO_TIMES, || self.inner.memory().resolve(&ctx, key))
-        })
-    }
-
-    fn memory_export(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        subject: &str,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let ctx = context(ctx)?;
-            let subject = parse_subject(subject)?;
-            call(py, ENTRY_TIMES, || {
-                self.inner.memory().export(&ctx, subject)
-            })
-        })
-    }
-
-    fn memory_forget(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        subject: &str,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let ctx = context(ctx)?;
-            let subject = parse_subject(subject)?;
-            call(py, NO_TIMES, || self.inner.memory().forget(&ctx, subject))
-        })
-    }
-
-    #[pyo3(signature = (scope_name=None))]
-    fn memory_stats(&self, py: Python<'_>, scope_name: Option<&str>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let s = scope_name.map(scope).transpose()?;
-            call(py, NO_TIMES, || self.inner.memory().stats(s))
-        })
-    }
-
-    fn memory_optimize(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| call(py, NO_TIMES, || self.inner.memory().optimize()))
-    }
-
-    fn memory_rotate_data_key(
-        &self,
-        py: Python<'_>,
-        ctx: &Bound<'_, PyAny>,
-        scope_name: &str,
-    ) -> PyResult<u64> {
-        no_panic(|| {
-            let (ctx, s) = context_and_scope(ctx, scope_name)?;
-            py.detach(|| self.inner.memory().rotate_data_key(&ctx, s))
-                .map_err(err)
-        })
-    }
-
-    // --- costs ---------------------------------------------------------------
-    fn record_usage(&self, py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let u: vallum::cost::Usage = arg("usage", usage)?;
-            call(py, NO_TIMES, || self.inner.costs().record_usage(&u))
-        })
-    }
-
-    fn estimate_cost(&self, py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let u: vallum::cost::Usage = arg("usage", usage)?;
-            out(py, &self.inner.costs().estimate(&u).map_err(err)?)
-        })
-    }
-
-    fn reserve(&self, py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let u: vallum::cost::Usage = arg("usage", usage)?;
-            call(py, RESERVATION_TIMES, || self.inner.costs().reserve(&u))
-        })
-    }
-
-    fn settle(
-        &self,
-        py: Python<'_>,
-        reservation: &Bound<'_, PyAny>,
-        usage: &Bound<'_, PyAny>,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let r: vallum::cost::Reservation = arg("reservation", reservation)?;
-            let u: vallum::cost::Usage = arg("usage", usage)?;
-            call(py, NO_TIMES, || self.inner.costs().settle(&r, &u))
-        })
-    }
-
-    fn release_reservation(&self, reservation: &Bound<'_, PyAny>) -> PyResult<bool> {
-        no_panic(|| {
-            let r: vallum::cost::Reservation = arg("reservation", reservation)?;
-            Ok(self.inner.costs().release(&r))
-        })
-    }
-
-    fn cost_report(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let r: vallum::cost::ReportRequest = arg("request", request)?;
-            call(py, SPAN_TIMES, || self.inner.costs().report(&r))
-        })
-    }
-
-    fn budget_status(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| call(py, BUDGET_TIMES, || self.inner.costs().budget_status()))
-    }
-
-    fn add_budgets(&self, budgets: &Bound<'_, PyAny>) -> PyResult<()> {
-        no_panic(|| {
-            let b: Vec<vallum::cost::Budget> = arg("budgets", budgets)?;
-            self.inner.costs().add_budgets(b).map_err(err)
-        })
-    }
-
-    fn budgets(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| out(py, &self.inner.costs().budgets()))
-    }
-
-    #[pyo3(signature = (user, tier=None, organization=None))]
-    fn set_user_tier(
-        &self,
-        user: &str,
-        tier: Option<&str>,
-        organization: Option<&str>,
-    ) -> PyResult<()> {
-        no_panic(|| {
-            match organization {
-                Some(o) => self.inner.costs().set_user_tier_in(o, user, tier),
-                None => self.inner.costs().set_user_tier(user, tier),
-            }
-            Ok(())
-        })
-    }
-
-    fn load_litellm_prices(&self, py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            call(py, NO_TIMES, || {
-                self.inner.costs().load_litellm_prices(json)
-            })
-        })
-    }
-
-    // --- metrics -------------------------------------------------------------
-    #[pyo3(signature = (name, value, labels=None))]
-    fn record_metric(
-        &self,
-        name: &str,
-        value: f64,
-        labels: Option<Vec<(String, String)>>,
-    ) -> PyResult<()> {
-        no_panic(|| {
-            with_labels(labels, |l| {
-                self.inner.metrics().record_metric(name, value, l)
-            })
-        })
-    }
-
-    #[pyo3(signature = (name, by=1.0, labels=None))]
-    fn increment(
-        &self,
-        name: &str,
-        by: f64,
-        labels: Option<Vec<(String, String)>>,
-    ) -> PyResult<()> {
-        no_panic(|| with_labels(labels, |l| self.inner.metrics().increment(name, by, l)))
-    }
-
-    #[pyo3(signature = (name, value, labels=None))]
-    fn set_gauge(
-        &self,
-        name: &str,
-        value: f64,
-        labels: Option<Vec<(String, String)>>,
-    ) -> PyResult<()> {
-        no_panic(|| with_labels(labels, |l| self.inner.metrics().set_gauge(name, value, l)))
-    }
-
-    fn query_metrics(&self, py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let q: vallum::metrics::Query = arg("query", query)?;
-            out_t(
-                py,
-                &self.inner.metrics().query(&q).map_err(err)?,
-                SERIES_TIMES,
-            )
-        })
-    }
-
-    fn record_user_journey(&self, step: &Bound<'_, PyAny>) -> PyResult<()> {
-        no_panic(|| {
-            let s: vallum::metrics::JourneyStep = arg("step", step)?;
-            self.inner.metrics().record_user_journey(&s).map_err(err)
-        })
-    }
-
-    fn journey_stats(
-        &self,
-        py: Python<'_>,
-        start: &Bound<'_, PyAny>,
-        end: &Bound<'_, PyAny>,
-    ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let s: vallum::metrics::TimePoint = arg("start", start)?;
-            let e: vallum::metrics::TimePoint = arg("end", end)?;
-            out(
-                py,
-                &self.inner.metrics().journey_stats(&s, &e).map_err(err)?,
-            )
-        })
-    }
-
-    /// (health score 0–100, healthy).
-    fn health(&self) -> PyResult<(u8, bool)> {
-        no_panic(|| {
-            let m = self.inner.metrics();
-            Ok((m.overall_score(), m.is_healthy()))
-        })
-    }
-
-    fn generate_report(&self, py: Python<'_>, period: &str) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            call(py, SPAN_TIMES, || {
-                self.inner.metrics().generate_report(period)
-            })
-        })
-    }
-
-    fn add_alert_rule(&self, rule: &Bound<'_, PyAny>) -> PyResult<()> {
-        no_panic(|| {
-            let r: vallum::metrics::AlertRule = arg("rule", rule)?;
-            self.inner.metrics().add_alert_rule(r).map_err(err)
-        })
-    }
-
-    fn remove_alert_rule(&self, name: &str) -> PyResult<bool> {
-        no_panic(|| Ok(self.inner.metrics().remove_alert_rule(name)))
-    }
-
-    fn alert_rules(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| out(py, &self.inner.metrics().alert_rules()))
-    }
-
-    fn active_alerts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| out_t(py, &self.inner.metrics().active_alerts(), ALERT_TIMES))
-    }
-
-    fn alert_history(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        no_panic(|| out_t(py, &self.inner.metrics().alert_history(), ALERT_TIMES))
-    }
-
-    fn acknowledge_alert(&self, id: &str, by: &str) -> PyResult<()> {
-        no_panic(|| self.inner.metrics().acknowledge_alert(id, by).map_err(err))
-    }
-
-    fn prometheus(&self, py: Python<'_>) -> PyResult<String> {
-        no_panic(|| py.detach(|| self.inner.prometheus()).map_err(err))
-    }
-
-    // --- compliance, keys ------------------------------------------------------
-    fn compliance_check(&self, py: Python<'_>, framework: &str) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            call(py, COMPLIANCE_TIMES, || {
-                self.inner.compliance_check(framework)
-            })
+            let mut w = PyWire::new(op, args, true);
+            let r = vallum::api::dispatch(&self.inner, op, &mut w);
+            w.finish(r)
         })
     }
 
@@ -1279,34 +626,6 @@ impl Core {
     }
 }
 
-fn set_options(options: Option<&Bound<'_, PyAny>>) -> PyResult<vallum::SetOptions> {
-    match options {
-        Some(o) => arg("options", o),
-        None => Ok(vallum::SetOptions::default()),
-    }
-}
-
-fn parse_subject(subject: &str) -> PyResult<vallum::Subject> {
-    serde_json::from_value(Value::String(subject.into())).map_err(|_| {
-        bad_arg(
-            "subject",
-            format!("`{subject}` is not session, user or organization"),
-        )
-    })
-}
-
-fn with_labels(
-    labels: Option<Vec<(String, String)>>,
-    f: impl FnOnce(&[(&str, &str)]) -> vallum::Result<()>,
-) -> PyResult<()> {
-    let labels = labels.unwrap_or_default();
-    let l: Vec<(&str, &str)> = labels
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    f(&l).map_err(err)
-}
-
 /// A live subscription; `close()` ends it.
 #[pyclass(frozen, module = "vallum._vallum")]
 struct Subscription {
@@ -1320,73 +639,14 @@ impl Subscription {
     }
 }
 
-/// Every error in a configuration (JSON text) with its path.
+/// Runs a static operation of the core's table (no instance needed).
 #[pyfunction]
-fn validate_config(py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
-    no_panic(|| out(py, &vallum::config::validate_json(json)))
-}
-
-/// A base configuration (JSON text) migrated to a full one.
-#[pyfunction]
-fn migrate_config(py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
+#[pyo3(signature = (op, *args))]
+fn call_static(op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
     no_panic(|| {
-        let v: Value = serde_json::from_str(json).map_err(|e| bad_arg("config", e))?;
-        let c = vallum::config::migrate(&v).map_err(err)?;
-        to_py(py, &c.to_json_value(), NO_TIMES)
-    })
-}
-
-/// A full enterprise configuration from a partial one (JSON text).
-#[pyfunction]
-fn create_enterprise_config(py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
-    no_panic(|| {
-        let v: Value = serde_json::from_str(json).map_err(|e| bad_arg("config", e))?;
-        let c = vallum::config::create_enterprise_config(&v).map_err(err)?;
-        to_py(py, &c.to_json_value(), NO_TIMES)
-    })
-}
-
-/// Opens one stored value (the crypto known-answer procedure).
-#[pyfunction]
-#[allow(clippy::too_many_arguments, reason = "the vector's fields, one by one")]
-fn open_stored_value(
-    py: Python<'_>,
-    master_key: &str,
-    scope_name: &str,
-    owner: &str,
-    key: &str,
-    data_key_id: u32,
-    wrapped: Vec<u8>,
-    blob: Vec<u8>,
-) -> PyResult<Py<PyAny>> {
-    no_panic(|| {
-        let master = vallum::MasterKey::from_encoded(master_key).map_err(err)?;
-        let v = vallum::memory::open_stored_value(
-            &master,
-            scope(scope_name)?,
-            owner,
-            key,
-            data_key_id,
-            &wrapped,
-            &blob,
-        )
-        .map_err(err)?;
-        to_py(py, &v, NO_TIMES)
-    })
-}
-
-/// The price of `usage` from the bundled catalog.
-#[pyfunction]
-fn compute_charge(py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    no_panic(|| {
-        let u: vallum::cost::Usage = arg("usage", usage)?;
-        let catalog = vallum::cost::PriceCatalog::bundled().map_err(err)?;
-        let price = catalog.price(&u.model).map_err(err)?;
-        let c = vallum::cost::compute_charge(&u, price).map_err(err)?;
-        let mut j = serde_json::to_value(&c).map_err(internal)?;
-        // The exact pico-dollar total can exceed 2^64: keep it a string.
-        j["costPicos"] = Value::String(c.cost_picos.to_string());
-        to_py(py, &j, NO_TIMES)
+        let mut w = PyWire::new(op, args, false);
+        let r = vallum::api::dispatch_static((), op, &mut w);
+        w.finish(r)
     })
 }
 
@@ -1422,11 +682,7 @@ fn _vallum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Subscription>()?;
     m.add("VallumError", py.get_type::<VallumError>())?;
     add_exceptions(m)?;
-    m.add_function(wrap_pyfunction!(validate_config, m)?)?;
-    m.add_function(wrap_pyfunction!(migrate_config, m)?)?;
-    m.add_function(wrap_pyfunction!(create_enterprise_config, m)?)?;
-    m.add_function(wrap_pyfunction!(open_stored_value, m)?)?;
-    m.add_function(wrap_pyfunction!(compute_charge, m)?)?;
+    m.add_function(wrap_pyfunction!(call_static, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;
     Ok(())

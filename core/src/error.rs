@@ -321,7 +321,9 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_arg(name: &'static str, message: impl Into<String>) -> Self {
+    /// An `invalid_argument` error naming the argument `name` (for the
+    /// bindings' [`crate::api::Wire`]s).
+    pub fn invalid_arg(name: &'static str, message: impl Into<String>) -> Self {
         Error::InvalidArgument {
             name,
             message: message.into(),

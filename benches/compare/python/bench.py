@@ -45,7 +45,7 @@ def main():
 
     calls = json.loads((HERE / "calls.json").read_text())
     v = vallum.Vallum(config={"enterpriseSecurity": {"piiProtection": {"enabled": True}}},
-                      master_key=bytes([7] * 32), in_memory=True)
+                      master_key=bytes(range(32)), in_memory=True)
     for p in calls["policies"]:
         v.policy.add(p)
     core = v._core
@@ -57,11 +57,11 @@ def main():
 
     rows = [
         ("trivial: pii.validate(entity, card)", "trivial_validate",
-         lambda: core.pii_validate(entity, card), lambda: v.pii.validate(entity, card)),
+         lambda: core.call("pii.validate", entity, card), lambda: v.pii.validate(entity, card)),
         ("typical: policy.evaluate(request dict)", "typical_evaluate_request",
-         lambda: core.evaluate_request(request), lambda: v.policy.evaluate(request)),
+         lambda: core.call("policy.evaluate", request), lambda: v.policy.evaluate(request)),
         ("pii.mask(1 KB prompt)", "mask_1k",
-         lambda: core.pii_mask(prompt), lambda: v.pii.mask(prompt)),
+         lambda: core.call_blocking("pii.mask", prompt), lambda: v.pii.mask(prompt)),
     ]
     print(f"machine: {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}, vallum {vallum.__version__}")

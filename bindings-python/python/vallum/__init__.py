@@ -13,6 +13,10 @@ instants are timezone-aware UTC ``datetime``s; offsets are string indices.
 
 from __future__ import annotations
 
+# The core's results are JSON-shaped (`Any` in the extension's stubs); each
+# method's annotation here is the declared type of its result.
+# mypy: disable-error-code="no-any-return"
+
 import json as _json
 import os as _os
 import datetime as _dt
@@ -88,6 +92,8 @@ __all__ = [
     "validate_config",
     "migrate_config",
     "create_enterprise_config",
+    "compute_charge",
+    "open_stored_value",
     "BudgetExceeded",
     "Conflict",
     "CorruptStore",
@@ -124,18 +130,30 @@ def validate_config(config: _Union[str, _Mapping[str, _Any]]) -> _Dict[str, _Any
     """Every error of a configuration (dict or JSON text) with its JSON path:
     ``{"valid": bool, "errors": [{"path": ..., "message": ...}]}`` (the spec's
     ``validatePhase5Config``)."""
-    text = config if isinstance(config, str) else _json.dumps(config)
-    return _vallum.validate_config(text)
+    return _vallum.call_static("validateConfig", config if isinstance(config, str) else dict(config))
 
 
 def migrate_config(config: _Mapping[str, _Any]) -> _Dict[str, _Any]:
     """A base configuration migrated to a full one with safe defaults (``migrateToPhase5``)."""
-    return _vallum.migrate_config(_json.dumps(config))
+    return _vallum.call_static("migrateConfig", dict(config))
 
 
 def create_enterprise_config(config: _Mapping[str, _Any]) -> _Dict[str, _Any]:
     """A full enterprise configuration from a partial one (``createEnterpriseConfig``)."""
-    return _vallum.create_enterprise_config(_json.dumps(config))
+    return _vallum.call_static("createEnterpriseConfig", dict(config))
+
+
+def compute_charge(usage: _Mapping[str, _Any]) -> _Dict[str, _Any]:
+    """The price of ``usage`` from the bundled catalog (``costPicos`` is a string:
+    the exact pico-dollar total can exceed 2**53)."""
+    return _vallum.call_static("computeCharge", usage)
+
+
+def open_stored_value(stored: _Mapping[str, _Any]) -> Json:
+    """Opens one stored value — the storage format's known-answer procedure
+    (``masterKey``, ``scope``, ``owner``, ``key``, ``dataKeyId``, and the hex
+    ``wrappedDataKey`` and ``storedValue``)."""
+    return _vallum.call_static("openStoredValue", stored)
 
 
 class _Part:
@@ -151,31 +169,31 @@ class Memory(_Part):
     Options of ``set``: ``ttl`` (ms), ``encrypt``, ``tags``, ``secret``."""
 
     def set(self, ctx: Context, scope: str, key: str, value: Json, **options: _Any) -> None:
-        self._core.memory_set(ctx, scope, key, value, options or None)
+        self._core.call_blocking("memory.set", ctx, key, value, scope, options or None)
 
     def get(self, ctx: Context, scope: str, key: str) -> Json:
         """The value, or None when the key is absent or expired."""
-        return self._core.memory_get(ctx, scope, key)
+        return self._core.call_blocking("memory.get", ctx, key, scope)
 
     def get_entry(self, ctx: Context, scope: str, key: str) -> _Optional[_Dict[str, _Any]]:
         """The value with its metadata (tags, ``createdAt``/``updatedAt``/``expiresAt``
         as aware datetimes, ``encrypted``)."""
-        return self._core.memory_get_entry(ctx, scope, key)
+        return self._core.call_blocking("memory.getEntry", ctx, key, scope)
 
     def remove(self, ctx: Context, scope: str, key: str) -> bool:
-        return self._core.memory_remove(ctx, scope, key)
+        return self._core.call_blocking("memory.remove", ctx, key, scope)
 
     def clear_scope(self, ctx: Context, scope: str) -> int:
         """Removes every entry of the context's owner in ``scope``; returns how many."""
-        return self._core.memory_clear_scope(ctx, scope)
+        return self._core.call_blocking("memory.clearScope", ctx, scope)
 
     def get_batch(self, ctx: Context, scope: str, keys: _Sequence[str]) -> _Dict[str, Json]:
         """The present keys' values (absent and expired keys are left out)."""
-        return self._core.memory_get_batch(ctx, scope, list(keys))
+        return self._core.call_blocking("memory.getBatch", ctx, list(keys), scope)
 
     def set_batch(self, ctx: Context, scope: str, items: _Mapping[str, Json], **options: _Any) -> None:
         """Writes every item in one transaction: all or none."""
-        self._core.memory_set_batch(ctx, scope, dict(items), options or None)
+        self._core.call_blocking("memory.setBatch", ctx, dict(items), scope, options or None)
 
     def search(self, ctx: Context, scope: str, text: _Optional[str] = None, *,
                tags: _Sequence[str] = (), limit: _Optional[int] = None) -> _List[_Dict[str, _Any]]:
@@ -185,58 +203,62 @@ class Memory(_Part):
             query["text"] = text
         if limit is not None:
             query["limit"] = limit
-        return self._core.memory_search(ctx, scope, query)
+        return self._core.call_blocking("memory.search", ctx, query, scope)
 
     def resolve(self, ctx: Context, key: str) -> _Optional[_Dict[str, _Any]]:
         """The key in the most specific scope holding it: ``{"scope", "value"}``."""
-        return self._core.memory_resolve(ctx, key)
+        return self._core.call_blocking("memory.resolve", ctx, key)
 
-    def export(self, ctx: Context, subject: str) -> _Dict[str, _Any]:
-        """Everything stored for ``subject`` (``session``, ``user`` or
-        ``organization``), decrypted — a data-subject access request."""
-        return self._core.memory_export(ctx, subject)
+    def export(self, ctx: Context, subject: _Optional[str] = None) -> _Dict[str, _Any]:
+        """Everything stored for ``subject`` (``session``, ``user`` — the
+        default — or ``organization``), decrypted — a data-subject access request."""
+        return self._core.call_blocking("memory.export", ctx, subject)
 
     def forget(self, ctx: Context, subject: str) -> _Dict[str, _Any]:
         """Crypto-shreds ``subject``: its data keys and rows in every scope."""
-        return self._core.memory_forget(ctx, subject)
+        return self._core.call_blocking("memory.forget", ctx, subject)
 
     def stats(self, scope: _Optional[str] = None) -> _List[_Dict[str, _Any]]:
-        return self._core.memory_stats(scope)
+        return self._core.call_blocking("memory.stats", scope)
 
     def optimize(self) -> _Dict[str, _Any]:
-        return self._core.memory_optimize()
+        return self._core.call_blocking("memory.optimize")
 
     def rotate_data_key(self, ctx: Context, scope: str) -> int:
         """Re-encrypts the owner's entries under a new data key; returns how many."""
-        return self._core.memory_rotate_data_key(ctx, scope)
+        return self._core.call_blocking("memory.rotateDataKey", ctx, scope)
 
 
 class Pii(_Part):
     """PII detection and masking. Offsets are Python string indices."""
 
     def detect(self, text: str) -> _List[_Dict[str, _Any]]:
-        return self._core.pii_detect(text)
+        return self._core.call_blocking("pii.detect", text)
 
     def detect_with(self, text: str, *, entities: _Optional[_Sequence[str]] = None,
                     threshold: _Optional[float] = None, context: bool = True,
                     resolve_overlaps: bool = True) -> _List[_Dict[str, _Any]]:
-        return self._core.pii_detect_with(
-            text, None if entities is None else list(entities), threshold, context, resolve_overlaps)
+        options: _Dict[str, _Any] = {"context": context, "resolveOverlaps": resolve_overlaps}
+        if entities is not None:
+            options["entities"] = list(entities)
+        if threshold is not None:
+            options["threshold"] = threshold
+        return self._core.call_blocking("pii.detect", text, options)
 
     def validate(self, entity: str, value: str) -> _Optional[bool]:
         """The entity's check-digit validator (None when it has none)."""
-        return self._core.pii_validate(entity, value)
+        return self._core.call("pii.validate", entity, value)
 
     def mask(self, text: str, ctx: _Optional[Context] = None) -> _Dict[str, _Any]:
         """Masks with the configured operators; ``ctx`` owns the tokens of the
         ``encrypt`` operator (required when one is configured)."""
-        return self._core.pii_mask(text, ctx)
+        return self._core.call_blocking("pii.mask", text, ctx)
 
     def mask_in_session(self, ctx: Context, text: str) -> str:
-        return self._core.pii_mask_in_session(ctx, text)
+        return self._core.call_blocking("pii.maskInSession", ctx, text)
 
     def unmask_in_session(self, ctx: Context, text: str) -> str:
-        return self._core.pii_unmask_in_session(ctx, text)
+        return self._core.call_blocking("pii.unmaskInSession", ctx, text)
 
 
 class Policy(_Part):
@@ -244,65 +266,69 @@ class Policy(_Part):
 
     def evaluate(self, request: _Mapping[str, _Any], *, audited_by: _Optional[str] = None) -> _Dict[str, _Any]:
         """The decision for ``request``; with ``audited_by``, also an audit record."""
-        return self._core.evaluate_request(request, audited_by)
+        if audited_by is None:
+            return self._core.call("policy.evaluate", request)
+        return self._core.call_blocking("policy.evaluate", request, {"auditedBy": audited_by})
 
     def add(self, policy: _Mapping[str, _Any]) -> str:
-        return self._core.add_policy(policy)
+        return self._core.call_blocking("policy.add", policy)
 
     def update(self, policy_id: str, patch: _Mapping[str, _Any]) -> None:
         """Changes the fields present in ``patch`` (the id cannot change)."""
-        self._core.update_policy(policy_id, patch)
+        self._core.call_blocking("policy.update", policy_id, patch)
 
     def remove(self, policy_id: str) -> bool:
-        return self._core.remove_policy(policy_id)
+        return self._core.call_blocking("policy.remove", policy_id)
 
     def get(self, policy_id: str) -> _Optional[_Dict[str, _Any]]:
-        return self._core.get_policy(policy_id)
+        return self._core.call("policy.get", policy_id)
 
     def list(self) -> _List[_Dict[str, _Any]]:
-        return self._core.list_policies()
+        return self._core.call("policy.list")
 
 
 class Rbac(_Part):
     """Roles and permissions. A principal is ``{"id", "roles"?, "groups"?, "claims"?}``."""
 
     def has_permission(self, principal: _Mapping[str, _Any], permission: str) -> bool:
-        return self._core.has_permission(principal, permission)
+        return self._core.call("rbac.hasPermission", principal, permission)
 
     def roles_of(self, principal: _Mapping[str, _Any]) -> _List[str]:
-        return self._core.roles_of(principal)
+        return self._core.call("rbac.rolesOf", principal)
 
     def cost_center(self, principal: _Mapping[str, _Any]) -> _Optional[str]:
-        return self._core.cost_center(principal)
+        return self._core.call("rbac.costCenter", principal)
 
 
 class Limits(_Part):
     """Rate limits and quotas."""
 
     def check(self, name: str, key: str) -> _Dict[str, _Any]:
-        return self._core.rate_check(name, key)
+        return self._core.call("limits.check", name, key)
 
 
 class Threats(_Part):
     """Threat detection and the threat log."""
 
     def scan(self, text: str) -> _Dict[str, _Any]:
-        return self._core.threat_scan(text)
+        return self._core.call("threats.scan", text)
 
     def scan_and_record(self, text: str, source: str) -> _Dict[str, _Any]:
         """Scans and records what was found (no text is stored)."""
-        return self._core.threat_scan_and_record(text, source)
+        return self._core.call_blocking("threats.scanAndRecord", text, source)
 
     def report(self, threat: _Mapping[str, _Any]) -> str:
         """Records a threat the host saw (``kind``, ``severity``, ``source``?,
         ``description``?); returns its id."""
-        return self._core.report_threat(threat)
+        return self._core.call_blocking("threats.report", threat)
 
-    def list(self, period: str = "day") -> _List[_Dict[str, _Any]]:
-        return self._core.threats(period)
+    def list(self, period: _Optional[str] = None) -> _List[_Dict[str, _Any]]:
+        """The threats of the period containing now (default ``day``)."""
+        return self._core.call_blocking("threats.list", period)
 
-    def summary(self, period: str = "day") -> _Dict[str, _Any]:
-        return self._core.threat_summary(period)
+    def summary(self, period: _Optional[str] = None) -> _Dict[str, _Any]:
+        """Counts of the period's threats (default ``day``)."""
+        return self._core.call_blocking("threats.summary", period)
 
 
 class Audit(_Part):
@@ -311,151 +337,153 @@ class Audit(_Part):
 
     def append(self, actor: str, action: str, resource: str, outcome: str,
                details: _Optional[_Mapping[str, _Any]] = None) -> int:
-        return self._core.audit_append(actor, action, resource, outcome, details)
+        return self._core.call_blocking("audit.append", actor, action, resource, outcome, details)
 
     def query(self, filter: _Optional[_Mapping[str, _Any]] = None) -> _List[_Dict[str, _Any]]:
-        return self._core.audit_query(dict(filter or {}))
+        return self._core.call_blocking("audit.query", filter)
 
     def verify(self) -> _Dict[str, _Any]:
-        return self._core.audit_verify()
+        return self._core.call_blocking("audit.verify")
 
     def checkpoint(self) -> _Dict[str, _Any]:
         """A signed statement of the log's head; keep copies outside the database."""
-        return self._core.audit_checkpoint()
+        return self._core.call_blocking("audit.checkpoint")
 
     def verify_against(self, checkpoint: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         """Verifies the log and that it still reaches ``checkpoint``'s head."""
-        return self._core.audit_verify_against(checkpoint)
+        return self._core.call_blocking("audit.verifyAgainst", checkpoint)
 
     def purge_expired(self) -> int:
-        return self._core.audit_purge_expired()
+        return self._core.call_blocking("audit.purgeExpired")
 
     def export_json(self, filter: _Optional[_Mapping[str, _Any]] = None) -> str:
-        return self._core.audit_export(dict(filter or {}), False)
+        return self._core.call_blocking("audit.exportJson", filter)
 
     def export_csv(self, filter: _Optional[_Mapping[str, _Any]] = None) -> str:
-        return self._core.audit_export(dict(filter or {}), True)
+        return self._core.call_blocking("audit.exportCsv", filter)
 
-    def verify_records(self, records: _Sequence[_Mapping[str, _Any]], start_seq: int = 1,
-                       start_prev: str = "0" * 64) -> _Dict[str, _Any]:
-        return self._core.audit_verify_records(list(records), start_seq, start_prev)
-
-
-def _labels(labels: _Optional[_Mapping[str, str]]) -> _List[_Tuple[str, str]]:
-    return list((labels or {}).items())
+    def verify_records(self, records: _Sequence[_Mapping[str, _Any]], start_seq: _Optional[int] = None,
+                       start_prev: _Optional[str] = None) -> _Dict[str, _Any]:
+        """Checks exported records on their own, from ``start_seq`` (default 1)
+        and the hash before it (default 64 zeros)."""
+        return self._core.call_blocking("audit.verifyRecords", list(records), start_seq, start_prev)
 
 
 class Metrics(_Part):
     """Metrics, queries, journeys, alerts, reports, Prometheus text."""
 
     def record(self, name: str, value: float, labels: _Optional[_Mapping[str, str]] = None) -> None:
-        self._core.record_metric(name, float(value), _labels(labels))
+        self._core.call("metrics.record", name, float(value), labels)
 
-    def increment(self, name: str, by: float = 1.0, labels: _Optional[_Mapping[str, str]] = None) -> None:
-        self._core.increment(name, float(by), _labels(labels))
+    def increment(self, name: str, by: _Optional[float] = None, labels: _Optional[_Mapping[str, str]] = None) -> None:
+        """Adds ``by`` (default 1) to a counter."""
+        self._core.call("metrics.increment", name, None if by is None else float(by), labels)
 
     def set_gauge(self, name: str, value: float, labels: _Optional[_Mapping[str, str]] = None) -> None:
-        self._core.set_gauge(name, float(value), _labels(labels))
+        self._core.call("metrics.setGauge", name, float(value), labels)
 
     def query(self, query: _Mapping[str, _Any]) -> _Dict[str, _Any]:
-        return self._core.query_metrics(query)
+        return self._core.call("metrics.query", query)
 
     def record_user_journey(self, step: _Mapping[str, _Any]) -> None:
         """One step: ``{"action", "duration" (ms), "success", "metadata"?}``."""
-        self._core.record_user_journey(step)
+        self._core.call("metrics.recordUserJourney", step)
 
-    def journey_stats(self, start: TimePoint = "now-24h", end: TimePoint = "now") -> _List[_Dict[str, _Any]]:
-        return self._core.journey_stats(start, end)
+    def journey_stats(self, start: _Optional[TimePoint] = None, end: _Optional[TimePoint] = None) -> _List[_Dict[str, _Any]]:
+        """Per-journey step statistics from ``start`` (default ``now-24h``) to ``end`` (default ``now``)."""
+        return self._core.call("metrics.journeyStats", start, end)
 
     def health(self) -> _Dict[str, _Any]:
         """``{"score": 0..100, "healthy": bool}``."""
-        score, healthy = self._core.health()
-        return {"score": score, "healthy": healthy}
+        h = self._core.call("metrics.health")
+        return {"score": h["overallScore"], "healthy": h["isHealthy"]}
 
-    def generate_report(self, period: str = "daily") -> _Dict[str, _Any]:
-        return self._core.generate_report(period)
+    def generate_report(self, period: _Optional[str] = None) -> _Dict[str, _Any]:
+        """The performance report of a period (default ``daily``)."""
+        return self._core.call_blocking("metrics.generateReport", period)
 
     def add_alert_rule(self, rule: _Mapping[str, _Any]) -> None:
-        self._core.add_alert_rule(rule)
+        self._core.call("metrics.addAlertRule", rule)
 
     def remove_alert_rule(self, name: str) -> bool:
-        return self._core.remove_alert_rule(name)
+        return self._core.call("metrics.removeAlertRule", name)
 
     def alert_rules(self) -> _List[_Dict[str, _Any]]:
-        return self._core.alert_rules()
+        return self._core.call("metrics.alertRules")
 
     def active_alerts(self) -> _List[_Dict[str, _Any]]:
-        return self._core.active_alerts()
+        return self._core.call("metrics.activeAlerts")
 
     def alert_history(self) -> _List[_Dict[str, _Any]]:
-        return self._core.alert_history()
+        return self._core.call("metrics.alertHistory")
 
     def acknowledge_alert(self, alert_id: str, by: str) -> None:
-        self._core.acknowledge_alert(alert_id, by)
+        self._core.call("metrics.acknowledgeAlert", alert_id, by)
 
     def prometheus(self) -> str:
-        return self._core.prometheus()
+        return self._core.call("metrics.prometheus")
 
 
 class Costs(_Part):
     """Usage, budgets, reservations, reports (money in integer micro-dollars)."""
 
     def record_usage(self, usage: _Mapping[str, _Any]) -> _Dict[str, _Any]:
-        return self._core.record_usage(usage)
+        return self._core.call_blocking("costs.recordUsage", usage)
 
     def estimate(self, usage: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         """The charge ``usage`` would cost, without recording it."""
-        return self._core.estimate_cost(usage)
+        return self._core.call("costs.estimate", usage)
 
     def reserve(self, usage: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         """Holds the estimated charge against every budget that applies
         (``BudgetExceeded`` when one would overspend)."""
-        return self._core.reserve(usage)
+        return self._core.call_blocking("costs.reserve", usage)
 
     def settle(self, reservation: _Mapping[str, _Any], usage: _Mapping[str, _Any]) -> _Dict[str, _Any]:
         """Records the actual usage and releases the hold."""
-        return self._core.settle(reservation, usage)
+        return self._core.call_blocking("costs.settle", reservation, usage)
 
     def release(self, reservation: _Mapping[str, _Any]) -> bool:
-        return self._core.release_reservation(reservation)
+        return self._core.call("costs.release", reservation)
 
     def report(self, period: str = "monthly", group_by: str = "department") -> _Dict[str, _Any]:
-        return self._core.cost_report({"period": period, "groupBy": group_by})
+        return self._core.call_blocking("costs.report", {"period": period, "groupBy": group_by})
 
     def budget_status(self) -> _List[_Dict[str, _Any]]:
-        return self._core.budget_status()
+        return self._core.call_blocking("costs.budgetStatus")
 
     def add_budgets(self, budgets: _Sequence[_Mapping[str, _Any]]) -> None:
-        self._core.add_budgets(list(budgets))
+        self._core.call("costs.addBudgets", list(budgets))
 
     def budgets(self) -> _List[_Dict[str, _Any]]:
-        return self._core.budgets()
+        return self._core.call("costs.budgets")
 
-    def set_user_tier(self, user: str, tier: _Optional[str], organization: _Optional[str] = None) -> None:
+    def set_user_tier(self, user: str, tier: _Optional[str] = None, organization: _Optional[str] = None) -> None:
         """Assigns a per-user budget tier; without ``organization``, to the
         user id in every organization."""
-        self._core.set_user_tier(user, tier, organization)
+        self._core.call("costs.setUserTier", user, tier, organization)
 
     def load_litellm_prices(self, json_text: str) -> _Dict[str, _Any]:
         """Loads LiteLLM's ``model_prices_and_context_window.json`` text."""
-        return self._core.load_litellm_prices(json_text)
+        return self._core.call("costs.loadLitellmPrices", json_text)
 
 
 class Compliance(_Part):
     """Compliance checks over what the SDK can observe."""
 
-    def check(self, framework: str) -> _Dict[str, _Any]:
-        return self._core.compliance_check(framework)
+    def check(self, framework: _Optional[str] = None) -> _Dict[str, _Any]:
+        """The report of ``framework`` (``gdpr`` — the default — ``hipaa``, ``soc2``)."""
+        return self._core.call_blocking("compliance.check", framework)
 
 
 class Guard(_Part):
     """The one-call pipeline: guard a prompt, guard the model's answer."""
 
     def prompt(self, input: _Mapping[str, _Any]) -> _Dict[str, _Any]:
-        return self._core.guard_prompt(input)
+        return self._core.call_blocking("guard.prompt", input)
 
     def response(self, input: _Mapping[str, _Any]) -> _Dict[str, _Any]:
-        return self._core.guard_response(input)
+        return self._core.call_blocking("guard.response", input)
 
 
 class Vallum:
@@ -524,13 +552,13 @@ class Vallum:
     @property
     def master_key_id(self) -> str:
         """A fingerprint of the master key in use (never the key)."""
-        return self._core.master_key_id()
+        return self._core.call("masterKeyId")
 
     @property
     def event_health(self) -> _Dict[str, int]:
         """``{"subscriber_panics", "dropped_events"}`` since start."""
-        panics, dropped = self._core.event_health()
-        return {"subscriber_panics": panics, "dropped_events": dropped}
+        h = self._core.call("eventHealth")
+        return {"subscriber_panics": h["subscriberPanics"], "dropped_events": h["droppedEvents"]}
 
     def close(self) -> None:
         """Ends every subscription and closes the store, releasing its writer

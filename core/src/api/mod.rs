@@ -44,13 +44,18 @@ use serde_json::{Map, Value};
 pub trait Wire {
     /// The result's form.
     type Out;
-    /// The next argument, named `name`: a missing or null one takes
-    /// `default` when there is one.
-    fn arg<T: DeserializeOwned>(
+    /// The next argument, named `name`, of Rust type `rust` (as written in
+    /// the table): a missing or null one takes `default` when there is one.
+    fn arg<T: DeserializeOwned + 'static>(
         &mut self,
         name: &'static str,
+        rust: &'static str,
         default: Option<fn() -> T>,
     ) -> Result<T>;
+    /// Runs the operation itself (the host may release a lock around it).
+    fn run<R: Send>(&mut self, f: impl FnOnce() -> R + Send) -> R {
+        f()
+    }
     /// Called after the last argument: refuses extra ones.
     fn end(&mut self, names: &[&str]) -> Result<()>;
     /// The result in the wire's form.
@@ -80,9 +85,10 @@ impl<'a> JsonWire<'a> {
 impl Wire for JsonWire<'_> {
     type Out = String;
 
-    fn arg<T: DeserializeOwned>(
+    fn arg<T: DeserializeOwned + 'static>(
         &mut self,
         name: &'static str,
+        _rust: &'static str,
         default: Option<fn() -> T>,
     ) -> Result<T> {
         let raw = self.items.get(self.next).map_or("null", |r| r.get());
@@ -480,10 +486,20 @@ fn threat_scan<W: Wire>(w: &W, scan: &ThreatScan, text: &str) -> Value {
     v
 }
 
+/// Byte offsets in `text` → offsets in Unicode scalar values (Python string
+/// indices), in the order given; as [`utf16_offsets`] otherwise.
+pub fn char_offsets(text: &str, byte_offsets: &[usize]) -> Vec<usize> {
+    offsets_in(text, byte_offsets, |_| 1)
+}
+
 /// Byte offsets in `text` → UTF-16 code-unit offsets (JavaScript string
 /// indices), in the order given. An offset inside a character or past the
 /// end maps to the next character boundary's offset.
 pub fn utf16_offsets(text: &str, byte_offsets: &[usize]) -> Vec<usize> {
+    offsets_in(text, byte_offsets, char::len_utf16)
+}
+
+fn offsets_in(text: &str, byte_offsets: &[usize], width: fn(char) -> usize) -> Vec<usize> {
     if text.is_ascii() {
         return byte_offsets.to_vec();
     }
@@ -498,7 +514,7 @@ pub fn utf16_offsets(text: &str, byte_offsets: &[usize]) -> Vec<usize> {
             if at >= target {
                 break;
             }
-            units += c.len_utf16();
+            units += width(c);
             chars.next();
         }
         out[i] = units;

@@ -45,21 +45,25 @@ operations! {
     // --- guard
     /// Every configured check on a prompt, in one call.
     "guard.prompt" [async "guard.prompt", sync "guard.promptSync"] (input: PromptInput) -> "Verdict"
-        => v.guard_prompt(&input).and_then(|r| verdict_with(w, &r, "findings", &input.text, &r.findings));
+        => v.guard_prompt(&input)
+        => |r| verdict_with(w, &r, "findings", &input.text, &r.findings);
     /// Every configured check on a model's answer.
     "guard.response" [async "guard.response", sync "guard.responseSync"] (input: ResponseInput) -> "ResponseVerdict"
-        => v.guard_response(&input).and_then(|r| verdict_with(w, &r, "leaked", &input.output, &r.leaked));
+        => v.guard_response(&input)
+        => |r| verdict_with(w, &r, "leaked", &input.output, &r.leaked);
 
     // --- pii
     /// PII in `text`, with the detector's options.
     "pii.detect" [sync "pii.detect", async "pii.detectAsync"] (text: String, options: Option<DetectArgs>) -> "Finding[]"
-        => Ok::<_, Error>(findings(w, &text, &match options {
+        => Ok::<_, Error>(match options {
             None => v.pii().detect(&text),
             Some(o) => v.pii().detect_with(&text, &detect_options(o)),
-        }));
+        })
+        => |f| Ok::<_, Error>(findings(w, &text, &f));
     /// The specification's `PIIDetectionResult`.
     "pii.detectPII" [async "security.detectPII", sync "security.detectPIISync"] (text: String) -> "PIIDetectionResult"
-        => Ok::<_, Error>(detection(w, &text, &v.pii().detect(&text)));
+        => Ok::<_, Error>(v.pii().detect(&text))
+        => |f| Ok::<_, Error>(detection(w, &text, &f));
     /// Whether `value` is a valid `entity` (null: no validator).
     "pii.validate" [sync "pii.validate"] (entity: String, value: String) -> "boolean | null"
         => Ok::<_, Error>(v.pii().detector().validate(&entity, &value));
@@ -69,7 +73,8 @@ operations! {
         => match context {
             Some(c) => v.pii().mask_for(&c.context(), &text),
             None => v.pii().mask(&text),
-        }.map(|m| masked(w, &text, m));
+        }
+        => |m| Ok::<_, Error>(masked(w, &text, m));
     /// `text` masked with placeholders kept in the session's vault.
     "pii.maskInSession" [async "pii.maskInSession"] (context: Ctx, text: String) -> "string"
         => v.pii().mask_in_session(&context.context(), &text).map(|m| m.text);
@@ -114,10 +119,12 @@ operations! {
         => v.limits().check(&name, &key);
     /// Prompt-injection and jailbreak findings in `text`.
     "threats.scan" [sync "security.scanThreats"] (text: String) -> "ThreatScan"
-        => Ok::<_, Error>(threat_scan(w, &v.threats().scan(&text), &text));
+        => Ok::<_, Error>(v.threats().scan(&text))
+        => |s| Ok::<_, Error>(threat_scan(w, &s, &text));
     /// A scan whose findings are recorded in the threat log.
     "threats.scanAndRecord" [async "security.recordThreats"] (text: String, source: String) -> "ThreatScan"
-        => v.threats().scan_and_record(&text, &source).map(|s| threat_scan(w, &s, &text));
+        => v.threats().scan_and_record(&text, &source)
+        => |s| Ok::<_, Error>(threat_scan(w, &s, &text));
     /// Records a threat the host detected; its id.
     "threats.report" [async "security.reportThreat"] (threat: ThreatRecord) -> "string"
         => v.threats().report_threat(threat);
@@ -247,10 +254,13 @@ operations! {
         => Ok::<_, Error>(v.costs().budgets());
     /// Sets (or clears, with null) a user's tier, in an organization when named.
     "costs.setUserTier" [sync "costs.setUserTier"] (user: String, tier: Option<String>, organization: Option<String>) -> "void"
-        => Ok::<_, Error>(match organization {
-            Some(o) => v.costs().set_user_tier_in(&o, &user, tier.as_deref()),
-            None => v.costs().set_user_tier(&user, tier.as_deref()),
-        });
+        => {
+            match organization {
+                Some(o) => v.costs().set_user_tier_in(&o, &user, tier.as_deref()),
+                None => v.costs().set_user_tier(&user, tier.as_deref()),
+            }
+            Ok::<_, Error>(())
+        };
     /// Loads prices from LiteLLM's `model_prices_and_context_window.json`.
     "costs.loadLitellmPrices" [sync "costs.loadLitellmPrices"] (jsonText: String) -> "JsonObject"
         => v.costs().load_litellm_prices(&jsonText);

@@ -19,7 +19,11 @@
 //!   it has one, its default (a missing or null argument takes the default;
 //!   an `Option` parameter without one is `None`);
 //! - its result's TypeScript type, which the declaration files must match;
-//! - the expression that runs it, a `Result` of something serializable.
+//! - the expression that runs it, a `Result` of something serializable; the
+//!   wire may run it off the host's thread or lock (Python releases the GIL),
+//!   so it must not touch the wire;
+//! - optionally `=> |result| …`, which presents the result for the host
+//!   (offsets in the host's string indices) and may use the wire.
 //!
 //! From that the macro writes the dispatch (`call`: read each argument from a
 //! [`Wire`](super::Wire), run, hand the result back to the wire) and `table`,
@@ -55,7 +59,8 @@ macro_rules! operations {
             $(#[doc = $doc:literal])*
             $op:literal [$($mode:ident $path:literal),* $(,)?]
             ($($p:ident : $t:ty $(= $d:expr)?),* $(,)?) -> $res:literal
-            => $body:expr;
+            => $body:expr
+            $(=> |$r:ident| $post:expr)?;
         )*
     ) => {
         /// The operations' ids, in table order.
@@ -68,9 +73,10 @@ macro_rules! operations {
             match op {
                 $(
                     $op => {
-                        $( let $p: $t = $w.arg(stringify!($p), default_fn!($t $(, $d)?))?; )*
+                        $( let $p: $t = $w.arg(stringify!($p), stringify!($t), default_fn!($t $(, $d)?))?; )*
                         $w.end(&[$(stringify!($p)),*])?;
-                        let value = $body?;
+                        let value = $w.run(|| $body)?;
+                        $( let $r = value; let value = $post?; )?
                         $w.out(&value)
                     }
                 )*
