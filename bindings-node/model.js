@@ -77,18 +77,20 @@ function method(path, op, mode, scoped) {
   const prepare = PREPARE[path]
   const sync = mode === 'sync'
   const isVoid = op.result === 'void'
+  const optional = params.map((p) => p.optional)
   function args(self, given) {
-    const a = new Array(n)
-    if (bound) a[0] = self.context
+    const a = bound ? [self.context] : []
     for (let i = bound; i < n; i++) {
       const v = given[i - bound]
-      if (v === undefined && !params[i].optional) {
+      if (v === undefined && !optional[i]) {
         throw new VallumError('invalid_argument', `invalid argument \`${params[i].name}\`: required (undefined is not a JSON value; pass null to mean "nothing")`)
       }
-      a[i] = v
+      a.push(v)
     }
     if (scopeAt >= 0 && (a[scopeAt] === undefined || a[scopeAt] === null)) a[scopeAt] = self.defaultScope
     if (prepare) prepare(a)
+    // Left-out trailing arguments take the core's defaults.
+    while (a.length > 0 && a[a.length - 1] === undefined) a.pop()
     return a
   }
   if (sync) {

@@ -99,7 +99,7 @@ function corpus(n, seed) {
 async function main() {
   const criterion = arg('--criterion', path.join(ROOT, 'target', 'criterion'))
   const v = new Vallum({
-    masterKey: new Uint8Array(32).fill(7),
+    masterKey: Uint8Array.from({ length: 32 }, (_, i) => i),
     config: { enterpriseSecurity: { piiProtection: { enabled: true } } },
   })
   for (const p of calls.policies) await v.security.addPolicy(p)
