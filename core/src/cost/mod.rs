@@ -10,12 +10,17 @@
 pub mod budget;
 pub mod catalog;
 mod report;
+mod reservations;
+mod usage;
 
 pub use crate::storage::UsageField;
 pub use crate::vocab::Period;
 pub use budget::{budgets_from_yaml, Budget, BudgetLevel, BudgetStatus};
 pub use catalog::{LoadReport, ModelPrice, PriceCatalog, PriceSpec};
 pub use report::{CostGroup, CostReport, ModelSuggestion, ReportRequest};
+pub use reservations::Reservation;
+use reservations::{reservation_id, Held};
+pub use usage::{compute_charge, Attribution, Charge, Usage};
 
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
@@ -27,168 +32,6 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-
-/// Who a call is attributed to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Attribution {
-    /// The organization (tenant). Budgets keep a separate line per
-    /// organization, so user `bob` of `acme` and user `bob` of `beta`
-    /// never share one; the guard sets it from the request.
-    pub organization: Option<String>,
-    /// User id (within the organization).
-    pub user: Option<String>,
-    /// Team.
-    pub team: Option<String>,
-    /// Department.
-    pub department: Option<String>,
-    /// Cost center.
-    pub cost_center: Option<String>,
-    /// Project.
-    pub project: Option<String>,
-}
-
-/// One LLM call's token usage (the argument of `record_usage`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Usage {
-    /// Model name as in the catalog.
-    pub model: String,
-    /// Prompt tokens, cached ones included.
-    pub input_tokens: i64,
-    /// Completion tokens, reasoning ones included.
-    pub output_tokens: i64,
-    /// Prompt tokens served from the provider's cache.
-    #[serde(default)]
-    pub cached_input_tokens: i64,
-    /// Completion tokens spent on reasoning.
-    #[serde(default)]
-    pub reasoning_tokens: i64,
-    /// Prompt tokens written to the provider's cache.
-    #[serde(default)]
-    pub cache_write_tokens: i64,
-    /// Attribution.
-    #[serde(default)]
-    pub attribution: Attribution,
-}
-
-impl Usage {
-    /// Usage of `model` with input and output tokens.
-    pub fn new(model: impl Into<String>, input_tokens: i64, output_tokens: i64) -> Self {
-        Self {
-            model: model.into(),
-            input_tokens,
-            output_tokens,
-            ..Self::default()
-        }
-    }
-
-    /// Sets the attribution.
-    pub fn by(mut self, attribution: Attribution) -> Self {
-        self.attribution = attribution;
-        self
-    }
-
-    fn validate(&self) -> Result<()> {
-        let fields = [
-            ("input_tokens", self.input_tokens),
-            ("output_tokens", self.output_tokens),
-            ("cached_input_tokens", self.cached_input_tokens),
-            ("reasoning_tokens", self.reasoning_tokens),
-            ("cache_write_tokens", self.cache_write_tokens),
-        ];
-        for (name, v) in fields {
-            if v < 0 {
-                return Err(Error::invalid_arg(
-                    "usage",
-                    format!("{name} is {v}; token counts cannot be negative"),
-                ));
-            }
-            if v > 1_000_000_000_000 {
-                return Err(Error::invalid_arg(
-                    "usage",
-                    format!("{name} is {v}; that is not a token count"),
-                ));
-            }
-        }
-        if self.cached_input_tokens > self.input_tokens {
-            return Err(Error::invalid_arg(
-                "usage",
-                "cached_input_tokens cannot exceed input_tokens (they are part of the prompt)",
-            ));
-        }
-        if self.reasoning_tokens > self.output_tokens {
-            return Err(Error::invalid_arg(
-                "usage",
-                "reasoning_tokens cannot exceed output_tokens (they are part of the completion)",
-            ));
-        }
-        if self.model.is_empty() {
-            return Err(Error::invalid_arg("usage", "model must not be empty"));
-        }
-        Ok(())
-    }
-}
-
-/// The charge of one call, in integer micro-dollars.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Charge {
-    /// Model.
-    pub model: String,
-    /// Total, rounded half up once from the exact sum of the parts.
-    pub cost_micros: i64,
-    /// Exact total in pico-dollars (µ$ / 10⁶).
-    pub cost_picos: i128,
-    /// Uncached input part (µ$, rounded).
-    pub input_micros: i64,
-    /// Cached input part.
-    pub cached_input_micros: i64,
-    /// Non-reasoning output part.
-    pub output_micros: i64,
-    /// Reasoning part.
-    pub reasoning_micros: i64,
-    /// Cache-write part.
-    pub cache_write_micros: i64,
-}
-
-fn round_micros(picos: i128) -> i64 {
-    i64::try_from((picos + 500_000) / 1_000_000).unwrap_or(i64::MAX)
-}
-
-/// Prices `usage` under `price` (exact integer arithmetic).
-pub fn compute_charge(usage: &Usage, price: &ModelPrice) -> Result<Charge> {
-    usage.validate()?;
-    let tiered = usage.input_tokens > 200_000;
-    let input_price = if tiered {
-        price.input_above_200k.unwrap_or(price.input)
-    } else {
-        price.input
-    };
-    let output_price = if tiered {
-        price.output_above_200k.unwrap_or(price.output)
-    } else {
-        price.output
-    };
-    let parts = [
-        (usage.input_tokens - usage.cached_input_tokens) as i128 * input_price as i128,
-        usage.cached_input_tokens as i128 * price.cached_input as i128,
-        (usage.output_tokens - usage.reasoning_tokens) as i128 * output_price as i128,
-        usage.reasoning_tokens as i128 * price.reasoning as i128,
-        usage.cache_write_tokens as i128 * price.cache_write as i128,
-    ];
-    let total: i128 = parts.iter().sum();
-    Ok(Charge {
-        model: usage.model.clone(),
-        cost_micros: round_micros(total),
-        cost_picos: total,
-        input_micros: round_micros(parts[0]),
-        cached_input_micros: round_micros(parts[1]),
-        output_micros: round_micros(parts[2]),
-        reasoning_micros: round_micros(parts[3]),
-        cache_write_micros: round_micros(parts[4]),
-    })
-}
 
 /// Vallum extension `costManagement` of the configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,34 +60,6 @@ impl Default for CostConfig {
             reservation_ttl_seconds: 600,
         }
     }
-}
-
-/// A hold on budget for a call in flight. Settle it with the actual usage,
-/// or release it if the call failed; unsettled holds expire.
-///
-/// The id is an unguessable handle (128 random bits): only the holder, who
-/// got it from [`Costs::reserve`], can settle or release the hold, and only
-/// for the organization it was made for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Reservation {
-    /// Opaque handle (`rsv_` and 32 hex digits).
-    pub id: String,
-    /// The organization the hold is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization: Option<String>,
-    /// Estimated charge held (µ$).
-    pub amount_micros: i64,
-    /// When the hold lapses (ms).
-    pub expires_at: i64,
-}
-
-#[derive(Debug, Clone)]
-struct Held {
-    amount: i64,
-    lines: Vec<LineKey>,
-    expires_at: i64,
-    organization: Option<String>,
 }
 
 /// Ledger lines kept before idle ones are dropped (they reload from storage).
@@ -533,25 +348,6 @@ impl Costs {
         self.inner.state.lock().ledger.len()
     }
 
-    fn expire(&self, st: &mut State, now: i64) {
-        let expired: Vec<String> = st
-            .held
-            .iter()
-            .filter(|(_, h)| h.expires_at <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in expired {
-            if let Some(h) = st.held.remove(&id) {
-                for k in &h.lines {
-                    if let Some(l) = st.ledger.get_mut(k) {
-                        // A line re-created meanwhile (e.g. by `set_user_tier`) never goes negative.
-                        l.reserved = (l.reserved - h.amount).max(0);
-                    }
-                }
-            }
-        }
-    }
-
     fn event(&self, b: &Budget, l: &Line, refused: bool, now: i64) -> BudgetEvent {
         BudgetEvent {
             budget: b.id.clone(),
@@ -562,18 +358,6 @@ impl Costs {
             refused,
             at: now,
         }
-    }
-
-    /// Holds the estimated charge of a call against every applicable budget,
-    /// or refuses it with `budget_exceeded` if a hard budget (or a soft one
-    /// past its grace period) would go over its limit. Atomic: concurrent
-    /// reservations can never jointly exceed a hard limit.
-    pub fn reserve(&self, estimate: &Usage) -> Result<Reservation> {
-        let (result, events) = self.reserve_collect(estimate);
-        for e in events {
-            self.inner.events.emit(e);
-        }
-        result
     }
 
     /// [`Costs::reserve`], returning its budget events instead of emitting
@@ -653,55 +437,6 @@ impl Costs {
         })();
         drop(budgets);
         (result, events)
-    }
-
-    /// Releases a reservation (the call did not happen). Returns whether it
-    /// was still held. A handle that was never issued, or that names
-    /// another organization than the hold's, releases nothing.
-    pub fn release(&self, reservation: &Reservation) -> bool {
-        let mut st = self.inner.state.lock();
-        let owned = st
-            .held
-            .get(&reservation.id)
-            .is_some_and(|h| h.organization == reservation.organization);
-        match owned.then(|| st.held.remove(&reservation.id)).flatten() {
-            Some(h) => {
-                for k in &h.lines {
-                    if let Some(l) = st.ledger.get_mut(k) {
-                        // A line re-created meanwhile (e.g. by `set_user_tier`) never goes negative.
-                        l.reserved = (l.reserved - h.amount).max(0);
-                    }
-                }
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Settles a reservation with the call's actual usage: the hold is
-    /// released and the actual charge recorded (even if the hold expired —
-    /// the call did happen).
-    ///
-    /// The usage is charged to the reservation's organization: usage that
-    /// names another one is refused with `permission_denied`.
-    pub fn settle(&self, reservation: &Reservation, actual: &Usage) -> Result<Charge> {
-        let mut actual = actual.clone();
-        match (&actual.attribution.organization, &reservation.organization) {
-            (None, Some(o)) => actual.attribution.organization = Some(o.clone()),
-            (Some(a), r) if Some(a) != r.as_ref() => {
-                return Err(Error::PermissionDenied {
-                    message: format!(
-                        "the reservation was made for {}; its usage cannot be charged to organization `{a}`",
-                        r.as_deref()
-                            .map_or("no organization".to_string(), |o| format!("organization `{o}`"))
-                    ),
-                })
-            }
-            _ => {}
-        }
-        let charge = self.record(&actual)?;
-        self.release(reservation);
-        Ok(charge)
     }
 
     /// Records a call that was not reserved (the spec's `record_usage`).
@@ -820,14 +555,6 @@ impl Costs {
         Ok(out)
     }
 
-    /// Reservations currently held.
-    pub fn reservations_held(&self) -> usize {
-        let now = self.inner.clock.now_ms();
-        let mut st = self.inner.state.lock();
-        self.expire(&mut st, now);
-        st.held.len()
-    }
-
     pub(crate) fn store(&self) -> &dyn Backend {
         &*self.inner.store
     }
@@ -848,13 +575,6 @@ fn tier_key(organization: Option<&str>, user: &str) -> String {
         Some(o) => format!("{}:{o}{user}", o.len()),
         None => format!("*{user}"),
     }
-}
-
-/// A fresh reservation handle: 128 bits from the system's CSPRNG.
-fn reservation_id() -> Result<String> {
-    let mut b = [0u8; 16];
-    crate::crypto::random_bytes(&mut b)?;
-    Ok(format!("rsv_{}", crate::text::hex_encode(&b)))
 }
 
 fn check_unique(budgets: &[Budget]) -> Result<()> {

@@ -26,6 +26,7 @@ pub(crate) mod phone;
 pub(crate) mod recognizers;
 mod service;
 mod stream;
+mod tokens;
 mod types;
 mod url;
 pub(crate) mod validators;
@@ -33,12 +34,13 @@ mod vault;
 
 pub use classify::{classify, default_level, Classification};
 use matching::{Raw, Recognizer, Special};
-pub use operators::{Masked, Masker, Operator, PiiKeys, Replacement, TokenBinding};
+pub use operators::{Masked, Masker, Operator, Replacement};
 use overlaps::{merge, remove_contained, resolve, sort_raw};
 pub use phone::Region;
 pub(crate) use service::PiiParts;
 pub use service::{Pii, DEFAULT_HOLD_BACK, VAULT_KEY};
 pub use stream::StreamMasker;
+pub use tokens::{PiiKeys, TokenBinding};
 pub use types::{ContextSettings, CustomPattern, DetectOptions, Finding, PiiSettings};
 pub use vault::Vault;
 

@@ -1,7 +1,6 @@
 //! The embedded default: SQLite through rusqlite (bundled), WAL journal,
 //! cached prepared statements, one transaction per batch, versioned schema.
 
-use super::Durability;
 use super::{
     decode_generation, key_conflict, tree_bounds, AuditFilter, AuditRow, Backend, EntrySize,
     KeyRecord, Op, ScopeUsage, StoredEntry, UsageField, UsageRow, KEY_GENERATION,
@@ -9,80 +8,17 @@ use super::{
 use crate::error::{Error, Result};
 use crate::vocab::Scope;
 use parking_lot::Mutex;
-use rusqlite::{params, Connection, ErrorCode as SqlCode, OpenFlags, OptionalExtension, Row};
-use std::path::{Path, PathBuf};
+use rusqlite::{params, Connection, ErrorCode as SqlCode, OptionalExtension};
+use std::path::PathBuf;
 
-/// `PRAGMA application_id` of a Vallum database ("VALM").
-const APPLICATION_ID: i32 = 0x5641_4C4D;
+mod open;
+mod rows;
 
-/// Schema migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
-    // v1: entries, wrapped data keys, metadata.
-    "CREATE TABLE entries (
-        scope      TEXT    NOT NULL,
-        owner      TEXT    NOT NULL,
-        key        TEXT    NOT NULL,
-        value      BLOB    NOT NULL,
-        tags       TEXT    NOT NULL DEFAULT '[]',
-        size       INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        expires_at INTEGER,
-        PRIMARY KEY (scope, owner, key)
-    );
-    CREATE INDEX entries_expiry ON entries (expires_at) WHERE expires_at IS NOT NULL;
-    CREATE TABLE data_keys (
-        scope         TEXT    NOT NULL,
-        owner         TEXT    NOT NULL,
-        key_id        INTEGER NOT NULL,
-        wrapped       BLOB    NOT NULL,
-        reserved_uses INTEGER NOT NULL,
-        retired       INTEGER NOT NULL,
-        created_at    INTEGER NOT NULL,
-        PRIMARY KEY (scope, owner, key_id)
-    ) WITHOUT ROWID;
-    CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
-    // v2: usage records for cost tracking.
-    "CREATE TABLE usage (
-        id                  INTEGER PRIMARY KEY,
-        at                  INTEGER NOT NULL,
-        model               TEXT    NOT NULL,
-        input_tokens        INTEGER NOT NULL,
-        output_tokens       INTEGER NOT NULL,
-        cached_input_tokens INTEGER NOT NULL,
-        reasoning_tokens    INTEGER NOT NULL,
-        cache_write_tokens  INTEGER NOT NULL,
-        cost_micros         INTEGER NOT NULL,
-        user                TEXT,
-        team                TEXT,
-        department          TEXT,
-        cost_center         TEXT,
-        project             TEXT
-    );
-    CREATE INDEX usage_at ON usage (at);",
-    // v3: the audit log.
-    "CREATE TABLE audit (
-        seq       INTEGER PRIMARY KEY,
-        ts        INTEGER NOT NULL,
-        actor     TEXT    NOT NULL,
-        action    TEXT    NOT NULL,
-        resource  TEXT    NOT NULL,
-        outcome   TEXT    NOT NULL,
-        details   TEXT    NOT NULL,
-        prev_hash TEXT    NOT NULL,
-        mac       TEXT    NOT NULL
-    );
-    CREATE INDEX audit_ts ON audit (ts);",
-    // v4: usage is attributed to an organization (budgets are per tenant).
-    "ALTER TABLE usage ADD COLUMN organization TEXT;
-    CREATE INDEX usage_org_at ON usage (organization, at);",
-];
+use rows::{
+    audit_from_row, entry_from_row, key_from_row, scope_of, AUDIT_COLS, ENTRY_COLS, KEY_COLS,
+    USAGE_COLS,
+};
 
-/// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
-
-/// A [`Backend`] in one SQLite file.
-///
 /// One writer per file: opening takes an exclusive OS lock on a file beside
 /// the database (`<path>.lock`), held until the backend is dropped. A second
 /// opener — another process, or the same process again — gets
@@ -94,61 +30,6 @@ pub struct SqliteBackend {
     path: PathBuf,
     /// The exclusive lock (released on close or drop).
     lock: Mutex<Option<std::fs::File>>,
-}
-
-/// The lock file of the database at `path`.
-pub fn lock_path(path: &Path) -> PathBuf {
-    let mut p = path.as_os_str().to_owned();
-    p.push(".lock");
-    PathBuf::from(p)
-}
-
-/// Takes the exclusive writer lock of the database at `path`, or says who holds it.
-fn lock(path: &Path) -> Result<Option<std::fs::File>> {
-    use std::io::{Read as _, Seek as _, Write as _};
-    if path.as_os_str() == ":memory:" || path.as_os_str().is_empty() {
-        return Ok(None);
-    }
-    let lp = lock_path(path);
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lp)
-        .map_err(|e| Error::Storage {
-            message: format!("cannot open the lock file {}: {e}", lp.display()),
-        })?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
-            let holder = holder.trim();
-            return Err(Error::StoreLocked {
-                message: format!(
-                    "{} is open in another Vallum instance{}; one writer per store — close it first, or give this instance its own database",
-                    path.display(),
-                    if holder.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({holder})")
-                    }
-                ),
-            });
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(Error::Storage {
-                message: format!("cannot lock {}: {e}", lp.display()),
-            })
-        }
-    }
-    // Who holds it, for the next opener's error message (best effort).
-    let _ = file.set_len(0);
-    let _ = file.rewind();
-    let _ = write!(file, "process {}", std::process::id());
-    let _ = file.flush();
-    Ok(Some(file))
 }
 
 fn sql_err(e: rusqlite::Error) -> Error {
@@ -167,163 +48,6 @@ fn sql_err(e: rusqlite::Error) -> Error {
         _ => Error::storage(e),
     }
 }
-
-impl SqliteBackend {
-    /// Opens (creating if needed) the database at `path`.
-    ///
-    /// Fails with `corrupt_store` when the file is not SQLite, belongs to
-    /// another application, or was written by a newer Vallum.
-    pub fn open(path: impl AsRef<Path>, durability: Durability) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
-        let lock = lock(&path)?;
-        let conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sql_err)?;
-        let backend = Self {
-            conn: Mutex::new(Some(conn)),
-            path,
-            lock: Mutex::new(lock),
-        };
-        backend.init(durability)?;
-        Ok(backend)
-    }
-
-    fn init(&self, durability: Durability) -> Result<()> {
-        let mut conn = self.conn()?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(sql_err)?;
-        let app_id: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(sql_err)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(sql_err)?;
-        if app_id == 0 && version == 0 {
-            let tables: i64 = conn
-                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                .map_err(sql_err)?;
-            if tables > 0 {
-                return Err(Error::CorruptStore {
-                    message: format!(
-                        "{} is a SQLite database of another application",
-                        self.path.display()
-                    ),
-                });
-            }
-        } else if app_id != APPLICATION_ID {
-            return Err(Error::CorruptStore {
-                message: format!("{} is not a Vallum database", self.path.display()),
-            });
-        }
-        if version > SCHEMA_VERSION {
-            return Err(Error::CorruptStore {
-                message: format!(
-                    "schema version {version} was written by a newer Vallum (this one knows {SCHEMA_VERSION})"
-                ),
-            });
-        }
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql_err)?;
-        // Deleted content is overwritten with zeros, so erasure and key
-        // rotation leave no ciphertext or wrapped key in free space.
-        conn.pragma_update(None, "secure_delete", "ON")
-            .map_err(sql_err)?;
-        let sync = match durability {
-            Durability::Durable => "FULL",
-            Durability::Fast => "NORMAL",
-        };
-        conn.pragma_update(None, "synchronous", sync)
-            .map_err(sql_err)?;
-        if version < SCHEMA_VERSION {
-            let tx = conn.transaction().map_err(sql_err)?;
-            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-                tx.execute_batch(sql).map_err(sql_err)?;
-                tx.pragma_update(None, "user_version", (i + 1) as i64)
-                    .map_err(sql_err)?;
-            }
-            tx.pragma_update(None, "application_id", APPLICATION_ID)
-                .map_err(sql_err)?;
-            tx.commit().map_err(sql_err)?;
-        }
-        conn.set_prepared_statement_cache_capacity(64);
-        Ok(())
-    }
-
-    /// Runs `PRAGMA integrity_check`; `Ok(())` when the file is sound.
-    pub fn integrity_check(&self) -> Result<()> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(sql_err)?;
-        let rows: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
-            .map_err(sql_err)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(sql_err)?;
-        if rows == ["ok"] {
-            Ok(())
-        } else {
-            Err(Error::CorruptStore {
-                message: rows.join("; "),
-            })
-        }
-    }
-
-    /// The database file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The open connection, or `storage_error` once the store is closed.
-    fn conn(&self) -> Result<parking_lot::MappedMutexGuard<'_, Connection>> {
-        parking_lot::MutexGuard::try_map(self.conn.lock(), Option::as_mut).map_err(|_| {
-            Error::Storage {
-                message: format!("{} was closed", self.path.display()),
-            }
-        })
-    }
-}
-
-fn scope_of(s: &str) -> rusqlite::Result<Scope> {
-    Scope::parse(s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<StoredEntry> {
-    let scope: String = r.get(0)?;
-    let tags: String = r.get(4)?;
-    Ok(StoredEntry {
-        scope: scope_of(&scope)?,
-        owner: r.get(1)?,
-        key: r.get(2)?,
-        value: r.get(3)?,
-        tags: serde_json::from_str(&tags).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-        })?,
-        created_at: r.get(5)?,
-        updated_at: r.get(6)?,
-        expires_at: r.get(7)?,
-    })
-}
-
-fn key_from_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
-    let scope: String = r.get(0)?;
-    Ok(KeyRecord {
-        scope: scope_of(&scope)?,
-        owner: r.get(1)?,
-        key_id: r.get(2)?,
-        wrapped: r.get(3)?,
-        reserved_uses: r.get::<_, i64>(4)? as u64,
-        retired: r.get(5)?,
-        created_at: r.get(6)?,
-    })
-}
-
-const ENTRY_COLS: &str = "scope, owner, key, value, tags, created_at, updated_at, expires_at";
-const KEY_COLS: &str = "scope, owner, key_id, wrapped, reserved_uses, retired, created_at";
 
 impl Backend for SqliteBackend {
     fn apply(&self, ops: &[Op]) -> Result<()> {
@@ -851,79 +575,5 @@ impl Backend for SqliteBackend {
     }
 }
 
-const AUDIT_COLS: &str = "seq, ts, actor, action, resource, outcome, details, prev_hash, mac";
-
-fn audit_from_row(r: &Row<'_>) -> rusqlite::Result<AuditRow> {
-    Ok(AuditRow {
-        seq: r.get::<_, i64>(0)? as u64,
-        ts: r.get(1)?,
-        actor: r.get(2)?,
-        action: r.get(3)?,
-        resource: r.get(4)?,
-        outcome: r.get(5)?,
-        details: r.get(6)?,
-        prev_hash: r.get(7)?,
-        mac: r.get(8)?,
-    })
-}
-
-const USAGE_COLS: &str =
-    "at, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, \
-     cache_write_tokens, cost_micros, user, team, department, cost_center, project, organization";
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn conforms() {
-        let dir = tempfile::tempdir().unwrap();
-        let b = SqliteBackend::open(dir.path().join("t.db"), Durability::Durable).unwrap();
-        super::super::conformance::run(&b);
-        b.integrity_check().unwrap();
-    }
-
-    #[test]
-    fn reopen_keeps_data_and_schema() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("t.db");
-        {
-            let b = SqliteBackend::open(&p, Durability::Fast).unwrap();
-            b.apply(&[Op::PutMeta {
-                name: "x".into(),
-                value: vec![1],
-            }])
-            .unwrap();
-        }
-        let b = SqliteBackend::open(&p, Durability::Durable).unwrap();
-        assert_eq!(b.meta("x").unwrap(), Some(vec![1]));
-    }
-
-    #[test]
-    fn rejects_non_sqlite_foreign_and_newer_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let junk = dir.path().join("junk.db");
-        std::fs::write(&junk, vec![0x42u8; 8192]).unwrap();
-        let e = SqliteBackend::open(&junk, Durability::Durable).unwrap_err();
-        assert_eq!(e.code(), crate::error::ErrorCode::CorruptStore, "{e}");
-        // The file is left untouched.
-        assert_eq!(std::fs::read(&junk).unwrap(), vec![0x42u8; 8192]);
-
-        let foreign = dir.path().join("foreign.db");
-        Connection::open(&foreign)
-            .unwrap()
-            .execute_batch("CREATE TABLE t(x)")
-            .unwrap();
-        let e = SqliteBackend::open(&foreign, Durability::Durable).unwrap_err();
-        assert_eq!(e.code(), crate::error::ErrorCode::CorruptStore);
-
-        let newer = dir.path().join("newer.db");
-        drop(SqliteBackend::open(&newer, Durability::Durable).unwrap());
-        Connection::open(&newer)
-            .unwrap()
-            .pragma_update(None, "user_version", 99)
-            .unwrap();
-        let e = SqliteBackend::open(&newer, Durability::Durable).unwrap_err();
-        assert!(e.to_string().contains("newer"), "{e}");
-    }
-}
+mod tests;
