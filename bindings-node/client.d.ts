@@ -693,3 +693,46 @@ export interface ConfigValidation {
   valid: boolean
   errors: ConfigError[]
 }
+
+// --- what every package exports besides its Vallum class -------------------------
+
+/** Every Vallum failure. `code` is the core's stable error code. */
+export declare class VallumError extends Error {
+  readonly code: ErrorCode
+  constructor(code: ErrorCode, message: string)
+}
+
+/** The stored value the crypto known-answer vectors describe. */
+export interface StoredValue {
+  masterKey: string
+  scope: MemoryScope
+  owner: string
+  key: string
+  dataKeyId: number
+  /** Hex. */
+  wrappedDataKey: string
+  /** Hex. */
+  storedValue: string
+}
+
+/** Every error code of the core, in its order. */
+export declare const ERROR_CODES: readonly ErrorCode[]
+/** The core's error codes (a fresh array). */
+export declare function errorCodes(): ErrorCode[]
+/** The PII entity types the detector implements. */
+export declare const ENTITIES: readonly string[]
+export declare const VERSION: string
+/** Every error of a configuration, with its JSON path. */
+export declare function validateConfig(config: JsonObject | string): ConfigValidation
+/** The spec's name for `validateConfig`. */
+export declare function validatePhase5Config(config: JsonObject | string): ConfigValidation
+/** A base configuration migrated to a full one. */
+export declare function migrateConfig(config: JsonObject): JsonObject
+/** The spec's name for `migrateConfig`. */
+export declare function migrateToPhase5(config: JsonObject): JsonObject
+/** A complete enterprise configuration from a partial one. */
+export declare function createEnterpriseConfig(config?: JsonObject): JsonObject
+/** The price of `usage` from the bundled catalog; `costPicos` is a string. */
+export declare function computeCharge(usage: Usage): Charge & { costPicos: string }
+/** Opens one stored value (the storage format's known-answer procedure). */
+export declare function openStoredValue(stored: StoredValue): Json

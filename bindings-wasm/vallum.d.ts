@@ -1,14 +1,8 @@
 // Types of @vallum/wasm. The client interface shared with @vallum/node is
 // in client.d.ts (copied from bindings-node/ at build time).
-import type { Charge, ConfigValidation, ErrorCode, Json, JsonObject, MemoryScope, Usage, VallumClient } from './client.js'
+import type { JsonObject, VallumClient } from './client.js'
 
 export * from './client.js'
-
-/** Every Vallum failure. `code` is the core's stable error code. */
-export declare class VallumError extends Error {
-  readonly code: ErrorCode
-  constructor(code: ErrorCode, message: string)
-}
 
 export interface VallumOpenOptions {
   /** The 32-byte master key, or 64 hex digits. Supplied by the application; never stored. */
@@ -41,29 +35,6 @@ export declare class Vallum implements VallumClient {
   close(): Promise<void>
 }
 
-export interface StoredValue {
-  masterKey: string
-  scope: MemoryScope
-  owner: string
-  key: string
-  dataKeyId: number
-  wrappedDataKey: string
-  storedValue: string
-}
-
-/** Every error code of the core, in its order. */
-export declare const ERROR_CODES: readonly ErrorCode[]
-/** The core's error codes (a fresh array). */
-export declare function errorCodes(): ErrorCode[]
-export declare const ENTITIES: readonly string[]
-export declare const VERSION: string
-export declare function validateConfig(config: JsonObject | string): ConfigValidation
-export declare function validatePhase5Config(config: JsonObject | string): ConfigValidation
-export declare function migrateConfig(config: JsonObject): JsonObject
-export declare function migrateToPhase5(config: JsonObject): JsonObject
-export declare function createEnterpriseConfig(config?: JsonObject): JsonObject
-export declare function computeCharge(usage: Usage): Charge & { costPicos: string }
-export declare function openStoredValue(stored: StoredValue): Json
 /** Deletes an IndexedDB database and every row in it (e.g. at sign-out). */
 export declare function deleteDatabase(name: string): Promise<void>
 /** @internal Test hook: a panic inside the module. */

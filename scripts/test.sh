@@ -11,6 +11,9 @@ step() { printf '\n== %s ==\n' "$*"; }
 step "format"
 cargo fmt --all -- --check
 
+step "each binding under 10 % of the core's lines"
+./scripts/binding-sizes.sh
+
 step "clippy (workspace, all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -442,19 +442,7 @@ impl Wire for PyWire<'_, '_> {
     }
 
     fn end(&mut self, names: &[&str]) -> vallum::Result<()> {
-        if self.args.len() > names.len() {
-            return Err(Error::invalid_arg(
-                "arguments",
-                format!(
-                    "{} takes {} arguments ({}), got {}",
-                    self.op,
-                    names.len(),
-                    names.join(", "),
-                    self.args.len()
-                ),
-            ));
-        }
-        Ok(())
+        vallum::api::arity(self.op, names, self.args.len())
     }
 
     fn run<R: Send>(&mut self, f: impl FnOnce() -> R + Send) -> R {

@@ -149,11 +149,25 @@ class Transport {
   }
 }
 
+/** The package's exports, filled by `install` (exports.js names them). */
+export const api = {}
+let installed
+/** Resolves once `install` has run (in the browser, after the module is instantiated). */
+export const ready = new Promise((resolve) => {
+  installed = resolve
+})
+
 /**
  * Builds the package's exports over one wasm-bindgen glue module (the `web`
- * build in browsers, the `nodejs` build in Node).
+ * build in browsers, the `nodejs` build in Node): glue-node.js and
+ * glue-web.js call it before exports.js reads `api`.
  */
-export function makeApi(glue) {
+export function install(glue) {
+  Object.assign(api, makeApi(glue))
+  installed()
+}
+
+function makeApi(glue) {
   function callStatic(op, args) {
     const text = encode(args)
     try {

@@ -37,7 +37,6 @@ use crate::policy::ThreatScan;
 use crate::{Context, Error, Result, Scope, Subject};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// Where an operation's arguments come from and its result goes.
@@ -66,20 +65,105 @@ pub trait Wire {
 
 /// The JavaScript form: a JSON array of positional arguments in, JSON text
 /// out, offsets in UTF-16 code units.
+///
+/// Each element is parsed straight into its parameter's type where it
+/// stands (serde_json's stream reader says where it ended), then the
+/// separator after it is checked: the text is read once.
 pub struct JsonWire<'a> {
     op: &'a str,
-    items: Vec<&'a RawValue>,
-    next: usize,
+    text: &'a str,
+    /// Where the next element starts; `None` once the closing `]` is read.
+    pos: Option<usize>,
+    /// Elements read so far.
+    read: usize,
 }
 
 impl<'a> JsonWire<'a> {
     /// The arguments of `op`, a JSON array.
     pub fn new(op: &'a str, arguments: &'a str) -> Result<Self> {
-        let items = serde_json::from_str(arguments).map_err(|e| {
-            Error::invalid_arg("arguments", format!("{op}: expected a JSON array: {e}"))
-        })?;
-        Ok(Self { op, items, next: 0 })
+        let at = skip_ws(arguments, 0);
+        if arguments.as_bytes().get(at) != Some(&b'[') {
+            return Err(Self::malformed(op, "expected a JSON array"));
+        }
+        let mut w = Self {
+            op,
+            text: arguments,
+            pos: Some(at + 1),
+            read: 0,
+        };
+        let first = skip_ws(arguments, at + 1);
+        if arguments.as_bytes().get(first) == Some(&b']') {
+            w.close_at(first)?;
+        }
+        Ok(w)
     }
+
+    fn malformed(op: &str, why: &str) -> Error {
+        Error::invalid_arg("arguments", format!("{op}: {why}"))
+    }
+
+    /// The closing `]` is at `at`: only whitespace may follow.
+    fn close_at(&mut self, at: usize) -> Result<()> {
+        self.pos = None;
+        if skip_ws(self.text, at + 1) != self.text.len() {
+            return Err(Self::malformed(self.op, "text after the argument array"));
+        }
+        Ok(())
+    }
+
+    /// An element ended at `end`: a `,` (another follows) or the `]`.
+    fn after_item(&mut self, end: usize) -> Result<()> {
+        self.read += 1;
+        let at = skip_ws(self.text, end);
+        match self.text.as_bytes().get(at) {
+            Some(b',') => {
+                self.pos = Some(at + 1);
+                Ok(())
+            }
+            Some(b']') => self.close_at(at),
+            _ => Err(Self::malformed(
+                self.op,
+                "expected `,` or `]` after an argument",
+            )),
+        }
+    }
+
+    /// Whether the element at `at` is `null`.
+    fn is_null(&self, at: usize) -> bool {
+        let rest = &self.text[at..];
+        rest.starts_with("null")
+            && matches!(
+                self.text.as_bytes().get(skip_ws(self.text, at + 4)),
+                Some(b',' | b']')
+            )
+    }
+
+    /// The next element as `T`, and where it ended.
+    fn parse<T: DeserializeOwned>(&self, at: usize) -> std::result::Result<(T, usize), String> {
+        let mut stream = serde_json::Deserializer::from_str(&self.text[at..]).into_iter::<T>();
+        match stream.next() {
+            Some(Ok(v)) => Ok((v, at + stream.byte_offset())),
+            Some(Err(e)) => {
+                let message = e.to_string();
+                Err(message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned())
+            }
+            None => Err("an argument is missing".to_owned()),
+        }
+    }
+}
+
+/// The offset of the first non-whitespace byte of `text` at or after `at`.
+fn skip_ws(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = at;
+    while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
 }
 
 impl Wire for JsonWire<'_> {
@@ -91,37 +175,39 @@ impl Wire for JsonWire<'_> {
         _rust: &'static str,
         default: Option<fn() -> T>,
     ) -> Result<T> {
-        let raw = self.items.get(self.next).map_or("null", |r| r.get());
-        self.next += 1;
-        if let (Some(d), "null") = (default, raw) {
+        let required = |op: &str| Error::invalid_arg(name, format!("{op}: required"));
+        let Some(pos) = self.pos else {
+            // Left out: the default, or `null` for an `Option`.
+            return match default {
+                Some(d) => Ok(d()),
+                None => serde_json::from_str("null").map_err(|_| required(self.op)),
+            };
+        };
+        let at = skip_ws(self.text, pos);
+        let null = self.is_null(at);
+        if let (Some(d), true) = (default, null) {
+            self.after_item(at + 4)?;
             return Ok(d());
         }
-        serde_json::from_str(raw).map_err(|e| {
-            let message = e.to_string();
-            let message = message.split(" at line ").next().unwrap_or_default();
-            let message = if raw == "null" {
-                format!("{}: required", self.op)
-            } else {
-                format!("{}: {message}", self.op)
-            };
-            Error::invalid_arg(name, message)
-        })
+        match self.parse::<T>(at) {
+            Ok((v, end)) => {
+                self.after_item(end)?;
+                Ok(v)
+            }
+            Err(_) if null => Err(required(self.op)),
+            Err(message) => Err(Error::invalid_arg(name, format!("{}: {message}", self.op))),
+        }
     }
 
     fn end(&mut self, names: &[&str]) -> Result<()> {
-        if self.items.len() > names.len() {
-            return Err(Error::invalid_arg(
-                "arguments",
-                format!(
-                    "{} takes {} arguments ({}), got {}",
-                    self.op,
-                    names.len(),
-                    names.join(", "),
-                    self.items.len()
-                ),
-            ));
+        while let Some(pos) = self.pos {
+            let at = skip_ws(self.text, pos);
+            let (_, end) = self
+                .parse::<serde::de::IgnoredAny>(at)
+                .map_err(|m| Self::malformed(self.op, &m))?;
+            self.after_item(end)?;
         }
-        Ok(())
+        arity(self.op, names, self.read)
     }
 
     fn out<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<String> {
@@ -217,6 +303,21 @@ pub fn ops_json() -> String {
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Refuses more arguments than `op` has parameters (`names`).
+pub fn arity(op: &str, names: &[&str], got: usize) -> Result<()> {
+    if got > names.len() {
+        return Err(Error::invalid_arg(
+            "arguments",
+            format!(
+                "{op} takes {} arguments ({}), got {got}",
+                names.len(),
+                names.join(", "),
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn unknown(op: &str, known: &[&str]) -> Error {

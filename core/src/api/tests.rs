@@ -101,6 +101,37 @@ fn bad_arguments_name_the_parameter() {
 }
 
 #[test]
+fn the_argument_array_is_split_exactly() {
+    let v = instance();
+    // Strings with brackets, commas, quotes and escapes inside stay one argument.
+    let out = call(
+        &v,
+        "pii.validate",
+        r#" [ "CREDIT_CARD" , "4111 1111 1111 1111" ] "#,
+    )
+    .unwrap();
+    assert_eq!(out, "true");
+    let out = call(&v, "pii.validate", r#"["CREDIT_CARD", "a\"],[{,}"]"#).unwrap();
+    assert_eq!(out, "false");
+    let ctx = r#"{"organization":"acme","user":"u","session":"s"}"#;
+    call(
+        &v,
+        "memory.set",
+        &format!(r#"[{ctx}, "k", {{"a": [1, {{"b": "]"}}]}}]"#),
+    )
+    .unwrap();
+    let got = call(&v, "memory.get", &format!("[{ctx}, \"k\"]")).unwrap();
+    assert_eq!(got, r#"{"a":[1,{"b":"]"}]}"#);
+    for bad in [
+        "", "{}", "[", "[1,,2]", "[1,]", "[1] x", "[\"a", "[1}", "[[1]",
+    ] {
+        let e = call(&v, "pii.validate", bad).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidArgument, "{bad}: {e}");
+    }
+    assert!(call(&v, "now", " [ ] ").unwrap().parse::<i64>().is_ok());
+}
+
+#[test]
 fn labels_accept_numbers_and_booleans() {
     let v = instance();
     call(
