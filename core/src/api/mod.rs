@@ -235,7 +235,8 @@ pub fn call_static(op: &str, arguments: &str) -> Result<String> {
 /// One operation of the table.
 #[derive(Debug, Clone, Serialize)]
 pub struct OpInfo {
-    /// Its id (`memory.get`); the Python method name is the id with `_` for `.`.
+    /// Its id (`memory.get`), which every binding dispatches on (Python:
+    /// `Core.call("memory.get", …)`).
     pub name: &'static str,
     /// What it does.
     pub doc: String,

@@ -10,8 +10,8 @@
 //!     => v.memory().get(&context.context(), scope_of(&scope)?, &key);
 //! ```
 //!
-//! - the operation's id (`memory.get`), also the Python method name with the
-//!   dot replaced (`memory_get`);
+//! - the operation's id (`memory.get`), which every binding dispatches on
+//!   (Python: `Core.call("memory.get", …)`);
 //! - the JavaScript methods that run it, each `sync` or `async`, at its path
 //!   in the object model (`memory.scoped.getData`: the `getData` method of the
 //!   object `vallum.memory.for(context)` returns);
