@@ -138,3 +138,17 @@ test('every method of the table exists on an instance', () => {
   }
   for (const op of ops.statics) for (const { path: name } of op.js) assert.equal(typeof exports[name], 'function', name)
 })
+
+test('left-out arguments take the core\'s defaults', async () => {
+  const { Vallum } = require('./load.js').vallum
+  const v = new Vallum({ masterKey: require('node:crypto').randomBytes(32) })
+  const report = await v.security.runComplianceCheck()
+  assert.equal(report.framework, (await v.security.runComplianceCheck('gdpr')).framework)
+  const m = v.memory.for({ organization: 'acme', user: 'u', session: 's' })
+  await m.setData('k', 1)
+  assert.equal(await m.getData('k', 'session'), 1)
+  assert.equal(await m.getData('k', 'user'), null)
+  assert.equal((await m.exportData()).subject, (await m.exportData('user')).subject)
+  await assert.rejects(m.setData('k', undefined), (e) => e.code === 'invalid_argument' && e.message.includes('`value`'))
+  assert.throws(() => v.pii.validate('CREDIT_CARD'), (e) => e.code === 'invalid_argument' && e.message.includes('`value`'))
+})
