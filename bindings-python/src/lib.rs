@@ -398,7 +398,11 @@ impl Wire for PyWire<'_, '_> {
         rust: &'static str,
         default: Option<fn() -> T>,
     ) -> vallum::Result<T> {
-        let item = self.args.get_item(self.next).ok();
+        // Past the end is a left-out argument (checked first: an out-of-range
+        // `get_item` would raise and drop a Python IndexError).
+        let item = (self.next < self.args.len())
+            .then(|| self.args.get_item(self.next).ok())
+            .flatten();
         self.next += 1;
         let item = item.filter(|x| !x.is_none());
         // Text parameters (most of them) straight from a `str`, and JSON
