@@ -320,6 +320,9 @@ fn to_py(py: Python<'_>, v: &Value, times: Times) -> PyResult<Py<PyAny>> {
     })
 }
 
+/// The most positional arguments an operation of the table takes.
+const ARGS: usize = 6;
+
 /// The instants of each operation's result, by key (see [`Times`]).
 fn times_of(op: &str) -> Times {
     match op {
@@ -351,7 +354,10 @@ fn opaque(name: &str, rust: &str) -> bool {
 struct PyWire<'a, 'py> {
     py: Python<'py>,
     op: &'a str,
-    args: &'a Bound<'py, PyTuple>,
+    /// The positional arguments; `None` is a left-out (or `None`) argument.
+    args: [Option<&'a Bound<'py, PyAny>>; ARGS],
+    /// How many were given (the last one given, counted from one).
+    given: usize,
     next: usize,
     /// Release the GIL while the operation runs (storage, long scans).
     release: bool,
@@ -361,11 +367,18 @@ struct PyWire<'a, 'py> {
 }
 
 impl<'a, 'py> PyWire<'a, 'py> {
-    fn new(op: &'a str, args: &'a Bound<'py, PyTuple>, release: bool) -> Self {
+    fn new(
+        py: Python<'py>,
+        op: &'a str,
+        args: [Option<&'a Bound<'py, PyAny>>; ARGS],
+        release: bool,
+    ) -> Self {
+        let given = args.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
         Self {
-            py: args.py(),
+            py,
             op,
             args,
+            given,
             next: 0,
             release,
             raised: None,
@@ -398,11 +411,7 @@ impl Wire for PyWire<'_, '_> {
         rust: &'static str,
         default: Option<fn() -> T>,
     ) -> vallum::Result<T> {
-        // Past the end is a left-out argument (checked first: an out-of-range
-        // `get_item` would raise and drop a Python IndexError).
-        let item = (self.next < self.args.len())
-            .then(|| self.args.get_item(self.next).ok())
-            .flatten();
+        let item = self.args.get(self.next).copied().flatten();
         self.next += 1;
         let item = item.filter(|x| !x.is_none());
         // Text parameters (most of them) straight from a `str`, and JSON
@@ -446,7 +455,7 @@ impl Wire for PyWire<'_, '_> {
     }
 
     fn end(&mut self, names: &[&str]) -> vallum::Result<()> {
-        vallum::api::arity(self.op, names, self.args.len())
+        vallum::api::arity(self.op, names, self.given)
     }
 
     fn run<R: Send>(&mut self, f: impl FnOnce() -> R + Send) -> R {
@@ -556,12 +565,27 @@ impl Core {
         no_panic(|| py.detach(|| self.inner.close()).map_err(err))
     }
 
-    /// Runs operation `op` of the core's table with positional `args`,
-    /// holding the GIL (quick, in-memory operations).
-    #[pyo3(signature = (op, *args))]
-    fn call(&self, op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+    /// Runs operation `op` of the core's table with positional arguments,
+    /// holding the GIL (quick, in-memory operations). Fixed optional slots
+    /// rather than `*args`: no tuple is built per call.
+    #[pyo3(signature = (op, a=None, b=None, c=None, d=None, e=None, f=None))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one slot per positional argument"
+    )]
+    fn call(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        a: Option<&Bound<'_, PyAny>>,
+        b: Option<&Bound<'_, PyAny>>,
+        c: Option<&Bound<'_, PyAny>>,
+        d: Option<&Bound<'_, PyAny>>,
+        e: Option<&Bound<'_, PyAny>>,
+        f: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let mut w = PyWire::new(op, args, false);
+            let mut w = PyWire::new(py, op, [a, b, c, d, e, f], false);
             let r = vallum::api::dispatch(&self.inner, op, &mut w);
             w.finish(r)
         })
@@ -569,10 +593,24 @@ impl Core {
 
     /// As `call`, with the GIL released while the operation runs (storage,
     /// long texts): other Python threads run meanwhile.
-    #[pyo3(signature = (op, *args))]
-    fn call_blocking(&self, op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (op, a=None, b=None, c=None, d=None, e=None, f=None))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one slot per positional argument"
+    )]
+    fn call_blocking(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        a: Option<&Bound<'_, PyAny>>,
+        b: Option<&Bound<'_, PyAny>>,
+        c: Option<&Bound<'_, PyAny>>,
+        d: Option<&Bound<'_, PyAny>>,
+        e: Option<&Bound<'_, PyAny>>,
+        f: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         no_panic(|| {
-            let mut w = PyWire::new(op, args, true);
+            let mut w = PyWire::new(py, op, [a, b, c, d, e, f], true);
             let r = vallum::api::dispatch(&self.inner, op, &mut w);
             w.finish(r)
         })
@@ -633,10 +671,10 @@ impl Subscription {
 
 /// Runs a static operation of the core's table (no instance needed).
 #[pyfunction]
-#[pyo3(signature = (op, *args))]
-fn call_static(op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+#[pyo3(signature = (op, a=None))]
+fn call_static(py: Python<'_>, op: &str, a: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
     no_panic(|| {
-        let mut w = PyWire::new(op, args, false);
+        let mut w = PyWire::new(py, op, [a, None, None, None, None, None], false);
         let r = vallum::api::dispatch_static((), op, &mut w);
         w.finish(r)
     })

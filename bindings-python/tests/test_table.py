@@ -33,6 +33,13 @@ def test_stubs_declare_exactly_the_table():
     assert literal(stub, "_StaticOperation") == [o["name"] for o in OPS["statics"]]
 
 
+def test_every_operation_fits_the_extensions_argument_slots():
+    # Core.call has six positional slots and call_static one (no *args
+    # tuple per call): an operation with more parameters needs more slots.
+    assert max(len(o["params"]) for o in OPS["operations"]) <= 6
+    assert max(len(o["params"]) for o in OPS["statics"]) <= 1
+
+
 def test_the_object_model_runs_every_operation():
     tree = ast.parse((PKG / "__init__.py").read_text())
     called = set()

@@ -167,9 +167,15 @@ class Core:
         in_memory: bool = False,
         clock_ms: Optional[int] = None,
     ) -> "Core": ...
-    def call(self, op: _Operation, *args: Any) -> Any:
-        """Runs ``op`` with positional ``args``, holding the GIL."""
-    def call_blocking(self, op: _Operation, *args: Any) -> Any:
+    def call(
+        self, op: _Operation, a: Any = None, b: Any = None, c: Any = None,
+        d: Any = None, e: Any = None, f: Any = None,
+    ) -> Any:
+        """Runs ``op`` with its positional arguments, holding the GIL."""
+    def call_blocking(
+        self, op: _Operation, a: Any = None, b: Any = None, c: Any = None,
+        d: Any = None, e: Any = None, f: Any = None,
+    ) -> Any:
         """Runs ``op`` with the GIL released while it runs."""
     def advance_clock(self, ms: int) -> None: ...
     def now(self) -> datetime.datetime: ...
@@ -179,6 +185,6 @@ class Core:
         self, kind: Optional[str], callback: Callable[[Dict[str, Any]], object]
     ) -> Subscription: ...
 
-def call_static(op: _StaticOperation, *args: Any) -> Any: ...
+def call_static(op: _StaticOperation, a: Any = None) -> Any: ...
 def _panic_for_tests(message: str) -> None: ...
 def _raise_for_tests(code: str) -> None: ...
