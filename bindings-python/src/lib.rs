@@ -431,7 +431,7 @@ impl Wire for PyWire<'_, '_> {
         let value = match (item, default) {
             (None, Some(d)) => return Ok(d()),
             (None, None) => Value::Null,
-            (Some(x), _) => match json_at(&x, !opaque(name, rust), 0) {
+            (Some(x), _) => match json_at(x, !opaque(name, rust), 0) {
                 Ok(v) => v,
                 Err(e) => return Err(self.keep(e)),
             },
