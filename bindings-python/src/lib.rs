@@ -584,11 +584,7 @@ impl Core {
         e: Option<&Bound<'_, PyAny>>,
         f: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let mut w = PyWire::new(py, op, [a, b, c, d, e, f], false);
-            let r = vallum::api::dispatch(&self.inner, op, &mut w);
-            w.finish(r)
-        })
+        self.run(py, op, [a, b, c, d, e, f], false)
     }
 
     /// As `call`, with the GIL released while the operation runs (storage,
@@ -609,11 +605,7 @@ impl Core {
         e: Option<&Bound<'_, PyAny>>,
         f: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        no_panic(|| {
-            let mut w = PyWire::new(py, op, [a, b, c, d, e, f], true);
-            let r = vallum::api::dispatch(&self.inner, op, &mut w);
-            w.finish(r)
-        })
+        self.run(py, op, [a, b, c, d, e, f], true)
     }
 
     fn rotate_master_key(&self, py: Python<'_>, mut new_key: Vec<u8>) -> PyResult<usize> {
@@ -652,6 +644,23 @@ impl Core {
             Ok(Subscription {
                 inner: parking_lot::Mutex::new(Some(sub)),
             })
+        })
+    }
+}
+
+impl Core {
+    /// One operation of the table over the given argument slots.
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        slots: [Option<&Bound<'py, PyAny>>; ARGS],
+        release: bool,
+    ) -> PyResult<Py<PyAny>> {
+        no_panic(|| {
+            let mut w = PyWire::new(py, op, slots, release);
+            let r = vallum::api::dispatch(&self.inner, op, &mut w);
+            w.finish(r)
         })
     }
 }

@@ -477,60 +477,60 @@ struct Health {
 
 /// A PII finding with the host's string offsets.
 #[derive(Debug, Serialize)]
-struct HostFinding {
-    entity: String,
+struct HostFinding<'a> {
+    entity: &'a str,
     /// Host offset of the first character.
     start: usize,
     /// Host offset one past the last character.
     end: usize,
     score: f32,
-    recognizer: String,
+    recognizer: &'a str,
 }
 
-fn findings<W: Wire>(w: &W, text: &str, found: &[Finding]) -> Vec<HostFinding> {
+fn findings<'a, W: Wire>(w: &W, text: &str, found: &'a [Finding]) -> Vec<HostFinding<'a>> {
     let points: Vec<usize> = found.iter().flat_map(|f| [f.start, f.end]).collect();
     let units = w.offsets(text, &points);
     found
         .iter()
         .zip(units.chunks_exact(2))
         .map(|(f, u)| HostFinding {
-            entity: f.entity.clone(),
+            entity: &f.entity,
             start: u[0],
             end: u[1],
             score: f.score,
-            recognizer: f.recognizer.clone(),
+            recognizer: &f.recognizer,
         })
         .collect()
 }
 
 /// The result of `mask`: the masked text and the findings in the original.
 #[derive(Debug, Serialize)]
-struct HostMasked {
-    text: String,
-    findings: Vec<HostFinding>,
+struct HostMasked<'a> {
+    text: &'a str,
+    findings: Vec<HostFinding<'a>>,
 }
 
-fn masked<W: Wire>(w: &W, text: &str, m: Masked) -> HostMasked {
+fn masked<'a, W: Wire>(w: &W, text: &str, m: &'a Masked) -> HostMasked<'a> {
     HostMasked {
+        text: &m.text,
         findings: findings(w, text, &m.findings),
-        text: m.text,
     }
 }
 
 /// The result of `detectPII`: the spec's `PIIDetectionResult`.
 #[derive(Debug, Serialize)]
-struct Detection {
+struct Detection<'a> {
     found: bool,
     /// Entity types found, each once, in order of first appearance.
-    types: Vec<String>,
-    findings: Vec<HostFinding>,
+    types: Vec<&'a str>,
+    findings: Vec<HostFinding<'a>>,
 }
 
-fn detection<W: Wire>(w: &W, text: &str, found: &[Finding]) -> Detection {
-    let mut types: Vec<String> = Vec::new();
+fn detection<'a, W: Wire>(w: &W, text: &str, found: &'a [Finding]) -> Detection<'a> {
+    let mut types: Vec<&str> = Vec::new();
     for f in found {
-        if !types.contains(&f.entity) {
-            types.push(f.entity.clone());
+        if !types.contains(&f.entity.as_str()) {
+            types.push(&f.entity);
         }
     }
     Detection {

@@ -74,7 +74,7 @@ operations! {
             Some(c) => v.pii().mask_for(&c.context(), &text),
             None => v.pii().mask(&text),
         }
-        => |m| Ok::<_, Error>(masked(w, &text, m));
+        => |m| Ok::<_, Error>(masked(w, &text, &m));
     /// `text` masked with placeholders kept in the session's vault.
     "pii.maskInSession" [async "pii.maskInSession"] (context: Ctx, text: String) -> "string"
         => v.pii().mask_in_session(&context.context(), &text).map(|m| m.text);

@@ -177,9 +177,8 @@ fn the_table_names_each_operation_once_with_javascript_methods() {
                 m.mode
             );
         }
-        // An optional parameter may not come before a required one
-        // that the caller must then pass positionally… except the
-        // bound context, which the scoped object supplies.
+        // An optional parameter may not come before a required one: a
+        // caller leaving it out could not pass the one after.
         let mut optional = false;
         for p in &op.params {
             assert!(
