@@ -212,6 +212,8 @@ export interface PiiClient {
   /** `context` owns the tokens of the `encrypt` operator (required when one is configured). */
   mask(text: string, context?: RequestContext | null): MaskResult
   maskAsync(text: string, context?: RequestContext | null): Promise<MaskResult>
+  /** The entity names this instance can report; `detect`'s `entities` option accepts only these. */
+  entities(): string[]
   /** The entity's check-digit validator on a bare value; null: it has none. */
   validate(entity: string, value: string): boolean | null
   /** Masks with reversible session tokens (the session's vault). */

@@ -245,6 +245,11 @@ class Pii(_Part):
             options["threshold"] = threshold
         return self._core.call_blocking("pii.detect", text, options)
 
+    def entities(self) -> _List[str]:
+        """The entity names this instance can report (built-in, custom and
+        deny-list); ``detect(entities=[...])`` accepts only these."""
+        return self._core.call("pii.entities")
+
     def validate(self, entity: str, value: str) -> _Optional[bool]:
         """The entity's check-digit validator (None when it has none)."""
         return self._core.call("pii.validate", entity, value)

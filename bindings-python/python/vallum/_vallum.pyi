@@ -76,6 +76,7 @@ _Operation = Literal[
     "guard.prompt",
     "guard.response",
     "pii.detect",
+    "pii.entities",
     "pii.detectPII",
     "pii.validate",
     "pii.mask",

@@ -55,11 +55,17 @@ operations! {
     // --- pii
     /// PII in `text`, with the detector's options.
     "pii.detect" [sync "pii.detect", async "pii.detectAsync"] (text: String, options: Option<DetectArgs>) -> "Finding[]"
-        => Ok::<_, Error>(match options {
-            None => v.pii().detect(&text),
-            Some(o) => v.pii().detect_with(&text, &detect_options(o)),
-        })
+        => match options {
+            None => Ok(v.pii().detect(&text)),
+            Some(o) => {
+                let opts = detect_options(o);
+                v.pii().detector().check_options(&opts).map(|()| v.pii().detect_with(&text, &opts))
+            }
+        }
         => |f| Ok::<_, Error>(findings(w, &text, &f));
+    /// The entity names this instance can report (built-in, custom, deny list).
+    "pii.entities" [sync "pii.entities"] () -> "string[]"
+        => Ok::<_, Error>(v.pii().detector().entities().into_iter().map(str::to_owned).collect::<Vec<String>>());
     /// The specification's `PIIDetectionResult`.
     "pii.detectPII" [async "security.detectPII", sync "security.detectPIISync"] (text: String) -> "PIIDetectionResult"
         => Ok::<_, Error>(v.pii().detect(&text))

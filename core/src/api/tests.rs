@@ -235,3 +235,75 @@ fn every_listed_operation_is_dispatched() {
         }
     }
 }
+
+#[test]
+fn unknown_entity_names_are_errors() {
+    let v = instance();
+    let args = serde_json::to_string(&(
+        "mail bob@example.com",
+        serde_json::json!({"entities": ["EMAIL"]}),
+    ))
+    .unwrap();
+    let e = call(&v, "pii.detect", &args).unwrap_err();
+    assert_eq!(e.code(), crate::ErrorCode::InvalidArgument);
+    assert!(e.to_string().contains("unknown entity 'EMAIL'"), "{e}");
+    assert!(e.to_string().contains("EMAIL_ADDRESS"), "{e}");
+    // Known names pass; the list of names is an operation too.
+    let args = serde_json::to_string(&(
+        "mail bob@example.com",
+        serde_json::json!({"entities": ["EMAIL_ADDRESS"]}),
+    ))
+    .unwrap();
+    assert!(call(&v, "pii.detect", &args)
+        .unwrap()
+        .contains("EMAIL_ADDRESS"));
+    let names: Vec<String> =
+        serde_json::from_str(&call(&v, "pii.entities", "[]").unwrap()).unwrap();
+    assert!(names.iter().any(|n| n == "EMAIL_ADDRESS"));
+    #[cfg(feature = "names")]
+    assert!(names.iter().any(|n| n == "PERSON") && names.iter().any(|n| n == "STREET_ADDRESS"));
+}
+
+/// `detect()` and `mask()` agree on the same text: every finding `mask`
+/// reports is one `detect` reports (issue 19: "Call Jane Doe at +1
+/// 415-555-0199" gave UK_NHS from one and PHONE_NUMBER from the other).
+#[test]
+fn detect_and_mask_agree() {
+    let v = instance();
+    let texts = [
+        "Call Jane Doe at +1 415-555-0199",
+        "Dana Scott lives at 12 Main Street, Springfield, IL 62704 and works for Acme Corp.",
+        "Mr. Okafor, 44 years old, Nigerian, card 4111 1111 1111 1111, mail dana@example.com",
+        "ship to 221B Baker Street, London NW1 6XE; call +44 20 7946 0958",
+    ];
+    let mut seed = 7u64;
+    let mut cases: Vec<String> = texts.iter().map(|t| (*t).to_owned()).collect();
+    for _ in 0..200 {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let a = texts[(seed >> 33) as usize % texts.len()];
+        let b = texts[(seed >> 40) as usize % texts.len()];
+        let cut = (seed >> 20) as usize % a.len();
+        let cut = (0..=cut)
+            .rev()
+            .find(|c| a.is_char_boundary(*c))
+            .unwrap_or(0);
+        cases.push(format!("{} {b}", &a[..cut]));
+    }
+    for text in &cases {
+        let detected: Vec<_> = v
+            .pii()
+            .detect(text)
+            .into_iter()
+            .map(|f| (f.entity, f.start, f.end))
+            .collect();
+        let masked: Vec<_> = v
+            .pii()
+            .mask(text)
+            .unwrap()
+            .findings
+            .into_iter()
+            .map(|f| (f.entity, f.start, f.end))
+            .collect();
+        assert_eq!(detected, masked, "{text}");
+    }
+}

@@ -9,6 +9,8 @@ pub(super) enum Special {
     Iban(CompiledPat),
     Phone(phone::PhoneFinder),
     Url,
+    #[cfg(feature = "names")]
+    Ner(super::ner::NerKind),
 }
 
 /// A compiled recognizer.
@@ -66,6 +68,8 @@ impl Recognizer {
     ) {
         let mut found: Vec<Raw> = Vec::new();
         match &self.special {
+            #[cfg(feature = "names")]
+            Special::Ner(_) => {}
             Special::Url => {
                 for (s, e, score) in url::find(text) {
                     found.push(Raw {

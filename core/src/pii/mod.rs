@@ -20,6 +20,8 @@ pub(crate) use crate::text::is_invisible;
 use crate::text::Normalized;
 mod classify;
 mod matching;
+#[cfg(feature = "names")]
+mod ner;
 mod operators;
 mod overlaps;
 pub(crate) mod phone;
@@ -34,6 +36,8 @@ mod vault;
 
 pub use classify::{classify, default_level, Classification};
 use matching::{Raw, Recognizer, Special};
+#[cfg(feature = "names")]
+pub use ner::Gazetteer;
 pub use operators::{Masked, Masker, Operator, Replacement};
 use overlaps::{merge, remove_contained, resolve, sort_raw};
 pub use phone::Region;
@@ -82,6 +86,9 @@ pub struct Detector {
     set: regex::RegexSet,
     /// `set` index of the first pattern of each recognizer.
     set_base: Vec<usize>,
+    /// Word lists for names and places (the English pack by default).
+    #[cfg(feature = "names")]
+    gazetteer: Option<Arc<Gazetteer>>,
 }
 
 impl Detector {
@@ -136,6 +143,8 @@ impl Detector {
                     )),
                 ),
                 Engine::Url => (Vec::new(), Special::Url),
+                #[cfg(feature = "names")]
+                Engine::Ner(kind) => (Vec::new(), Special::Ner(kind)),
             };
             recognizers.push(Recognizer {
                 entity: b.entity.to_owned(),
@@ -245,7 +254,22 @@ impl Detector {
             settings: settings.clone(),
             deny,
             clock,
+            #[cfg(feature = "names")]
+            gazetteer: Gazetteer::english(),
         })
+    }
+
+    /// Replaces the gazetteer pack names and places are looked up in
+    /// (`None`: only the rules that need no word lists run).
+    #[cfg(feature = "names")]
+    pub fn set_gazetteer(&mut self, gazetteer: Option<Arc<Gazetteer>>) {
+        self.gazetteer = gazetteer;
+    }
+
+    /// The gazetteer pack in use.
+    #[cfg(feature = "names")]
+    pub fn gazetteer(&self) -> Option<&Arc<Gazetteer>> {
+        self.gazetteer.as_ref()
     }
 
     /// The settings this detector was built with.
@@ -260,6 +284,36 @@ impl Detector {
             .map(|r| r.entity.as_str())
             .filter(|e| self.enabled(e))
             .collect()
+    }
+
+    /// Checks per-call options: every entity they select must be one this
+    /// detector can report (an enabled built-in, a custom recognizer or a
+    /// deny-list entity), else an `invalid_argument` error naming it.
+    pub fn check_options(&self, opts: &DetectOptions) -> Result<()> {
+        let Some(list) = &opts.entities else {
+            return Ok(());
+        };
+        for (i, e) in list.iter().enumerate() {
+            let known = self
+                .recognizers
+                .iter()
+                .any(|r| &r.entity == e && self.enabled(e))
+                || self.deny.iter().any(|(d, _)| d == e);
+            if !known {
+                let mut names = self.entities();
+                names.extend(self.deny.iter().map(|(d, _)| d.as_str()));
+                names.sort_unstable();
+                names.dedup();
+                return Err(Error::invalid_arg(
+                    "entities",
+                    format!(
+                        "entities[{i}]: unknown entity '{e}'; this instance reports: {}",
+                        names.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn enabled(&self, entity: &str) -> bool {
@@ -313,6 +367,8 @@ impl Detector {
         let mut raw = Vec::new();
         // The set pass pays off once digits bring in dozens of patterns.
         let set_hits = (classes & recognizers::class::DIGIT != 0).then(|| self.set.matches(t));
+        #[cfg(feature = "names")]
+        let mut ner_spans: Option<Vec<ner::Span>> = None;
         for (i, r) in self.recognizers.iter().enumerate() {
             if !self.enabled(&r.entity) {
                 continue;
@@ -325,6 +381,19 @@ impl Detector {
                 continue;
             }
             if !r.runs_on(classes) {
+                continue;
+            }
+            #[cfg(feature = "names")]
+            if let Special::Ner(kind) = r.special {
+                let spans =
+                    ner_spans.get_or_insert_with(|| ner::find(t, self.gazetteer.as_deref()));
+                raw.extend(spans.iter().filter(|s| s.kind == kind).map(|s| Raw {
+                    rec: i,
+                    start: s.start,
+                    end: s.end,
+                    score: s.score,
+                    pattern: 0,
+                }));
                 continue;
             }
             let base = self.set_base[i];

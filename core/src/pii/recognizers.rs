@@ -129,6 +129,10 @@ pub(crate) enum Engine {
     Phone,
     /// URLs (scanner around each `.` + TLD, see `url.rs`).
     Url,
+    /// Names, places, addresses and the other entities of `ner/`: one
+    /// shared pass per text, each recognizer takes its kind.
+    #[cfg(feature = "names")]
+    Ner(super::ner::NerKind),
 }
 
 /// A built-in recognizer's definition.
@@ -152,6 +156,10 @@ pub(crate) enum Kind {
     Presidio,
     /// A credential.
     Secret,
+    /// A Presidio NER entity (PERSON, LOCATION, …), found by rules and
+    /// gazetteers instead of a statistical model.
+    #[cfg(feature = "names")]
+    Names,
 }
 
 use class::{AT, COLON, DIGIT, DOT, HYPHEN, LETTER};
@@ -428,6 +436,52 @@ pub(crate) const BUILTINS: &[Builtin] = &[
     b!("UUID", Engine::Patterns(&[
         p("UUID", r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", 0.6),
     ]), ctx: &["uuid", "guid", "id"], validate: None, invalidate: None, needs: &[HYPHEN]),
+    // ---- names, places, addresses (ner/): Presidio's NER entities -------
+    #[cfg(feature = "names")]
+    ner(
+        NerKind::Person,
+        &[
+            "name", "mr", "mrs", "ms", "dr", "contact", "signed", "regards",
+        ],
+    ),
+    #[cfg(feature = "names")]
+    ner(
+        NerKind::Location,
+        &[
+            "city", "country", "state", "located", "live", "lives", "from", "visit",
+        ],
+    ),
+    #[cfg(feature = "names")]
+    ner(
+        NerKind::StreetAddress,
+        &[
+            "address", "street", "live", "lives", "located", "ship", "deliver", "mail", "at", "on",
+            "moved",
+        ],
+    ),
+    #[cfg(feature = "names")]
+    ner(
+        NerKind::Organization,
+        &[
+            "company",
+            "employer",
+            "work",
+            "works",
+            "organization",
+            "organisation",
+        ],
+    ),
+    #[cfg(feature = "names")]
+    ner(
+        NerKind::Nrp,
+        &["nationality", "religion", "citizen", "ethnicity"],
+    ),
+    #[cfg(feature = "names")]
+    ner(NerKind::Age, &["age", "old", "aged"]),
+    #[cfg(feature = "names")]
+    ner(NerKind::Title, &[]),
+    #[cfg(feature = "names")]
+    ner(NerKind::ZipCode, &["zip", "postcode", "postal"]),
     // ---- secrets: not Presidio entities; always validated by shape ----------
     secret!("AWS_ACCESS_KEY", AWS_KEY_RE, ctx: &["aws", "access key", "key id"], needs: &[LETTER]),
     secret!("GITHUB_TOKEN", GITHUB_TOKEN_RE, ctx: &["github", "token"], needs: &[LETTER]),
@@ -436,6 +490,22 @@ pub(crate) const BUILTINS: &[Builtin] = &[
     secret!("JWT", JWT_RE, ctx: &["jwt", "bearer", "token"], needs: &[DOT]),
     secret!("PRIVATE_KEY", PRIVATE_KEY_RE, ctx: &["private key"], needs: &[HYPHEN]),
 ];
+
+#[cfg(feature = "names")]
+use super::ner::NerKind;
+
+#[cfg(feature = "names")]
+const fn ner(kind: NerKind, context: &'static [&'static str]) -> Builtin {
+    Builtin {
+        entity: kind.entity(),
+        engine: Engine::Ner(kind),
+        context,
+        validate: None,
+        invalidate: None,
+        needs: &[LETTER, DIGIT],
+        kind: Kind::Names,
+    }
+}
 
 /// Card validation: Luhn plus issuer rules Presidio does not check
 /// (UATP cards have 15 digits; the 2-series is Mastercard's 2221–2720).

@@ -104,8 +104,11 @@ pub struct DetectOptions {
     /// analyzer does.
     pub resolve_overlaps: bool,
     /// Merge overlapping findings into one covering their union, labelled
-    /// with the best of them (what masking uses: no character of any
-    /// finding survives). Takes precedence over `resolve_overlaps`.
+    /// with the one that contains the others, else the best of them
+    /// (default true: what masking uses, so `detect` and `mask` report the
+    /// same findings and no character of any finding survives). Takes
+    /// precedence over `resolve_overlaps`; turn it off for the
+    /// highest-score-wins subset.
     pub merge_overlaps: bool,
 }
 
@@ -116,7 +119,7 @@ impl Default for DetectOptions {
             score_threshold: None,
             context: true,
             resolve_overlaps: true,
-            merge_overlaps: false,
+            merge_overlaps: true,
         }
     }
 }
@@ -142,9 +145,13 @@ impl DetectOptions {
         self.merge_overlaps = on;
         self
     }
-    /// Overlap resolution on or off.
+    /// Overlap resolution on or off (off also turns merging off: every
+    /// recognizer's findings are returned).
     pub fn resolve_overlaps(mut self, on: bool) -> Self {
         self.resolve_overlaps = on;
+        if !on {
+            self.merge_overlaps = false;
+        }
         self
     }
 }

@@ -140,8 +140,14 @@ export const cases = [
     name: 'PII detection offsets and masking',
     async run({ load, open }) {
       const doc = await load('pii.json')
+      const skipped = []
       for (const c of doc.cases) {
         const v = await open({ enterpriseSecurity: { piiProtection: c.config ?? {} } })
+        // The browser build has no names recognizers yet (issue 19, item 6).
+        if (c.requires?.includes('names') && !v.pii.entities().includes('PERSON')) {
+          skipped.push(c.name)
+          continue
+        }
         const found = v.pii.detect(c.text)
         const want = c.expected.findings
         // JavaScript offsets are UTF-16; the vectors give code points.
@@ -154,7 +160,8 @@ export const cases = [
         found.forEach((f, i) => check.equal(c.text.slice(f.start, f.end), cps.slice(want[i].charStart, want[i].charEnd).join(''), c.name))
         check.equal(v.pii.mask(c.text).text, c.expected.masked, c.name)
       }
-      check.ok(doc.cases.length >= 10)
+      if (skipped.length) console.log(`pii.json: skipped without names recognizers: ${skipped.join('; ')}`)
+      check.ok(doc.cases.length - skipped.length >= 10)
     },
   },
   {

@@ -1,0 +1,458 @@
+//! People, organizations and places.
+
+use super::words::{self, WordSet};
+use super::{flag, Kind, Ner, NerKind, Shape, Tok};
+
+static ORG_CONNECTORS: WordSet =
+    WordSet::new(&["and", "of", "the", "de", "du", "des", "für", "und"]);
+static PLACE_CONNECTORS: WordSet = WordSet::new(&[
+    "of", "de", "la", "del", "do", "da", "and", "upon", "on", "am", "an", "der", "sur", "en",
+]);
+
+static PLACE_PREPOSITIONS: words::CueSet = words::CueSet::new(&[
+    &["in"],
+    &["from"],
+    &["to"],
+    &["at"],
+    &["near"],
+    &["via"],
+    &["around"],
+    &["of"],
+    &["visit"],
+    &["visiting"],
+    &["outside"],
+    &["across"],
+    &["through"],
+]);
+
+impl Ner<'_> {
+    /// A capitalised word or an initial, free to take.
+    fn name_word(&self, i: usize) -> bool {
+        self.free(i) && self.toks.get(i).is_some_and(Tok::is_cap)
+    }
+
+    fn is_particle(&self, i: usize) -> bool {
+        self.toks.get(i).is_some_and(|t| t.shape == Shape::Lower)
+            && self.in_set(i, &words::PARTICLES)
+    }
+
+    /// Extends a name from token `i` (inclusive) over following name words,
+    /// initials (`J.`) and particles; at most `max` words. Returns the end
+    /// (exclusive) and whether any added word is a known surname.
+    fn extend_name(&self, i: usize, max: usize, any_case: bool) -> (usize, bool) {
+        let mut end = i + 1;
+        let mut words_taken = 1;
+        let mut surname = false;
+        while words_taken < max {
+            let j = end;
+            if j >= self.toks.len() || !self.toks[j].space_before && !self.toks[j].is_punct('.') {
+                break;
+            }
+            // `J.` after a name word.
+            if self.toks[j].is_punct('.')
+                && self.toks[j - 1].end - self.toks[j - 1].start == 1
+                && !self.toks[j].space_before
+            {
+                end = j + 1;
+                continue;
+            }
+            if self.is_particle(j) && self.name_word(j + 1) && self.toks[j + 1].space_before {
+                end = j + 2;
+                words_taken += 2;
+                surname |= self.flags(j + 1) & flag::SURNAME != 0;
+                continue;
+            }
+            let ok = if any_case {
+                self.free(j) && self.toks[j].is_word() && !self.common(j)
+            } else {
+                self.name_word(j)
+            };
+            if !ok || self.stop_word(j) {
+                break;
+            }
+            surname |= self.flags(j) & flag::SURNAME != 0;
+            end = j + 1;
+            words_taken += 1;
+        }
+        (end, surname)
+    }
+
+    /// A word that ends a name even when capitalised: common words, places
+    /// only known as places, street types and company forms.
+    fn stop_word(&self, j: usize) -> bool {
+        let w = self.t(j);
+        let f = self.flags(j);
+        self.function_word(j)
+            || (f & flag::COMMON != 0 && f & flag::SURNAME == 0)
+            || self.in_set(j, &words::UNITS)
+            || (f & (flag::COUNTRY | flag::REGION) != 0 && f & flag::NAME == 0)
+            || f & flag::NRP != 0
+            || self.in_set(j, &words::HONORIFICS)
+            || self.in_set(j, &words::ORG_SUFFIXES_STRONG)
+            || self.in_set(j, &words::STREET_TYPES) && w.len() > 3
+    }
+
+    pub(super) fn people(&mut self) {
+        let n = self.toks.len();
+        // Honorific + name: `Dr. Rodriguez`, `Mrs. Anna Meza`.
+        let mut i = 0;
+        while i < n {
+            if self.free(i) && self.toks[i].is_cap() && self.in_set(i, &words::HONORIFICS) {
+                let dot = self
+                    .toks
+                    .get(i + 1)
+                    .is_some_and(|t| t.is_punct('.') && !t.space_before);
+                let first = if dot { i + 2 } else { i + 1 };
+                if self.name_word(first) && !self.stop_word(first) {
+                    let (end, _) = self.extend_name(first, 4, false);
+                    self.emit(NerKind::Title, i, first, 0.75);
+                    self.emit(NerKind::Person, first, end, 0.85);
+                    i = end;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        for i in 0..n {
+            if !self.free(i) || !self.toks[i].is_word() {
+                continue;
+            }
+            let strong = self.cue_before(i, &words::STRONG_PERSON_CUES);
+            let any_case = strong && (self.cue_before(i, &words::NAME_IS));
+            let t = self.toks[i];
+            let f = self.flags(i);
+            let country = f & (flag::COUNTRY | flag::REGION) != 0 && f & flag::NAME == 0;
+            if strong && (t.is_cap() || any_case) && !self.stop_word(i) && !country {
+                let (end, _) = self.extend_name(i, 4, any_case);
+                self.emit(NerKind::Person, i, end, 0.8);
+                continue;
+            }
+            let known = f & flag::NAME != 0 && f & flag::COMMON == 0;
+            if t.is_cap()
+                && known
+                && self.cue_before(i, &words::WEAK_PERSON_CUES)
+                && f & flag::PLACE == 0
+            {
+                let (end, _) = self.extend_name(i, 4, false);
+                self.emit(NerKind::Person, i, end, 0.7);
+                continue;
+            }
+            // Lower-case chat: `call john tomorrow`.
+            if t.shape == Shape::Lower
+                && f & flag::GIVEN != 0
+                && f & (flag::COMMON | flag::PLACE) == 0
+                && self.cue_before(i, &words::WEAK_PERSON_CUES)
+            {
+                let mut end = i + 1;
+                if self.free(end)
+                    && self.toks[end].shape == Shape::Lower
+                    && self.flags(end) & flag::SURNAME != 0
+                    && !self.common(end)
+                {
+                    end += 1;
+                }
+                self.emit(NerKind::Person, i, end, 0.6);
+            }
+        }
+        // Known given names and surnames by shape.
+        for i in 0..n {
+            let f = self.flags(i);
+            let before_surname = self.name_word(i + 1)
+                && self.toks[i + 1].space_before
+                && self.flags(i + 1) & flag::SURNAME != 0
+                && !self.stop_word(i + 1);
+            if !self.name_word(i)
+                || (self.stop_word(i) && f & flag::GIVEN == 0)
+                || (self.function_word(i) && !(f & flag::GIVEN != 0 && before_surname))
+                || self.cue_before(i, &words::PLACE_CUES)
+            {
+                continue;
+            }
+            if f & flag::GIVEN != 0 && (f & flag::COMMON != 0 || self.function_word(i)) {
+                // `Will`, `May`, `Bill`: a name only before a known surname.
+                if before_surname {
+                    let (end, _) = self.extend_name(i, 4, false);
+                    self.emit(NerKind::Person, i, end, 0.7);
+                }
+                continue;
+            }
+            if f & flag::GIVEN != 0 {
+                let (end, surname) = self.extend_name(i, 4, false);
+                if end > i + 1 {
+                    self.emit(NerKind::Person, i, end, if surname { 0.85 } else { 0.75 });
+                } else if f & (flag::COUNTRY | flag::REGION) == 0
+                    // Title Case text (`Carry Me Back To …`) is not a name.
+                    && !(self.toks.get(i + 1).is_some_and(Tok::is_cap) && self.function_word(i + 1))
+                    && !(f & flag::CITY != 0 && self.cue_before(i, &PLACE_PREPOSITIONS))
+                    && !(self.sentence_start(i) && f & flag::SURNAME == 0 && self.toks[i].shape == Shape::Upper)
+                {
+                    self.emit(
+                        NerKind::Person,
+                        i,
+                        end,
+                        if f & flag::CITY != 0 { 0.5 } else { 0.6 },
+                    );
+                }
+                continue;
+            }
+            // Unknown capitalised word + known surname: `Sumaya Magnusson`.
+            if f == 0
+                && self.name_word(i + 1)
+                && self.toks[i + 1].space_before
+                && self.flags(i + 1) & flag::SURNAME != 0
+                && !self.stop_word(i + 1)
+                && !self.sentence_start(i)
+            {
+                let (end, _) = self.extend_name(i, 4, false);
+                self.emit(NerKind::Person, i, end, 0.65);
+            }
+        }
+        // A line that is only two or three name words (a signature, the
+        // top of an address block), with a known given name or surname.
+        let mut i = 0;
+        while i < n {
+            let line_start = i == 0 || self.toks[i - 1].kind == Kind::Break;
+            if line_start && self.name_word(i) && !self.stop_word(i) {
+                let (end, surname) = self.extend_name(i, 3, false);
+                let line_end = end >= n || self.toks[end].kind == Kind::Break;
+                let known = (i..end).any(|k| self.flags(k) & flag::NAME != 0);
+                if end >= i + 2 && line_end && (surname || known) {
+                    self.emit(NerKind::Person, i, end, 0.6);
+                }
+                i = end;
+                continue;
+            }
+            i += 1;
+        }
+    }
+
+    /// Company forms (`Cano Health Inc.`, `Assystem SA`, `IwaiCosmo
+    /// HoldingsInc.`) and employers after `works for`.
+    pub(super) fn organizations(&mut self) {
+        let n = self.toks.len();
+        for pass in 0..2 {
+            for k in 0..n {
+                if !self.free(k) || !self.toks[k].is_word() {
+                    continue;
+                }
+                let w = self.t(k);
+                let glued = words::GLUED_ORG_SUFFIXES.iter().any(|s| {
+                    w.len() > s.len() + 1
+                        && w.ends_with(s)
+                        && w[..w.len() - s.len()]
+                            .chars()
+                            .last()
+                            .is_some_and(char::is_alphabetic)
+                });
+                let strong = glued || self.in_set(k, &words::ORG_SUFFIXES_STRONG);
+                let weak =
+                    !strong && self.toks[k].is_cap() && self.in_set(k, &words::ORG_SUFFIXES_WEAK);
+                if !strong && !weak || (pass == 0) != strong {
+                    continue;
+                }
+                // Short forms (`SA`, `AG`, `Co`) must be capitalised.
+                if !glued && w.len() <= 3 && !self.toks[k].is_cap() {
+                    continue;
+                }
+                let start = self.org_start(k);
+                if start == k && !glued {
+                    continue;
+                }
+                // Further company forms (`Health Inc.`, `Holdings Co., Ltd.`).
+                let mut end = k + 1;
+                loop {
+                    if self
+                        .toks
+                        .get(end)
+                        .is_some_and(|t| t.is_punct('.') && !t.space_before)
+                    {
+                        end += 1;
+                    }
+                    let next_form = |j: usize| {
+                        self.free(j)
+                            && self.toks.get(j).is_some_and(|t| {
+                                t.is_word() && (t.space_before || self.toks[j - 1].is_punct('.'))
+                            })
+                            && (self.in_set(j, &words::ORG_SUFFIXES_STRONG)
+                                || self.toks[j].is_cap()
+                                    && self.in_set(j, &words::ORG_SUFFIXES_WEAK))
+                    };
+                    if next_form(end) {
+                        end += 1;
+                    } else if self.is(end, ",") && next_form(end + 1) {
+                        end += 2;
+                    } else {
+                        break;
+                    }
+                }
+                self.emit(
+                    NerKind::Organization,
+                    start,
+                    end,
+                    if strong { 0.75 } else { 0.55 },
+                );
+            }
+        }
+        for i in 0..n {
+            if self.free(i) && self.toks[i].is_cap() && self.cue_before(i, &words::ORG_CUES) {
+                let mut end = i;
+                while end < n && self.free(end) && self.org_word(end) {
+                    end += 1;
+                }
+                if end > i {
+                    self.emit(NerKind::Organization, i, end, 0.55);
+                }
+            }
+        }
+    }
+
+    /// Tokens that can be part of an organization's name.
+    fn org_word(&self, j: usize) -> bool {
+        let t = self.toks[j];
+        match t.kind {
+            Kind::Word => t.is_cap() || t.shape == Shape::Other,
+            Kind::Num => true,
+            Kind::Punct('&' | '/' | '-' | '.' | '\'') => {
+                !t.space_before || self.toks.get(j + 1).is_some_and(|n| !n.space_before)
+            }
+            _ => false,
+        }
+    }
+
+    /// The first token of the organization name that ends at suffix `k`.
+    fn org_start(&self, k: usize) -> usize {
+        let mut start = k;
+        let mut taken = 0;
+        while start > 0 && taken < 8 {
+            let j = start - 1;
+            if !self.free(j) {
+                break;
+            }
+            let t = self.toks[j];
+            // `of` and `and` join a company's words, not a person to a
+            // company (`Judith Kerr of Assystem SA`).
+            let connector = t.kind == Kind::Word
+                && t.shape == Shape::Lower
+                && self.in_set(j, &ORG_CONNECTORS)
+                && j > 0
+                && self.org_word(j - 1)
+                && self.flags(j - 1) & flag::NAME == 0;
+            let paren = t.is_punct('(') || t.is_punct(')');
+            if !(self.org_word(j) || connector || paren)
+                || (t.is_word() && self.common(j) && self.sentence_start(j))
+            {
+                break;
+            }
+            start = j;
+            taken += 1;
+            if self.sentence_start(j) {
+                break;
+            }
+        }
+        // Do not start on punctuation.
+        while start < k && self.toks[start].kind != Kind::Word && self.toks[start].kind != Kind::Num
+        {
+            start += 1;
+        }
+        start
+    }
+
+    /// Countries, regions and cities from the gazetteer; unknown
+    /// capitalised words after a place cue or before `, <country>`.
+    pub(super) fn places(&mut self) {
+        let n = self.toks.len();
+        let max = self.gaz.map_or(1, |g| g.max_words()).min(6);
+        let mut i = 0;
+        while i < n {
+            if !self.name_word(i) {
+                i += 1;
+                continue;
+            }
+            // Longest gazetteer entry starting here.
+            let mut best: Option<(usize, u8)> = None;
+            let mut end = i;
+            let mut words_seen = 0;
+            while end < n && words_seen < max {
+                let t = self.toks[end];
+                let ok = self.free(end)
+                    && (t.is_cap()
+                        || (end > i
+                            && t.shape == Shape::Lower
+                            && self.in_set(end, &PLACE_CONNECTORS)))
+                    && (end == i || t.space_before || t.is_punct('-'));
+                if !ok {
+                    break;
+                }
+                end += 1;
+                words_seen += 1;
+                let f = self.lookup(i, end);
+                if f & flag::PLACE != 0 {
+                    best = Some((end, f));
+                }
+            }
+            if let Some((end, f)) = best {
+                let multi = end > i + 1;
+                let cue = self.cue_before(i, &PLACE_PREPOSITIONS)
+                    || self.cue_before(i, &words::PLACE_CUES)
+                    || self.toks.get(end).is_some_and(|t| t.is_punct(','))
+                        && self
+                            .toks
+                            .get(end + 1)
+                            .is_some_and(|_| self.flags(end + 1) & flag::PLACE != 0);
+                let ambiguous = f & (flag::COMMON | flag::NAME) != 0;
+                // Many countries are also surnames (`Portugal`, `Finland`):
+                // only a given name or a common word makes one ambiguous.
+                let country_ambiguous = f & (flag::COMMON | flag::GIVEN) != 0;
+                let score =
+                    if f & (flag::COUNTRY | flag::REGION) != 0 && (!country_ambiguous || cue) {
+                        0.75
+                    } else if multi || cue {
+                        0.7
+                    } else if !ambiguous && !self.sentence_start(i) {
+                        0.6
+                    } else if !ambiguous {
+                        0.5
+                    } else {
+                        0.0
+                    };
+                if score > 0.0 {
+                    self.emit(NerKind::Location, i, end, score);
+                    i = end;
+                    continue;
+                }
+            }
+            // Unknown words after a strong place cue, or before
+            // `, <country or region>`.
+            if self.cue_before(i, &words::PLACE_CUES) || self.before_country(i) {
+                let mut end = i + 1;
+                while end < n
+                    && end < i + 3
+                    && self.name_word(end)
+                    && self.toks[end].space_before
+                    && !self.stop_word(end)
+                {
+                    end += 1;
+                }
+                if self.flags(i) & flag::COMMON == 0 {
+                    self.emit(NerKind::Location, i, end, 0.55);
+                    i = end;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// `Town, Country`: token `i` starts up to three capitalised words
+    /// followed by a comma and a known country or region.
+    fn before_country(&self, i: usize) -> bool {
+        let mut j = i;
+        while j < self.toks.len() && j < i + 3 && self.toks[j].is_cap() {
+            j += 1;
+        }
+        j > i
+            && self.toks.get(j).is_some_and(|t| t.is_punct(','))
+            && (j + 1..(j + 4).min(self.toks.len()))
+                .any(|e| self.lookup(j + 1, e + 1) & (flag::COUNTRY | flag::REGION) != 0)
+    }
+}

@@ -1,0 +1,274 @@
+use super::*;
+
+fn spans(text: &str) -> Vec<(&'static str, String)> {
+    let g = Gazetteer::english();
+    let mut out: Vec<_> = find(text, g.as_deref())
+        .into_iter()
+        .filter(|s| s.score >= 0.4)
+        .map(|s| (s.kind.entity(), text[s.start..s.end].to_owned()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn has(text: &str, entity: &str, value: &str) -> bool {
+    spans(text).iter().any(|(e, v)| *e == entity && v == value)
+}
+
+fn none_of(text: &str, entity: &str) -> bool {
+    spans(text).iter().all(|(e, _)| *e != entity)
+}
+
+#[test]
+fn people() {
+    assert!(has(
+        "The HR partner is Dana Scott, based in Chicago.",
+        "PERSON",
+        "Dana Scott"
+    ));
+    assert!(has(
+        "Hello, this is Mr. Tenchi Kouno. Who are you?",
+        "PERSON",
+        "Tenchi Kouno"
+    ));
+    assert!(has(
+        "Hello, this is Mr. Tenchi Kouno. Who are you?",
+        "TITLE",
+        "Mr."
+    ));
+    assert!(has(
+        "Dear Okonkwo, thanks for the files.",
+        "PERSON",
+        "Okonkwo"
+    ));
+    assert!(has(
+        "My name is Zbigniew Brzezinski-Nowak",
+        "PERSON",
+        "Zbigniew Brzezinski-Nowak"
+    ));
+    assert!(has("Name: Angus S Hardacre", "PERSON", "Angus S Hardacre"));
+    assert!(has(
+        "call john tomorrow about the invoice",
+        "PERSON",
+        "john"
+    ));
+    assert!(has(
+        "Best regards,\nMaria Gonzalez",
+        "PERSON",
+        "Maria Gonzalez"
+    ));
+    assert!(has(
+        "We heard from Hassan Lund's lawyer",
+        "PERSON",
+        "Hassan Lund"
+    ));
+    // Diacritics fold for the ASCII census lists.
+    assert!(has("Éva is very reliable.", "PERSON", "Éva"));
+}
+
+#[test]
+fn words_that_are_also_names() {
+    assert!(none_of("Will you send the report?", "PERSON"));
+    assert!(none_of("May I ask a question about the invoice?", "PERSON"));
+    assert!(none_of("Please bill me later.", "PERSON"));
+    assert!(none_of("Carry Me Back To Germany", "PERSON"));
+    assert!(has("Will Smith called twice.", "PERSON", "Will Smith"));
+    assert!(has("We flew to Jordan last May.", "LOCATION", "Jordan"));
+    assert!(has("I moved to Paris in 2019.", "LOCATION", "Paris"));
+    assert!(has(
+        "Georgia Williams joined the team.",
+        "PERSON",
+        "Georgia Williams"
+    ));
+}
+
+#[test]
+fn names_inside_addresses_and_urls_are_not_people() {
+    assert!(none_of("Write to john.smith@example.com today", "PERSON"));
+    assert!(none_of(
+        "See https://example.com/Maria/Gonzalez for details",
+        "PERSON"
+    ));
+}
+
+#[test]
+fn places() {
+    assert!(has(
+        "I live in New York City these days",
+        "LOCATION",
+        "New York City"
+    ));
+    assert!(has(
+        "She was born in Rio de Janeiro",
+        "LOCATION",
+        "Rio de Janeiro"
+    ));
+    assert!(has(
+        "Ms. Zeeb flew to Giessenburg on Monday morning.",
+        "LOCATION",
+        "Giessenburg"
+    ));
+    assert!(has(
+        "The office is in Kuopio, Finland.",
+        "LOCATION",
+        "Kuopio"
+    ));
+    assert!(has(
+        "The office is in Kuopio, Finland.",
+        "LOCATION",
+        "Finland"
+    ));
+}
+
+#[test]
+fn addresses() {
+    for (text, addr) in [
+        (
+            "Ship it to 1600 Pennsylvania Avenue NW, Washington, DC 20500 please",
+            "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+        ),
+        (
+            "My address is 221B Baker Street, London NW1 6XE.",
+            "221B Baker Street, London NW1 6XE",
+        ),
+        (
+            "Send it to 123 Main St Apt 4B, Springfield, IL 62704",
+            "123 Main St Apt 4B, Springfield, IL 62704",
+        ),
+        (
+            "Unsere Adresse: Hauptstraße 5, 10115 Berlin",
+            "Hauptstraße 5, 10115 Berlin",
+        ),
+        (
+            "Envoyez à 12 rue de la Paix, 75002 Paris",
+            "12 rue de la Paix, 75002 Paris",
+        ),
+        (
+            "Office: 100 Queen St W, Toronto, ON M5H 2N2",
+            "100 Queen St W, Toronto, ON M5H 2N2",
+        ),
+        (
+            "PSC 5947, Box 3321\nAPO AE 15050",
+            "PSC 5947, Box 3321\nAPO AE 15050",
+        ),
+        (
+            "Mail: P.O. Box 4471, Austin, TX 78765",
+            "P.O. Box 4471, Austin, TX 78765",
+        ),
+    ] {
+        assert!(
+            has(text, "STREET_ADDRESS", addr),
+            "{text}: {:?}",
+            spans(text)
+        );
+    }
+    assert!(has("My zip code is 90210", "ZIP_CODE", "90210"));
+    // A number and a capitalised word alone is not an address.
+    assert!(none_of("Chapter 3 Section 4 explains it", "STREET_ADDRESS"));
+}
+
+#[test]
+fn organizations_groups_ages() {
+    assert!(has(
+        "I work at Cano Health Inc. since May",
+        "ORGANIZATION",
+        "Cano Health Inc."
+    ));
+    assert!(has(
+        "Judith Kerr of Assystem SA spoke",
+        "ORGANIZATION",
+        "Assystem SA"
+    ));
+    assert!(has(
+        "The Norwegian government formally began",
+        "NRP",
+        "Norwegian"
+    ));
+    assert!(has("We are proud Africans", "NRP", "Africans"));
+    assert!(has(
+        "This 25 year old female complaining of pain.",
+        "AGE",
+        "25"
+    ));
+    assert!(has("My father retired at the age of 67", "AGE", "67"));
+    assert!(none_of("I bought 25 apples", "AGE"));
+}
+
+#[test]
+fn escaped_line_breaks_separate_lines() {
+    // Text escaped once (JSON, logs) keeps `\n` as two characters.
+    let t = r"Anas Rønning\n\nBragança\nPortugal";
+    assert!(has(t, "LOCATION", "Portugal"), "{:?}", spans(t));
+    assert!(!spans(t).iter().any(|(_, v)| v.contains(r"\n")));
+}
+
+#[test]
+fn without_a_gazetteer_rules_still_run() {
+    let found = find("Dr. Okafor lives at 12 Main Street.", None);
+    let kinds: Vec<_> = found.iter().map(|s| s.kind).collect();
+    assert!(kinds.contains(&NerKind::Person));
+    assert!(kinds.contains(&NerKind::StreetAddress));
+}
+
+#[test]
+fn never_panics_and_spans_are_char_boundaries() {
+    // Deterministic pseudo-random token soup over the rule vocabulary.
+    let vocab = [
+        "Mr.", "Dr", "Dana", "Scott", "12", "Main", "St", ",", "\n", r"\n", "Apt", "#", "Box",
+        "PSC", "APO", "AE", "12345", "Inc.", "Ltd", "Co", ".", "my", "name", "is", ":", "Zürich",
+        "ß", "é", "São", "Paulo", "'s", "-", "year", "old", "40", "lives", "in", "at", "P.O.",
+        "NW1", "6XE", "Straße", "rue", "de", "la", "?", "}}", "x", "", " ", "\u{200b}", "🙂",
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..3000 {
+        let mut text = String::new();
+        let len = (seed % 24) as usize;
+        for _ in 0..len {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push_str(vocab[(seed % vocab.len() as u64) as usize]);
+            if seed & 0x100 != 0 {
+                text.push(' ');
+            }
+        }
+        for s in find(&text, Gazetteer::english().as_deref()) {
+            assert!(s.start < s.end && s.end <= text.len(), "{text:?}");
+            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+        }
+    }
+}
+
+#[test]
+fn gazetteer_packs_are_checked() {
+    let g =
+        Gazetteer::parse("#vallum-gazetteer 1 fr\n@given\njean\n@city\nsaint-étienne\n").unwrap();
+    assert_eq!(g.language(), "fr");
+    assert_eq!(g.len(), 2);
+    assert_eq!(g.lookup(&["Saint-Étienne"]), gazetteer::flag::CITY);
+    for (bad, why) in [
+        ("", "header"),
+        ("#vallum-gazetteer 2 en\n", "header"),
+        ("#vallum-gazetteer 1\n", "language"),
+        ("#vallum-gazetteer 1 en\njean\n", "before any"),
+        ("#vallum-gazetteer 1 en\n@nope\n", "unknown section"),
+        ("#vallum-gazetteer 1 en\n@given\nJean\n", "lower-case"),
+        (
+            "#vallum-gazetteer 1 en\n@city\nnew  york\n",
+            "single spaces",
+        ),
+    ] {
+        let e = Gazetteer::parse(bad).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidArgument);
+        assert!(e.to_string().contains(why), "{bad:?}: {e}");
+    }
+}
+
+#[test]
+fn english_pack_loads() {
+    let g = Gazetteer::english().unwrap();
+    assert!(g.len() > 100_000);
+    assert!(g.lookup(&["james"]) & gazetteer::flag::GIVEN != 0);
+    assert!(g.lookup(&["New", "York"]) & gazetteer::flag::PLACE != 0);
+    assert_eq!(g.lookup(&["qwxzv"]), 0);
+}

@@ -1,0 +1,659 @@
+//! The closed word lists the rules use: honorifics, cue phrases, street
+//! types, unit designators and organization suffixes (English plus the
+//! street and company forms of the main European languages).
+
+use super::gazetteer::Hasher;
+use std::sync::OnceLock;
+
+/// The hash of `w` lower-cased (the gazetteer's hash).
+pub(crate) fn hash_lower(w: &str) -> u64 {
+    let mut h = Hasher::new();
+    if w.is_ascii() {
+        w.bytes().for_each(|b| h.byte(b.to_ascii_lowercase()));
+    } else {
+        w.chars()
+            .flat_map(char::to_lowercase)
+            .for_each(|c| h.char(c));
+    }
+    h.finish()
+}
+
+/// A closed list of lower-case words, looked up by hash (sorted once).
+pub(crate) struct WordSet {
+    words: &'static [&'static str],
+    hashes: OnceLock<Vec<u64>>,
+}
+
+impl WordSet {
+    pub(crate) const fn new(words: &'static [&'static str]) -> WordSet {
+        WordSet {
+            words,
+            hashes: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn has_hash(&self, h: u64) -> bool {
+        self.hashes
+            .get_or_init(|| {
+                let mut v: Vec<u64> = self.words.iter().map(|w| hash_lower(w)).collect();
+                v.sort_unstable();
+                v
+            })
+            .binary_search(&h)
+            .is_ok()
+    }
+
+    /// Whether `w` (any case) is in the list.
+    pub(crate) fn has(&self, w: &str) -> bool {
+        self.has_hash(hash_lower(w))
+    }
+}
+
+/// Each cue's word hashes, and the sorted first and last word hashes.
+type CueHashes = (Vec<Vec<u64>>, Vec<u64>, Vec<u64>);
+
+/// Cue phrases (sequences of lower-case words and punctuation), looked up
+/// by hash.
+pub(crate) struct CueSet {
+    cues: &'static [&'static [&'static str]],
+    hashes: OnceLock<CueHashes>,
+}
+
+impl CueSet {
+    pub(crate) const fn new(cues: &'static [&'static [&'static str]]) -> CueSet {
+        CueSet {
+            cues,
+            hashes: OnceLock::new(),
+        }
+    }
+
+    fn init(&self) -> &CueHashes {
+        self.hashes.get_or_init(|| {
+            let cues: Vec<Vec<u64>> = self
+                .cues
+                .iter()
+                .map(|c| c.iter().map(|w| hash_lower(w)).collect())
+                .collect();
+            let mut first: Vec<u64> = cues.iter().filter_map(|c| c.first().copied()).collect();
+            let mut last: Vec<u64> = cues.iter().filter_map(|c| c.last().copied()).collect();
+            first.sort_unstable();
+            last.sort_unstable();
+            (cues, first, last)
+        })
+    }
+
+    /// Each cue as the hashes of its words.
+    pub(crate) fn hashed(&self) -> &[Vec<u64>] {
+        &self.init().0
+    }
+
+    /// Whether some cue starts with the word hashed `h`.
+    pub(crate) fn may_start(&self, h: u64) -> bool {
+        self.init().1.binary_search(&h).is_ok()
+    }
+
+    /// Whether some cue ends with the word hashed `h`.
+    pub(crate) fn may_end(&self, h: u64) -> bool {
+        self.init().2.binary_search(&h).is_ok()
+    }
+}
+
+/// `w` ends with the lower-case `suffix`, ignoring case, and has at least
+/// `min_stem` characters before it.
+pub(crate) fn ends_with_lower(w: &str, suffix: &str, min_stem: usize) -> bool {
+    if w.len() < suffix.len() + min_stem {
+        return false;
+    }
+    w.get(w.len() - suffix.len()..)
+        .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+        && w[..w.len() - suffix.len()].chars().count() >= min_stem
+}
+
+pub(crate) static HONORIFICS: WordSet = WordSet::new(&[
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "sir",
+    "madam",
+    "dame",
+    "lord",
+    "lady",
+    "rev",
+    "mister",
+    "doctor",
+    "professor",
+    "herr",
+    "frau",
+    "mme",
+    "mlle",
+    "monsieur",
+    "madame",
+    "señor",
+    "señora",
+    "sr",
+    "sra",
+]);
+
+/// Lower-case particles inside names (`Ludwig van Beethoven`).
+pub(crate) static PARTICLES: WordSet = WordSet::new(&[
+    "van", "von", "de", "der", "den", "da", "das", "do", "dos", "di", "del", "della", "la", "le",
+    "du", "des", "bin", "bint", "ibn", "al", "el", "ben", "ter", "ten", "zu", "af", "y", "st",
+]);
+
+/// Cue phrases after which capitalised words are a person's name, strong
+/// enough to take words no gazetteer knows (last word is adjacent to the
+/// name; `:` and `?` are tokens).
+pub(crate) static STRONG_PERSON_CUES: CueSet = CueSet::new(&[
+    &["name", "is"],
+    &["name", ":"],
+    &["name", "?"],
+    &["names", "are"],
+    &["called"],
+    &["named"],
+    &["call", "me"],
+    &["known", "as"],
+    &["dear"],
+    &["hi"],
+    &["hello"],
+    &["hey"],
+    &["regards", ","],
+    &["sincerely", ","],
+    &["thanks", ","],
+    &["cheers", ","],
+    &["directed", "by"],
+    &["written", "by"],
+    &["starring"],
+    &["signed", ","],
+    &["signed", ":"],
+    &["attn", ":"],
+    &["attention", ":"],
+    &["cc", ":"],
+    &["from", ":"],
+    &["to", ":"],
+    &["contact", ":"],
+    &["patient", ":"],
+    &["customer", ":"],
+    &["ask", "for"],
+    &["speak", "to"],
+    &["speak", "with"],
+    &["talk", "to"],
+    &["my", "kid"],
+    &["my", "son"],
+    &["my", "daughter"],
+    &["my", "wife"],
+    &["my", "husband"],
+    &["my", "friend"],
+    &["my", "colleague"],
+    &["my", "boss"],
+    &["my", "manager"],
+    &["my", "brother"],
+    &["my", "sister"],
+    &["my", "mother"],
+    &["my", "father"],
+    &["my", "mom"],
+    &["my", "dad"],
+    &["my", "partner"],
+    &["my", "uncle"],
+    &["my", "aunt"],
+    &["my", "cousin"],
+    &["my", "grandmother"],
+    &["my", "grandfather"],
+    &["my", "nephew"],
+    &["my", "niece"],
+    &["my", "neighbor"],
+    &["my", "neighbour"],
+    &["my", "assistant"],
+    &["my", "client"],
+    &["my", "lawyer"],
+    &["my", "doctor"],
+    &["my", "girlfriend"],
+    &["my", "boyfriend"],
+    &["my", "fiancé"],
+    &["my", "fiance"],
+    &["colleague"],
+    &["coworker"],
+]);
+
+/// Weaker cues: the following word must be a known given name or surname.
+pub(crate) static WEAK_PERSON_CUES: CueSet = CueSet::new(&[
+    &["i", "am"],
+    &["i'm"],
+    &["im"],
+    &["this", "is"],
+    &["under"],
+    &["with"],
+    &["by"],
+    &["for"],
+    &["to"],
+    &["from"],
+    &["and"],
+    &["call"],
+    &["ask"],
+    &["tell"],
+    &["email"],
+    &["text"],
+    &["meet"],
+    &["thank"],
+    &["thanks"],
+    &["contact"],
+    &["cc"],
+    &["ping"],
+    &["remind"],
+    &["message"],
+    &["invite"],
+    &["of"],
+    &["is"],
+]);
+
+/// Cues after which capitalised words are a place even when no gazetteer
+/// knows them.
+pub(crate) static PLACE_CUES: CueSet = CueSet::new(&[
+    &["flew", "to"],
+    &["fly", "to"],
+    &["flying", "to"],
+    &["travelling", "to"],
+    &["traveling", "to"],
+    &["travel", "to"],
+    &["trip", "to"],
+    &["moved", "to"],
+    &["move", "to"],
+    &["moving", "to"],
+    &["relocated", "to"],
+    &["live", "in"],
+    &["lives", "in"],
+    &["lived", "in"],
+    &["living", "in"],
+    &["based", "in"],
+    &["born", "in"],
+    &["located", "in"],
+    &["headquartered", "in"],
+    &["originally", "from"],
+    &["arrived", "at"],
+    &["arrived", "in"],
+    &["city", "of"],
+    &["town", "of"],
+    &["visit"],
+    &["visiting"],
+    &["visited"],
+    &["serving"],
+]);
+
+/// Separate street-type words (English, French, Spanish, Italian,
+/// Portuguese, German, Dutch).
+pub(crate) static STREET_TYPES: WordSet = WordSet::new(&[
+    "street",
+    "st",
+    "road",
+    "rd",
+    "avenue",
+    "ave",
+    "av",
+    "boulevard",
+    "blvd",
+    "lane",
+    "ln",
+    "drive",
+    "dr",
+    "court",
+    "ct",
+    "place",
+    "pl",
+    "square",
+    "sq",
+    "terrace",
+    "ter",
+    "way",
+    "crescent",
+    "cres",
+    "close",
+    "parkway",
+    "pkwy",
+    "highway",
+    "hwy",
+    "circle",
+    "cir",
+    "trail",
+    "trl",
+    "alley",
+    "row",
+    "walk",
+    "gardens",
+    "grove",
+    "mews",
+    "plaza",
+    "loop",
+    "pike",
+    "path",
+    "run",
+    "point",
+    "ridge",
+    "heights",
+    "hill",
+    "hills",
+    "park",
+    "crossing",
+    "view",
+    "wharf",
+    "quay",
+    "strasse",
+    "straße",
+    "str",
+    "weg",
+    "gasse",
+    "platz",
+    "allee",
+    "ring",
+    "damm",
+    "ufer",
+    "rue",
+    "chemin",
+    "allée",
+    "impasse",
+    "quai",
+    "calle",
+    "avenida",
+    "camino",
+    "paseo",
+    "via",
+    "viale",
+    "piazza",
+    "corso",
+    "vicolo",
+    "largo",
+    "rua",
+    "travessa",
+    "praça",
+    "estrada",
+    "straat",
+    "laan",
+    "plein",
+    "gracht",
+    "ulica",
+    "ul",
+    "utca",
+    "cesta",
+    "vej",
+    "gade",
+    "gatan",
+    "vägen",
+    "veien",
+    "gata",
+    "katu",
+    "tie",
+    "odos",
+    "lodge",
+    "stadion",
+]);
+
+/// Street types written into the street's name (`Hauptstraße`, `Ringvej`).
+pub(crate) const GLUED_STREET_TYPES: &[&str] = &[
+    "straße", "strasse", "str", "weg", "gasse", "platz", "allee", "damm", "ring", "vej", "gade",
+    "gatan", "vägen", "vagen", "veien", "vegen", "gata", "katu", "tie", "straat", "laan", "plein",
+    "gracht", "utca", "ulica", "cesta",
+];
+
+/// Unit designators (`Apt. 4B`, `Suite 200`).
+pub(crate) static UNITS: WordSet = WordSet::new(&[
+    "apt",
+    "apartment",
+    "suite",
+    "ste",
+    "unit",
+    "flat",
+    "floor",
+    "fl",
+    "room",
+    "rm",
+    "bldg",
+    "building",
+    "no",
+    "dept",
+    "box",
+]);
+
+/// Company-form suffixes that make a capitalised phrase an organization.
+pub(crate) static ORG_SUFFIXES_STRONG: WordSet = WordSet::new(&[
+    "inc",
+    "incorporated",
+    "ltd",
+    "limited",
+    "llc",
+    "llp",
+    "lp",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "nv",
+    "bv",
+    "ab",
+    "oy",
+    "oyj",
+    "asa",
+    "spa",
+    "srl",
+    "sas",
+    "sarl",
+    "kk",
+    "pty",
+    "pte",
+    "bhd",
+    "tbk",
+    "ltda",
+    "se",
+    "kg",
+    "etf",
+    "reit",
+    "bancorp",
+    "holdings",
+    "holding",
+    "group",
+    "ulc",
+    "lllp",
+    "pllc",
+    "gbr",
+    "sae",
+    "sab",
+]);
+
+pub(crate) static ORG_SUFFIXES_WEAK: WordSet = WordSet::new(&[
+    "bank",
+    "trust",
+    "fund",
+    "partners",
+    "associates",
+    "capital",
+    "technologies",
+    "technology",
+    "systems",
+    "solutions",
+    "services",
+    "industries",
+    "international",
+    "pharmaceuticals",
+    "therapeutics",
+    "motors",
+    "airlines",
+    "energy",
+    "foods",
+    "university",
+    "college",
+    "institute",
+    "hospital",
+    "clinic",
+    "foundation",
+    "association",
+    "society",
+    "agency",
+    "enterprises",
+    "ventures",
+    "labs",
+    "laboratories",
+    "media",
+    "networks",
+    "software",
+    "bancshares",
+    "financial",
+    "insurance",
+    "resources",
+    "properties",
+    "realty",
+    "brands",
+    "communications",
+    "entertainment",
+    "logistics",
+    "healthcare",
+    "health",
+    "pharma",
+]);
+
+/// Glued company forms (`HoldingsInc.`): a word ending with one of these
+/// right after a lower-case letter.
+pub(crate) const GLUED_ORG_SUFFIXES: &[&str] = &["Inc", "Ltd", "Corp", "LLC", "PLC", "Co"];
+
+/// Cues after which capitalised words are an employer.
+pub(crate) static ORG_CUES: CueSet = CueSet::new(&[
+    &["work", "for"],
+    &["work", "at"],
+    &["works", "for"],
+    &["works", "at"],
+    &["worked", "for"],
+    &["worked", "at"],
+    &["working", "for"],
+    &["working", "at"],
+    &["employed", "by"],
+    &["employed", "at"],
+    &["employer", "is"],
+    &["joined"],
+    &["intern", "at"],
+]);
+
+/// Cues after which a number and capitalised words, or capitalised words
+/// and a number, are a street address (`lives on Del Sauzal 2174`).
+pub(crate) static ADDRESS_CUES: CueSet = CueSet::new(&[
+    &["lives", "on"],
+    &["live", "on"],
+    &["lives", "at"],
+    &["live", "at"],
+    &["lived", "at"],
+    &["living", "at"],
+    &["located", "at"],
+    &["located", "on"],
+    &["is", "on"],
+    &["is", "at"],
+    &["address", "is"],
+    &["address", ":"],
+    &["address", "to"],
+    &["ship", "to"],
+    &["deliver", "to"],
+    &["send", "it", "to"],
+    &["corner", "of"],
+    &["enter", "on"],
+]);
+
+/// Words before a number that make it an age (`aged 40`, `age of 40`).
+pub(crate) static AGE_BEFORE: CueSet = CueSet::new(&[
+    &["aged"],
+    &["age"],
+    &["age", ":"],
+    &["age", "of"],
+    &["ages"],
+    &["turn"],
+    &["turns"],
+    &["turned"],
+    &["turning"],
+    &["i'm"],
+    &["im"],
+    &["i", "am"],
+    &["he's"],
+    &["she's"],
+    &["is"],
+]);
+
+/// Words after a number that make it an age (`40 years old`, `40 y/o`).
+pub(crate) static AGE_AFTER: CueSet = CueSet::new(&[
+    &["years", "old"],
+    &["year", "old"],
+    &["-", "year", "-", "old"],
+    &["-", "years", "-", "old"],
+    &["yrs", "old"],
+    &["yo"],
+    &["y", "/", "o"],
+    &["y", ".", "o"],
+    &["years", "of", "age"],
+]);
+
+/// Words before a postcode that make it one (`zip code 10001`).
+pub(crate) static ZIP_CUES: CueSet = CueSet::new(&[
+    &["zip"],
+    &["zip", ":"],
+    &["zip", "code"],
+    &["zip", "code", "is"],
+    &["zip", "code", ":"],
+    &["zipcode"],
+    &["postcode"],
+    &["postcode", ":"],
+    &["postcode", "is"],
+    &["postal", "code"],
+    &["postal", "code", "is"],
+    &["postal", "code", ":"],
+    &["plz"],
+    &["cap"],
+]);
+
+/// Words that never belong to a name, whatever their case (`Carry Me Back
+/// To …`).
+pub(crate) static FUNCTION_WORDS: WordSet = WordSet::new(&[
+    "a", "an", "the", "to", "me", "my", "you", "your", "we", "our", "us", "it", "its", "is", "are",
+    "was", "were", "be", "been", "of", "in", "on", "at", "for", "and", "or", "but", "not", "no",
+    "yes", "so", "do", "does", "did", "have", "has", "had", "will", "would", "can", "could",
+    "should", "may", "might", "must", "this", "that", "these", "those", "there", "here", "what",
+    "who", "why", "how", "when", "where", "which", "he", "she", "they", "them", "his", "her",
+    "their", "i", "if", "as", "by", "from", "with", "about", "into", "than", "then", "all", "any",
+    "some", "one", "just", "also", "very", "up", "out", "off", "over", "back", "please", "thanks",
+]);
+
+/// Folds the common Latin diacritics to ASCII (`Jörg` → `jorg`), for
+/// lookups in lists that are written without them. `None` when the word is
+/// ASCII already or holds a letter this table does not fold.
+pub(crate) fn fold_ascii(w: &str, out: &mut String) -> bool {
+    out.clear();
+    if w.is_ascii() {
+        return false;
+    }
+    for c in w.chars() {
+        let f = match c.to_lowercase().next().unwrap_or(c) {
+            c if c.is_ascii() => c,
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+            'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' => 'c',
+            'ď' | 'đ' | 'ð' => 'd',
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => 'e',
+            'ğ' | 'ĝ' | 'ġ' | 'ģ' => 'g',
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'ĭ' | 'į' | 'ı' => 'i',
+            'ķ' => 'k',
+            'ĺ' | 'ļ' | 'ľ' | 'ł' => 'l',
+            'ñ' | 'ń' | 'ņ' | 'ň' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => 'o',
+            'ŕ' | 'ř' => 'r',
+            'ś' | 'ş' | 'š' | 'ș' => 's',
+            'ţ' | 'ť' | 'ț' => 't',
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ź' | 'ż' | 'ž' => 'z',
+            _ => return false,
+        };
+        out.push(f);
+    }
+    true
+}
+
+/// The cues after which any-case words are taken as a name.
+pub(crate) static NAME_IS: CueSet = CueSet::new(&[&["name", "is"], &["name", ":"], &["name", "?"]]);
