@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   const sealed: string = v.pii.mask('078-05-1123', { organization: 'acme', user: 'ann', permissions: ['memory:global:write'] }).text
   await v.pii.maskAsync('text')
   const valid: boolean | null = v.pii.validate('CREDIT_CARD', '4111111111111111')
+  const entityNames: string[] = v.pii.entities()
   const tokens: string = await v.pii.maskInSession(ctx, 'text')
   await v.pii.unmaskInSession(ctx, tokens)
 
