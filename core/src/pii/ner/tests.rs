@@ -272,12 +272,3 @@ fn english_pack_loads() {
     assert!(g.lookup(&["New", "York"]) & gazetteer::flag::PLACE != 0);
     assert_eq!(g.lookup(&["qwxzv"]), 0);
 }
-
-#[test]
-#[ignore = "prints the pack's parse time"]
-fn parse_time() {
-    let text = include_str!("../../../data/gazetteer-en.txt");
-    let t0 = std::time::Instant::now();
-    let g = Gazetteer::parse(text).unwrap();
-    println!("parse: {:?} for {} entries", t0.elapsed(), g.len());
-}
