@@ -429,6 +429,10 @@ const SAMPLES: &[&str] = &[
     "Acme Holdings Inc.",
     "lives in Paris",
     "44 years old",
+    "(274)612-3302x7928",
+    "+41 (0)23 542 56 95",
+    "001-415-555-0199 ext. 12",
+    "NHS number 401 023 2137",
 ];
 const WORDS: &[&str] = &[
     "the", "copilot", "sends", "reply", "please", "and", "data", "to", "from", "customer", "order",
@@ -495,6 +499,16 @@ proptest! {
             let original = f.text(&text);
             prop_assert!(!out.text.contains(original), "{original:?} leaked into {:?}", out.text);
         }
+    }
+
+    #[test]
+    fn detect_and_mask_agree(text in text_strategy()) {
+        let d = detector();
+        let spans = |fs: &[vallum::pii::Finding]| -> Vec<(String, usize, usize)> {
+            fs.iter().map(|f| (f.entity.clone(), f.start, f.end)).collect()
+        };
+        let masked = Masker::new(d.clone()).mask(&text).unwrap();
+        prop_assert_eq!(spans(&d.detect(&text)), spans(&masked.findings));
     }
 
     #[test]

@@ -42,6 +42,7 @@ def main():
     ap.add_argument("--vallum", required=True)
     ap.add_argument("--samples", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--show", metavar="ENTITY", help="print this entity's misses and false positives")
     args = ap.parse_args()
     texts, gold = corpus(args.samples, args.seed)
     entities = sorted({e for g in gold for e, _, _ in g} | {"LOCATION"})
@@ -55,12 +56,14 @@ def main():
     pred = [[tuple(x) for x in row] for row in out["findings"]]
     tp, fp, fn = collections.Counter(), collections.Counter(), collections.Counter()
     leak, total = collections.Counter(), collections.Counter()
-    for ps, gs in zip(pred, gold):
+    for text, ps, gs in zip(texts, pred, gold):
         used = [False] * len(gs)
         for e, s, t in ps:
             hit = next((i for i, (ge, a, b) in enumerate(gs) if not used[i] and ge == e and iou((s, t), (a, b)) >= 0.9), None)
             if hit is None:
                 fp[e] += 1
+                if args.show == e:
+                    print(f"FP {e}: {text[s:t]!r} in {text!r}")
             else:
                 used[hit] = True
                 tp[e] += 1
@@ -68,6 +71,9 @@ def main():
             total[ge] += 1
             if not used[i]:
                 fn[ge] += 1
+                if args.show == ge:
+                    got = [(pe, text[s:t]) for pe, s, t in ps if s < b and a < t]
+                    print(f"FN {ge}: {text[a:b]!r} got {got} in {text!r}")
             covered = set()
             for _, s, t in ps:
                 covered |= set(range(max(s, a), min(t, b)))

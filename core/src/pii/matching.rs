@@ -24,6 +24,10 @@ pub(super) struct Recognizer {
     pub(super) validate: Option<Validate>,
     pub(super) invalidate: Option<Invalidate>,
     pub(super) needs: Vec<u16>,
+    /// A built-in national id or account number that a bare run of digits
+    /// can match: without its context words it loses to a phone reading of
+    /// the same digits.
+    pub(super) id_like: bool,
 }
 
 /// A candidate before offsets are mapped back: byte offsets in the

@@ -154,6 +154,7 @@ impl Detector {
                 validate: b.validate,
                 invalidate: b.invalidate,
                 needs: b.needs.to_vec(),
+                id_like: recognizers::is_id_like(b),
             });
         }
         for (i, c) in settings.custom_patterns.iter().enumerate() {
@@ -204,6 +205,7 @@ impl Detector {
                 validate: None,
                 invalidate: None,
                 needs: vec![recognizers::class::ANY],
+                id_like: false,
             });
         }
         let known = |e: &str| recognizers.iter().any(|r| r.entity == e);
@@ -426,6 +428,7 @@ impl Detector {
             .score_threshold
             .unwrap_or(self.settings.score_threshold);
         raw.retain(|f| f.score > 0.0 && f.score >= threshold);
+        self.shadow_ids(t, &mut raw);
         if !self.allow.is_empty() {
             raw.retain(|f| {
                 let v = t[f.start..f.end].trim().to_lowercase();
@@ -481,6 +484,44 @@ impl Detector {
             .collect();
         fill_char_offsets(original, &mut out);
         out
+    }
+
+    /// Drops a national id made only of digits that lies inside a phone
+    /// number and has none of its context words: "+1 415-555-0199" or
+    /// "0412 345 678" is a phone number even where its digits pass the NHS
+    /// or TFN checksum. With a context word ("NHS number 401 023 2137") the
+    /// id stays and wins on an equal span by its validated score.
+    fn shadow_ids(&self, t: &str, raw: &mut Vec<Raw>) {
+        let phones: Vec<(usize, usize)> = raw
+            .iter()
+            .filter(|f| {
+                self.recognizers
+                    .get(f.rec)
+                    .is_some_and(|r| matches!(r.special, Special::Phone(_)))
+            })
+            .map(|f| (f.start, f.end))
+            .collect();
+        if phones.is_empty() {
+            return;
+        }
+        let cs = &self.settings.context;
+        raw.retain(|f| {
+            let Some(r) = self.recognizers.get(f.rec).filter(|r| r.id_like) else {
+                return true;
+            };
+            let inside = phones.iter().any(|&(s, e)| s <= f.start && f.end <= e);
+            if !inside || t[f.start..f.end].bytes().any(|c| c.is_ascii_alphabetic()) {
+                return true;
+            }
+            r.context.as_ref().is_some_and(|ac| {
+                ac.is_match(&context_window(
+                    &t[..f.start],
+                    &t[f.end..],
+                    cs.words_before,
+                    cs.words_after,
+                ))
+            })
+        });
     }
 
     fn apply_context(&self, t: &str, raw: &mut [Raw]) {

@@ -292,17 +292,28 @@ impl PhoneFinder {
                 if cand.matches('(').count() != cand.matches(')').count() {
                     continue;
                 }
+                // An extension ("x7928", " ext. 12") belongs to the number.
+                let full = end + extension_len(&b[end..]);
+                // Glued to other digits, or the date and hour of a timestamp
+                // ("2008-05-29 18:36").
                 let glued = s > 0
                     && (b[s - 1].is_ascii_digit() || matches!(b[s - 1], b'+' | b':' | b'.'))
-                    || b.get(end).is_some_and(u8::is_ascii_digit);
+                    || b.get(full).is_some_and(u8::is_ascii_digit)
+                    || (b.get(full) == Some(&b':')
+                        && b.get(full + 1).is_some_and(u8::is_ascii_digit))
+                    || date_shaped(&b[s..end]);
                 let lettered = self.leniency >= 1
-                    && (text[..s]
-                        .chars()
-                        .next_back()
-                        .is_some_and(char::is_alphabetic)
-                        || text[end..].chars().next().is_some_and(char::is_alphabetic));
-                if !glued && !lettered && self.accept(cand) {
-                    hit = Some(end);
+                    && (letter_before(text, s)
+                        || text[full..].chars().next().is_some_and(char::is_alphabetic));
+                let accepted = !glued
+                    && !lettered
+                    && (self.accept(cand)
+                        || (self.leniency <= 1
+                            && end == e
+                            && local_shape(cand)
+                            && cued(text, s, full)));
+                if accepted {
+                    hit = Some(full);
                     break;
                 }
             }
@@ -342,9 +353,20 @@ impl PhoneFinder {
     }
 
     fn accept(&self, cand: &str) -> bool {
-        let digits: Vec<u8> = cand.bytes().filter(u8::is_ascii_digit).collect();
-        if !(7..=15).contains(&digits.len()) {
-            return false;
+        // A trunk prefix in brackets after the country code ("+41 (0)23 …",
+        // "+44 (0)20 …") is not dialled from abroad.
+        let trunk_marked = cand.starts_with('+') && cand.contains("(0)");
+        let mut digits: Vec<u8> = Vec::with_capacity(cand.len());
+        let mut rest = cand;
+        while let Some(c) = rest.chars().next() {
+            if trunk_marked && rest.starts_with("(0)") {
+                rest = &rest[3..];
+                continue;
+            }
+            if c.is_ascii_digit() {
+                digits.push(c as u8);
+            }
+            rest = &rest[c.len_utf8()..];
         }
         // Digit groups, as lengths.
         let groups: Vec<usize> = cand
@@ -353,33 +375,19 @@ impl PhoneFinder {
             .map(str::len)
             .collect();
         if cand.starts_with('+') {
-            for (cc, lo, hi) in CALLING_CODES {
-                let Some(nsn) = digits.strip_prefix(cc.as_bytes()) else {
-                    continue;
-                };
-                if !(usize::from(*lo)..=usize::from(*hi)).contains(&nsn.len()) {
-                    continue;
-                }
-                let region = Region::DEFAULT
-                    .iter()
-                    .chain([Region::JP, Region::CN].iter())
-                    .find(|r| r.calling_code() == *cc);
-                // Leading trunk `0` written after the code: "+44 (0)20 …".
-                let nsn = match region {
-                    Some(r) if r.has_trunk_zero() && nsn.first() == Some(&b'0') => &nsn[1..],
-                    _ => nsn,
-                };
-                let ok = match region {
-                    Some(r) => r.valid_nsn(nsn) && self.grouping_ok(*r, nsn, &groups, cc.len()),
-                    // Italy and a few others keep the leading 0 in the number.
-                    None => {
-                        nsn.first() != Some(&b'0') || matches!(*cc, "39" | "378" | "379" | "225")
-                    }
-                };
-                if ok {
+            return (7..=15).contains(&digits.len()) && self.international(&digits, &groups, 0);
+        }
+        // The international call prefix written instead of `+`: "00" in
+        // most of the world, "011" from NANP countries ("001-415-…").
+        for prefix in [&b"011"[..], b"00"] {
+            if let Some(rest) = digits.strip_prefix(prefix) {
+                if (7..=15).contains(&rest.len()) && self.international(rest, &groups, prefix.len())
+                {
                     return true;
                 }
             }
+        }
+        if !(7..=15).contains(&digits.len()) {
             return false;
         }
         for &r in &self.regions {
@@ -403,6 +411,38 @@ impl PhoneFinder {
                 .strip_prefix(cc)
                 .is_some_and(|nsn| r.valid_nsn(nsn) && self.grouping_ok(r, nsn, &groups, cc.len()))
             {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether `digits` (after `+` or an international call prefix of
+    /// `skip` digits) is a country calling code and a national number of an
+    /// allowed length.
+    fn international(&self, digits: &[u8], groups: &[usize], skip: usize) -> bool {
+        for (cc, lo, hi) in CALLING_CODES {
+            let Some(nsn) = digits.strip_prefix(cc.as_bytes()) else {
+                continue;
+            };
+            if !(usize::from(*lo)..=usize::from(*hi)).contains(&nsn.len()) {
+                continue;
+            }
+            let region = Region::DEFAULT
+                .iter()
+                .chain([Region::JP, Region::CN].iter())
+                .find(|r| r.calling_code() == *cc);
+            // Leading trunk `0` written after the code: "+44 020 …".
+            let nsn = match region {
+                Some(r) if r.has_trunk_zero() && nsn.first() == Some(&b'0') => &nsn[1..],
+                _ => nsn,
+            };
+            let ok = match region {
+                Some(r) => r.valid_nsn(nsn) && self.grouping_ok(*r, nsn, groups, skip + cc.len()),
+                // Italy and a few others keep the leading 0 in the number.
+                None => nsn.first() != Some(&b'0') || matches!(*cc, "39" | "378" | "379" | "225"),
+            };
+            if ok {
                 return true;
             }
         }
@@ -440,4 +480,188 @@ impl PhoneFinder {
             bounds.is_empty() || bounds == fmt_bounds
         }
     }
+}
+
+/// The length of a telephone extension at the start of `rest`: up to two
+/// spaces, then `x`, `ext`, `ext.`, `extn`, `extension` or `#` (any case),
+/// an optional `.`/`:` and space, and one to six digits standing apart.
+/// Zero when there is none.
+fn extension_len(rest: &[u8]) -> usize {
+    let mut i = rest.iter().take(2).take_while(|c| **c == b' ').count();
+    let lower = |j: usize| rest.get(j).map(u8::to_ascii_lowercase);
+    let mut marker = 0;
+    for word in [&b"extension"[..], b"extn", b"ext", b"x", b"#"] {
+        if (0..word.len()).all(|k| lower(i + k) == Some(word[k])) {
+            marker = word.len();
+            break;
+        }
+    }
+    if marker == 0 {
+        return 0;
+    }
+    i += marker;
+    if matches!(rest.get(i), Some(b'.' | b':')) {
+        i += 1;
+    }
+    if rest.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let digits = rest[i.min(rest.len())..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let end = i + digits;
+    let apart = rest.get(end).is_none_or(|c| !c.is_ascii_alphanumeric());
+    if (1..=6).contains(&digits) && apart {
+        end
+    } else {
+        0
+    }
+}
+
+/// Whether the character before `at` is a letter, other than the letter of
+/// an escape written out (`\n`, `\t`, `\r` in JSON-escaped text).
+fn letter_before(text: &str, at: usize) -> bool {
+    let mut rev = text[..at].chars().rev();
+    match rev.next() {
+        Some(c @ ('n' | 't' | 'r')) => rev.next() != Some('\\') && c.is_alphabetic(),
+        Some(c) => c.is_alphabetic(),
+        None => false,
+    }
+}
+
+/// A date at the start of a candidate: `yyyy-mm-dd`, `yyyy/mm/dd`,
+/// `dd.mm.yyyy` and the like, which a timestamp's digits resemble.
+fn date_shaped(c: &[u8]) -> bool {
+    let groups: Vec<&[u8]> = c
+        .split(|b| matches!(b, b'-' | b'/' | b'.'))
+        .take(3)
+        .collect();
+    let all_digits = |g: &[u8]| !g.is_empty() && g.iter().all(u8::is_ascii_digit);
+    if groups.len() < 3 || !groups.iter().take(2).all(|g| all_digits(g)) {
+        return false;
+    }
+    let third: Vec<u8> = groups[2]
+        .iter()
+        .copied()
+        .take_while(u8::is_ascii_digit)
+        .collect();
+    let len = [groups[0].len(), groups[1].len(), third.len()];
+    matches!(len, [4, 1 | 2, 1 | 2] | [1 | 2, 1 | 2, 4])
+}
+
+/// Words that announce a telephone number ("Phone:", "call me on", "Fax")
+/// or follow one ("… office", "-Mobile").
+const CUES_BEFORE: &[&str] = &[
+    "phone",
+    "phones",
+    "telephone",
+    "tel",
+    "mobile",
+    "mob",
+    "cell",
+    "cellphone",
+    "fax",
+    "desk",
+    "office",
+    "home",
+    "work",
+    "landline",
+    "call",
+    "calling",
+    "ring",
+    "dial",
+    "text",
+    "texts",
+    "sms",
+    "message",
+    "messages",
+    "whatsapp",
+    "signal",
+    "telegram",
+    "reach",
+    "reached",
+    "contact",
+    "answering",
+    "ph",
+    "hotline",
+    "helpline",
+];
+const CUES_AFTER: &[&str] = &[
+    "phone", "tel", "mobile", "mob", "cell", "fax", "desk", "office", "home", "work", "landline",
+    "whatsapp",
+];
+
+/// Whether a cue word stands within three words before `start` or right
+/// after `end` (past separators and written-out `\n` escapes).
+fn cued(text: &str, start: usize, end: usize) -> bool {
+    let is_sep = |c: char| !c.is_alphanumeric();
+    let words = |s: &str| -> Vec<String> {
+        s.replace("\\n", " ")
+            .replace("\\t", " ")
+            .split(is_sep)
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let mut from = start.saturating_sub(48);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = words(&text[from..start]);
+    // Between the cue and the number: "me", "on", "at", "is", "no", "nr",
+    // "number", "#".
+    let filler = [
+        "me",
+        "on",
+        "at",
+        "is",
+        "us",
+        "no",
+        "nr",
+        "number",
+        "to",
+        "my",
+        "the",
+        "registered",
+    ];
+    for w in before.iter().rev().take(4) {
+        if CUES_BEFORE.contains(&w.as_str()) {
+            return true;
+        }
+        if !filler.contains(&w.as_str()) {
+            break;
+        }
+    }
+    let mut to = (end + 24).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let tail = &text[end..to];
+    if tail.starts_with(|c: char| c.is_alphanumeric()) {
+        return false;
+    }
+    words(tail)
+        .first()
+        .is_some_and(|w| CUES_AFTER.contains(&w.as_str()))
+}
+
+/// A number written as a local or national number of a plan this module
+/// does not know, after a cue word: with `+`, eight to fifteen digits;
+/// else six to fifteen digits, the first group two to five
+/// digits, groups of at least two (a bracketed area code may be one to
+/// five).
+fn local_shape(cand: &str) -> bool {
+    let digits = cand.bytes().filter(u8::is_ascii_digit).count();
+    let groups: Vec<usize> = cand
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect();
+    if cand.starts_with('+') {
+        return (8..=15).contains(&digits);
+    }
+    (6..=15).contains(&digits)
+        && groups.iter().skip(1).all(|&g| g >= 2)
+        && (cand.starts_with('(') || groups.first().is_some_and(|&g| g >= 2))
 }

@@ -278,6 +278,26 @@ fn it_fiscal_guard(s: &str) -> bool {
     }
 }
 
+/// Whether a built-in recognizer is a national id or account number whose
+/// patterns a bare run of digits can match (see `Detector::shadow_ids`):
+/// every pattern recognizer except the entities with their own structure.
+pub(super) fn is_id_like(b: &Builtin) -> bool {
+    matches!(b.engine, Engine::Patterns(_))
+        && !matches!(
+            b.entity,
+            "CREDIT_CARD"
+                // Grouped 3-2-4 like no telephone plan writes its numbers.
+                | "US_SSN"
+                | "US_ITIN"
+                | "CRYPTO"
+                | "DATE_TIME"
+                | "EMAIL_ADDRESS"
+                | "IP_ADDRESS"
+                | "MAC_ADDRESS"
+                | "MEDICAL_LICENSE"
+        )
+}
+
 /// Every built-in recognizer, in a fixed order (the order breaks ties).
 pub(crate) const BUILTINS: &[Builtin] = &[
     b!("CREDIT_CARD", Engine::Patterns(&[
@@ -290,6 +310,7 @@ pub(crate) const BUILTINS: &[Builtin] = &[
     ]), ctx: &["wallet", "btc", "bitcoin", "crypto"], validate: Some(plain!(v::crypto)), invalidate: None, needs: D),
     b!("DATE_TIME", Engine::Patterns(&[
         p("ISO 8601 datetime", r"(?i)\b\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:[+-][0-2]\d:[0-5]\d|Z)", 0.8),
+        p("date and time", r"\b\d{4}-[01]\d-[0-3]\d [0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?\b", 0.6),
         p("mm/dd/yyyy", r"\b(?:[1-9]|0[1-9]|1[0-2])/(?:[1-9]|0[1-9]|[1-2][0-9]|3[0-1])/(?:\d{4}|\d{2})\b", 0.6),
         p("dd/mm/yyyy", r"\b(?:[1-9]|0[1-9]|[1-2][0-9]|3[0-1])/(?:[1-9]|0[1-9]|1[0-2])/(?:\d{4}|\d{2})\b", 0.6),
         p("yyyy/mm/dd", r"\b\d{4}/(?:[1-9]|0[1-9]|1[0-2])/(?:[1-9]|0[1-9]|[1-2][0-9]|3[0-1])\b", 0.6),

@@ -338,6 +338,11 @@ impl Ner<'_> {
 
     fn component(&self, j: usize, sep: bool) -> Option<(usize, bool)> {
         if let Some(e) = self.postcode(j) {
+            // More digit groups follow: a phone number on the next line
+            // ("…, Austria 37228\n0676 590 19 25"), not a postcode.
+            if self.toks.get(e).is_some_and(|t| t.kind == Kind::Num) {
+                return None;
+            }
             return Some((e, true));
         }
         let t = self.toks.get(j)?;

@@ -83,6 +83,7 @@ pub(crate) fn find(text: &str, gaz: Option<&Gazetteer>) -> Vec<Span> {
         toks,
         gaz,
         out: Vec::new(),
+        person_words: Vec::new(),
         flag_cache: Vec::new(),
         function: Vec::new(),
         hashes: Vec::new(),
@@ -113,6 +114,10 @@ pub(crate) struct Ner<'a> {
     claimed: Vec<bool>,
     gaz: Option<&'a Gazetteer>,
     out: Vec<Span>,
+    /// Lower-cased hashes and end offsets of the name words of people
+    /// found so far, to find the same person again shortly after
+    /// (`Kateřina J. Krejčíková … calls me Kateřina`).
+    person_words: Vec<(u64, usize)>,
     /// Gazetteer flags per token, looked up once.
     flag_cache: Vec<u8>,
     /// Whether each token is a function word.
@@ -171,12 +176,28 @@ impl<'a> Ner<'a> {
     }
 
     /// Emits a span over tokens `from..to` and claims them.
-    fn emit(&mut self, kind: NerKind, from: usize, to: usize, score: f32) {
+    fn emit(&mut self, mut kind: NerKind, from: usize, to: usize, score: f32) {
         if from >= to {
             return;
         }
+        // Census surnames include `Africa` and `Kingdom`: a "name" that is
+        // a country or region as a whole is that place.
+        if kind == NerKind::Person
+            && to - from > 1
+            && self.lookup(from, to) & (flag::COUNTRY | flag::REGION) != 0
+        {
+            kind = NerKind::Location;
+        }
         let start = self.toks[from].start;
         let end = self.toks[to - 1].end;
+        if kind == NerKind::Person {
+            for i in from..to {
+                let t = self.toks[i];
+                if t.is_cap() && t.end - t.start > 2 && !self.function_word(i) && !self.common(i) {
+                    self.person_words.push((self.hashes[i], end));
+                }
+            }
+        }
         self.out.push(Span {
             kind,
             start,

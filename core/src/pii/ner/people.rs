@@ -25,6 +25,10 @@ static PLACE_PREPOSITIONS: words::CueSet = words::CueSet::new(&[
     &["through"],
 ]);
 
+/// How far after a person a repeated name word is still found (bytes
+/// between the end of the first mention and the start of the next).
+const REPEAT_REACH: usize = 40;
+
 impl Ner<'_> {
     /// A capitalised word or an initial, free to take.
     fn name_word(&self, i: usize) -> bool {
@@ -113,6 +117,8 @@ impl Ner<'_> {
             }
             i += 1;
         }
+        self.initials();
+        self.speakers();
         for i in 0..n {
             if !self.free(i) || !self.toks[i].is_word() {
                 continue;
@@ -135,6 +141,18 @@ impl Ner<'_> {
             {
                 let (end, _) = self.extend_name(i, 4, false);
                 self.emit(NerKind::Person, i, end, 0.7);
+                continue;
+            }
+            // Two capitalised words after a cue, one of them a known name
+            // or written with letters English rarely uses (`with Csenger
+            // Gyôry`), and together not a place.
+            if t.is_cap()
+                && !self.sentence_start(i)
+                && self.name_pair(i)
+                && self.cue_before(i, &words::WEAK_PERSON_CUES)
+            {
+                let (end, _) = self.extend_name(i, 4, false);
+                self.emit(NerKind::Person, i, end, 0.6);
                 continue;
             }
             // Lower-case chat: `call john tomorrow`.
@@ -219,6 +237,136 @@ impl Ner<'_> {
                 if end >= i + 2 && line_end && (surname || known) {
                     self.emit(NerKind::Person, i, end, 0.6);
                 }
+                i = end;
+                continue;
+            }
+            i += 1;
+        }
+        self.same_person_again();
+    }
+
+    /// `Tihomila Z. Crnić`, `Sigríður Þ Ottarsdóttir`: a capitalised word,
+    /// a one-letter initial (with or without its dot) and another
+    /// capitalised word are a name whether or not the words are known.
+    fn initials(&mut self) {
+        let n = self.toks.len();
+        let mut i = 0;
+        while i < n {
+            let initial = |j: usize| {
+                self.toks
+                    .get(j)
+                    .is_some_and(|t| t.is_cap() && t.space_before && self.t(j).chars().count() == 1)
+            };
+            let ok_first = self.name_word(i)
+                && self.t(i).chars().count() > 1
+                && !self.stop_word(i)
+                && !self.function_word(i);
+            if ok_first && initial(i + 1) && self.free(i + 1) {
+                let mut k = i + 2;
+                if self
+                    .toks
+                    .get(k)
+                    .is_some_and(|t| t.is_punct('.') && !t.space_before)
+                {
+                    k += 1;
+                }
+                if self.name_word(k)
+                    && self.toks[k].space_before
+                    && self.t(k).chars().count() > 1
+                    && !self.stop_word(k)
+                    && !self.function_word(k)
+                {
+                    let (end, _) = self.extend_name(k, 2, false);
+                    self.emit(NerKind::Person, i, end, 0.75);
+                    i = end;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// A speaker at the start of a line (`Vehbija: What a wife.`): one name
+    /// word before a colon, not a common word (`Note:`, `Phone:`), an
+    /// acronym (`FAQ:`) or a place.
+    fn speakers(&mut self) {
+        for i in 0..self.toks.len() {
+            let line_start = i == 0 || self.toks[i - 1].kind == Kind::Break;
+            if !line_start || !self.name_word(i) {
+                continue;
+            }
+            let colon = self
+                .toks
+                .get(i + 1)
+                .is_some_and(|t| t.is_punct(':') && !t.space_before);
+            let said = self
+                .toks
+                .get(i + 2)
+                .is_some_and(|t| t.kind != Kind::Break && t.kind != Kind::Num);
+            let f = self.flags(i);
+            let known = f & flag::NAME != 0;
+            let place_only = f & flag::PLACE != 0 && !known;
+            if colon
+                && said
+                && self.t(i).chars().count() >= 3
+                && self.toks[i].shape == Shape::Title
+                && !self.common(i)
+                && !self.function_word(i)
+                && !place_only
+                && !self.in_set(i, &words::HONORIFICS)
+                && !self.in_set(i, &words::LABELS)
+            {
+                self.emit(NerKind::Person, i, i + 1, 0.6);
+            }
+        }
+    }
+
+    /// Token `i` and the next are two capitalised words that may be a name:
+    /// neither a common word or a country, not a place together, and one of
+    /// them a known name or spelled with a non-ASCII letter.
+    fn name_pair(&self, i: usize) -> bool {
+        let j = i + 1;
+        if !self.name_word(j)
+            || !self.toks[j].space_before
+            || self.stop_word(i)
+            || self.stop_word(j)
+        {
+            return false;
+        }
+        let plain = |k: usize| {
+            let f = self.flags(k);
+            f & (flag::COMMON | flag::COUNTRY | flag::REGION | flag::NRP) == 0
+                && !self.function_word(k)
+        };
+        let hint = |k: usize| self.flags(k) & flag::NAME != 0 || !self.t(k).is_ascii();
+        plain(i) && plain(j) && (hint(i) || hint(j)) && self.lookup(i, j + 1) & flag::PLACE == 0
+    }
+
+    /// Another mention of a person found just before: a capitalised word
+    /// equal to one of their name words, at most [`REPEAT_REACH`] bytes
+    /// after that person (`… Krejčíková but everyone calls me Kateřina`).
+    /// Only looking back, and only this far, keeps streaming equal to one
+    /// pass: the stream keeps 128 bytes of left context.
+    fn same_person_again(&mut self) {
+        if self.person_words.is_empty() {
+            return;
+        }
+        let mut i = 0;
+        while i < self.toks.len() {
+            let seen = |k: usize| {
+                let start = self.toks[k].start;
+                self.name_word(k)
+                    && self.t(k).chars().count() > 2
+                    && self.person_words.iter().any(|&(h, end)| {
+                        h == self.hashes[k] && end <= start && start - end <= REPEAT_REACH
+                    })
+            };
+            if seen(i) {
+                let mut end = i + 1;
+                while seen(end) && self.toks[end].space_before {
+                    end += 1;
+                }
+                self.emit(NerKind::Person, i, end, 0.6);
                 i = end;
                 continue;
             }

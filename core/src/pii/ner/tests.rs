@@ -67,6 +67,49 @@ fn people() {
 }
 
 #[test]
+fn people_the_lists_do_not_know() {
+    // First name, initial, last name: a name whatever the words.
+    for (text, name) in [
+        (
+            "Follow up with Tihomila Z. Crnić in a couple of months.",
+            "Tihomila Z. Crnić",
+        ),
+        (
+            "It's under my partner's name Sigríður Þ Ottarsdóttir",
+            "Sigríður Þ Ottarsdóttir",
+        ),
+        (
+            "Have you been to a Jindřich Š. Holinka concert before?",
+            "Jindřich Š. Holinka",
+        ),
+        // A speaker at the start of a line.
+        ("Vehbija: What a wife.\\nSean: Remember me?", "Vehbija"),
+        // After a cue, with letters English rarely uses.
+        ("A great coda (not by Csenger Gyôry).", "Csenger Gyôry"),
+    ] {
+        assert!(has(text, "PERSON", name), "{text}: {:?}", spans(text));
+    }
+    // The same person mentioned again by one of their names.
+    let text = "My name is Kateřina J. Krejčíková but everyone calls me Kateřina";
+    let people: Vec<String> = spans(text)
+        .into_iter()
+        .filter(|(e, _)| *e == "PERSON")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(people, ["Kateřina", "Kateřina J. Krejčíková"], "{text}");
+    // Form labels are not speakers; a country is not a person even where
+    // its words are census surnames; initials need two real words.
+    for text in [
+        "Mobile: 0473 47 32 80\\nDesk: +41 (0)47 659 83 99\\nFax: 001-974-790-0491",
+        "Bot: Where would you like this to be sent to?",
+        "We moved here from United Kingdom",
+        "Please see Plan B for details and World War I history.",
+    ] {
+        assert!(none_of(text, "PERSON"), "{text}: {:?}", spans(text));
+    }
+}
+
+#[test]
 fn words_that_are_also_names() {
     assert!(none_of("Will you send the report?", "PERSON"));
     assert!(none_of("May I ask a question about the invoice?", "PERSON"));
@@ -162,6 +205,18 @@ fn addresses() {
             spans(text)
         );
     }
+    // A phone number on the line after the postcode is not part of it.
+    let text =
+        "723 Spittelwiese 77\\n Suite 049\\n VIERHÖF\\n Austria 37228\\n0676 590 19 25-Office";
+    assert!(
+        has(
+            text,
+            "STREET_ADDRESS",
+            "723 Spittelwiese 77\\n Suite 049\\n VIERHÖF\\n Austria 37228"
+        ),
+        "{:?}",
+        spans(text)
+    );
     assert!(has("My zip code is 90210", "ZIP_CODE", "90210"));
     // A number and a capitalised word alone is not an address.
     assert!(none_of("Chapter 3 Section 4 explains it", "STREET_ADDRESS"));
