@@ -79,6 +79,8 @@ def main():
                 covered |= set(range(max(s, a), min(t, b)))
             if len(covered) < 0.9 * (b - a):
                 leak[ge] += 1
+                if args.show == ge:
+                    print(f"LEAK {ge}: {text[a:b]!r} in {text!r}")
     spans = sum(total.values())
     print(f"corpus: {len(texts)} sentences (seed {args.seed}), {out['bytes']} bytes, {spans} labelled spans")
     print(f"throughput: {out['bytes'] / out['seconds'] / 1e6:.1f} MB/s (best of 5 after a warm-up)")

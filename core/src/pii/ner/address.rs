@@ -40,11 +40,21 @@ impl Ner<'_> {
         let Some(t) = self.toks.get(j) else {
             return false;
         };
+        // Lower-case street types: `rue`, `út`, and abbreviations with
+        // their dot (`ul.`).
+        let lower_type = t.shape == Shape::Lower
+            && self.street_type(j)
+            && (self.t(j).chars().count() >= 3
+                || self
+                    .toks
+                    .get(j + 1)
+                    .is_some_and(|d| d.is_punct('.') && !d.space_before)
+                || self.t(j).chars().any(|c| !c.is_ascii()));
         self.free(j)
             && t.is_word()
             && (t.is_cap()
                 || (!first && t.shape == Shape::Lower && self.in_set(j, &CONNECTORS))
-                || t.shape == Shape::Lower && self.street_type(j) && self.t(j).len() >= 3)
+                || lower_type)
     }
 
     fn num(&self, j: usize, max_len: usize) -> bool {
@@ -68,7 +78,8 @@ impl Ner<'_> {
             if let Some((end, strong)) = core {
                 let (end, tail_strong) = self.tail(end);
                 if strong || tail_strong {
-                    self.emit(NerKind::StreetAddress, i, end, 0.8);
+                    let (start, end) = self.corner(i, end);
+                    self.emit(NerKind::StreetAddress, start, end, 0.8);
                 } else {
                     // Weak alone: reported below the default threshold
                     // unless an address word is near; not claimed.
@@ -93,6 +104,33 @@ impl Ner<'_> {
         }
     }
 
+    /// `the corner of <street> and <street>`: the whole phrase, when the
+    /// address `i..end` follows `corner of`.
+    fn corner(&self, i: usize, end: usize) -> (usize, usize) {
+        let start;
+        if i >= 2 && self.is(i - 2, "corner") && self.is(i - 1, "of") {
+            start = if i >= 3 && self.is(i - 3, "the") {
+                i - 3
+            } else {
+                i - 2
+            };
+        } else {
+            return (i, end);
+        }
+        // `and` + up to five capitalised words or a numbered street.
+        if !self.is(end, "and") {
+            return (start, end);
+        }
+        let mut k = end + 1;
+        if let Some((e, _)) = self.street(k) {
+            return (start, e);
+        }
+        while k < end + 6 && self.address_word(k, k == end + 1) && self.toks[k].space_before {
+            k += 1;
+        }
+        (start, if k > end + 1 { k } else { end })
+    }
+
     /// `(end, has street type)` of a street starting at `i`.
     fn street(&self, i: usize) -> Option<(usize, bool)> {
         let t = *self.toks.get(i)?;
@@ -115,7 +153,13 @@ impl Ner<'_> {
             let mut j = i + 1;
             let mut typed = false;
             let mut taken = 0;
-            while taken < 6 && self.address_word(j, taken == 0) && self.toks[j].space_before {
+            // Street words up to a unit (`… Street Apt. 353`); an
+            // abbreviation keeps its dot (`Avda. Rio Nalon`, `Αγ. Ανδρέα`).
+            while taken < 6
+                && self.address_word(j, taken == 0)
+                && self.toks[j].space_before
+                && !(taken > 0 && self.in_set(j, &words::UNITS))
+            {
                 typed |= self.street_type(j);
                 j += 1;
                 taken += 1;
@@ -123,7 +167,7 @@ impl Ner<'_> {
                     .toks
                     .get(j)
                     .is_some_and(|d| d.is_punct('.') && !d.space_before)
-                    && self.street_type(j - 1)
+                    && (self.street_type(j - 1) || self.t(j - 1).chars().count() <= 4)
                 {
                     j += 1;
                 }
@@ -218,6 +262,13 @@ impl Ner<'_> {
                     after_break = true;
                 }
                 Kind::Punct(',') => sep = true,
+                // The dot after a house number at the end of a line
+                // (`Rákóczi út 22.` ⏎ `Middelburg`).
+                Kind::Punct('.')
+                    if !t.space_before
+                        && self.toks.get(j + 1).is_some_and(|n| n.kind == Kind::Break)
+                        && j > 0
+                        && self.toks[j - 1].kind == Kind::Num => {}
                 Kind::Punct('}' | '{' | '|' | '>' | '*' | '?' | '-' | '\u{2022}')
                     if after_break => {}
                 _ => break,

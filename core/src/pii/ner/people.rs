@@ -512,7 +512,8 @@ impl Ner<'_> {
         let max = self.gaz.map_or(1, |g| g.max_words()).min(6);
         let mut i = 0;
         while i < n {
-            if !self.name_word(i) {
+            // `Mobile:` is a label, not the city in Alabama.
+            if !self.name_word(i) || self.in_set(i, &words::LABELS) && self.is(i + 1, ":") {
                 i += 1;
                 continue;
             }

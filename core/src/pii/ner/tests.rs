@@ -205,6 +205,38 @@ fn addresses() {
             spans(text)
         );
     }
+    // Street names from many countries, with their own street types and
+    // abbreviations; a unit ends the street; `the corner of … and …`.
+    for (text, addr) in [
+        (
+            "The restaurant is located at 568 20 Sofocleous Street Apt. 353, Ebenweiler, Germany 53264. It serves",
+            "568 20 Sofocleous Street Apt. 353, Ebenweiler, Germany 53264",
+        ),
+        (
+            "User: 538 12 West Way Suite 251 Durie Hill New Zealand",
+            "538 12 West Way Suite 251 Durie Hill New Zealand",
+        ),
+        (
+            "change it to 246 ul. Grunwaldzka 15\n Apt. 746\n Bydgoszcz\n Poland 82354?",
+            "246 ul. Grunwaldzka 15\n Apt. 746\n Bydgoszcz\n Poland 82354",
+        ),
+        (
+            "70336 Avda. Rio Nalon 95\\n Apt. 513\\n Riosa\\n\\n Spain 28004",
+            "70336 Avda. Rio Nalon 95\\n Apt. 513\\n Riosa\\n\\n Spain 28004",
+        ),
+        (
+            "sent to 3304 Rákóczi út 22.\nMiddelburg\n, ZE\n Netherlands 95691",
+            "3304 Rákóczi út 22.\nMiddelburg\n, ZE\n Netherlands 95691",
+        ),
+        ("his address: 403 Nordahl Rolfsens vei 187", "403 Nordahl Rolfsens vei 187"),
+        (
+            "change my address to the corner of 450 Abner Road and Dmitry Island for post",
+            "the corner of 450 Abner Road and Dmitry Island",
+        ),
+    ] {
+        assert!(has(text, "STREET_ADDRESS", addr), "{text}: {:?}", spans(text));
+    }
+    assert!(none_of("Mobile: 51-42-36-94", "LOCATION"));
     // A phone number on the line after the postcode is not part of it.
     let text =
         "723 Spittelwiese 77\\n Suite 049\\n VIERHÖF\\n Austria 37228\\n0676 590 19 25-Office";
