@@ -12,6 +12,7 @@
 
 mod address;
 mod gazetteer;
+mod jobs;
 mod people;
 mod tokens;
 mod words;
@@ -101,6 +102,7 @@ pub(crate) fn find(text: &str, gaz: Option<&Gazetteer>) -> Vec<Span> {
     n.organizations();
     n.people();
     n.places();
+    n.job_titles();
     n.groups();
     n.ages();
     n.out

@@ -392,7 +392,9 @@ impl Ner<'_> {
                             .last()
                             .is_some_and(char::is_alphabetic)
                 });
-                let strong = glued || self.in_set(k, &words::ORG_SUFFIXES_STRONG);
+                let dotted = self.dotted_suffix(k);
+                let strong =
+                    glued || dotted.is_some() || self.in_set(k, &words::ORG_SUFFIXES_STRONG);
                 let weak =
                     !strong && self.toks[k].is_cap() && self.in_set(k, &words::ORG_SUFFIXES_WEAK);
                 if !strong && !weak || (pass == 0) != strong {
@@ -407,7 +409,7 @@ impl Ner<'_> {
                     continue;
                 }
                 // Further company forms (`Health Inc.`, `Holdings Co., Ltd.`).
-                let mut end = k + 1;
+                let mut end = dotted.unwrap_or(k + 1);
                 loop {
                     if self
                         .toks
@@ -454,6 +456,32 @@ impl Ner<'_> {
         }
     }
 
+    /// A company form written with dots between its letters (`N.V.`,
+    /// `S.A.`, `L.L.C.`) starting at `k`: the end of its last dot.
+    fn dotted_suffix(&self, k: usize) -> Option<usize> {
+        let letter = |j: usize| {
+            self.toks
+                .get(j)
+                .is_some_and(|t| t.is_cap() && t.end - t.start == 1)
+        };
+        let dot = |j: usize| {
+            self.toks
+                .get(j)
+                .is_some_and(|t| t.is_punct('.') && !t.space_before)
+        };
+        if !letter(k) || !self.toks[k].space_before {
+            return None;
+        }
+        let mut joined = String::new();
+        let mut j = k;
+        while letter(j) && (j == k || !self.toks[j].space_before) && dot(j + 1) && j < k + 8 {
+            joined.push_str(self.t(j));
+            j += 2;
+        }
+        (joined.len() >= 2 && words::ORG_SUFFIXES_STRONG.has(&joined.to_ascii_lowercase()))
+            .then_some(j)
+    }
+
     /// Tokens that can be part of an organization's name.
     fn org_word(&self, j: usize) -> bool {
         let t = self.toks[j];
@@ -461,7 +489,13 @@ impl Ner<'_> {
             Kind::Word => t.is_cap() || t.shape == Shape::Other,
             Kind::Num => true,
             Kind::Punct('&' | '/' | '-' | '.' | '\'') => {
-                !t.space_before || self.toks.get(j + 1).is_some_and(|n| !n.space_before)
+                !t.space_before
+                    || self.toks.get(j + 1).is_some_and(|n| !n.space_before)
+                    // `Great Lakes Dredge & Dock`
+                    || t.kind == Kind::Punct('&')
+                        && j > 0
+                        && self.toks[j - 1].is_cap()
+                        && self.toks.get(j + 1).is_some_and(Tok::is_cap)
             }
             _ => false,
         }
@@ -486,9 +520,13 @@ impl Ner<'_> {
                 && self.org_word(j - 1)
                 && self.flags(j - 1) & flag::NAME == 0;
             let paren = t.is_punct('(') || t.is_punct(')');
-            if !(self.org_word(j) || connector || paren)
-                || (t.is_word() && self.common(j) && self.sentence_start(j))
-            {
+            // A sentence may start with the company's name (`Golden Leaf
+            // Holdings Ltd. is …`), not with a function word or a verb.
+            let opener = t.is_word()
+                && self.sentence_start(j)
+                && (self.function_word(j) && !self.is(j, "the")
+                    || self.in_set(j, &words::SENTENCE_VERBS));
+            if !(self.org_word(j) || connector || paren) || opener {
                 break;
             }
             start = j;

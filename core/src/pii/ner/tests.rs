@@ -359,3 +359,64 @@ fn english_pack_loads() {
     assert!(g.lookup(&["New", "York"]) & gazetteer::flag::PLACE != 0);
     assert_eq!(g.lookup(&["qwxzv"]), 0);
 }
+
+#[test]
+fn organizations_start_and_end_where_their_names_do() {
+    for (text, org) in [
+        (
+            "Mashuu Ohara of Yandex N.V. is the CEO of the year.",
+            "Yandex N.V.",
+        ),
+        (
+            "Golden Leaf Holdings Ltd. is a design agency",
+            "Golden Leaf Holdings Ltd.",
+        ),
+        (
+            "TOYO MACHINERY & METAL CO.Ltd. is a design agency",
+            "TOYO MACHINERY & METAL CO.Ltd.",
+        ),
+        (
+            "The address of Great Lakes Dredge & Dock Corporation is downtown",
+            "Great Lakes Dredge & Dock Corporation",
+        ),
+        (
+            "Jamie Pratt\\nClerk\\nSITE Centers Corp.\\n",
+            "SITE Centers Corp.",
+        ),
+    ] {
+        assert!(has(text, "ORGANIZATION", org), "{text}: {:?}", spans(text));
+    }
+    // A verb or greeting opening the sentence is not part of the name.
+    assert!(has(
+        "Call Acme Holdings Inc. tomorrow",
+        "ORGANIZATION",
+        "Acme Holdings Inc."
+    ));
+}
+
+#[test]
+fn job_titles() {
+    for (text, title) in [
+        (
+            "Robert Martinez\\nReactor operator\\nCapitol Federal Financial Inc.",
+            "Reactor operator",
+        ),
+        (
+            "I used to work for BIO-key International Inc. as Gas furnace installer, but quit",
+            "Gas furnace installer",
+        ),
+        ("Lea Reiniger, the Log sorter, said: hello", "Log sorter"),
+        (
+            "Mehrudin Thaler\\n\\nMineralogist\\n\\nPersonal Info:",
+            "Mineralogist",
+        ),
+        (
+            "She works as a senior data analyst in Leeds",
+            "senior data analyst",
+        ),
+    ] {
+        assert!(has(text, "TITLE", title), "{text}: {:?}", spans(text));
+    }
+    // An occupation word without a cue is just a word.
+    assert!(none_of("The operator said the line was busy", "TITLE"));
+}

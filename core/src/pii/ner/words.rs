@@ -756,3 +756,11 @@ pub(crate) static LABELS: WordSet = WordSet::new(&[
     "work",
     "zip",
 ]);
+
+/// Verbs and greetings that open a sentence before a name (`Call Acme
+/// Inc.`, `Thanks Dana`): never the first word of an organization.
+pub(crate) static SENTENCE_VERBS: WordSet = WordSet::new(&[
+    "ask", "call", "cc", "check", "congrats", "contact", "dear", "email", "forward", "hello",
+    "hey", "hi", "invite", "join", "meet", "message", "ping", "please", "remind", "reply", "see",
+    "send", "tell", "text", "thank", "thanks", "visit", "welcome", "write",
+]);
