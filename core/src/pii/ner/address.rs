@@ -49,7 +49,7 @@ impl Ner<'_> {
                     .toks
                     .get(j + 1)
                     .is_some_and(|d| d.is_punct('.') && !d.space_before)
-                || self.t(j).chars().any(|c| !c.is_ascii()));
+                || !self.t(j).is_ascii());
         self.free(j)
             && t.is_word()
             && (t.is_cap()
@@ -107,16 +107,15 @@ impl Ner<'_> {
     /// `the corner of <street> and <street>`: the whole phrase, when the
     /// address `i..end` follows `corner of`.
     fn corner(&self, i: usize, end: usize) -> (usize, usize) {
-        let start;
-        if i >= 2 && self.is(i - 2, "corner") && self.is(i - 1, "of") {
-            start = if i >= 3 && self.is(i - 3, "the") {
+        let start = if i >= 2 && self.is(i - 2, "corner") && self.is(i - 1, "of") {
+            if i >= 3 && self.is(i - 3, "the") {
                 i - 3
             } else {
                 i - 2
-            };
+            }
         } else {
             return (i, end);
-        }
+        };
         // `and` + up to five capitalised words or a numbered street.
         if !self.is(end, "and") {
             return (start, end);
