@@ -219,6 +219,32 @@ export interface PiiClient {
   /** Masks with reversible session tokens (the session's vault). */
   maskInSession(context: RequestContext, text: string): Promise<string>
   unmaskInSession(context: RequestContext, text: string): Promise<string>
+  /**
+   * Plugs in a recognizer of your own (a transformers.js pipeline, a lookup).
+   * Its spans join the built-in findings in every detection, by the same
+   * overlap rules. A recognizer returning a Promise works with the async
+   * methods (the guard, `detectAsync`, `maskAsync`; every method in the
+   * browser's async form); a bad span or a thrown error fails the call with
+   * `invalid_argument`.
+   */
+  addRecognizer(name: string, recognize: HostRecognizer, options: HostRecognizerOptions): void
+  /** Removes a plugged-in recognizer; whether there was one. */
+  removeRecognizer(name: string): boolean
+}
+
+/** A span a host recognizer found: `{entity, start, end, score?}` or `[entity, start, end, score?]`. */
+export type HostSpan =
+  | { entity: string; start: number; end: number; score?: number | null }
+  | [entity: string, start: number, end: number, score?: number | null]
+
+/** A host recognizer: text in, spans out (or a Promise of them). */
+export type HostRecognizer = (text: string) => Iterable<HostSpan> | Promise<Iterable<HostSpan>>
+
+export interface HostRecognizerOptions {
+  /** Every entity name the recognizer may report. */
+  entities: string[]
+  /** How its offsets count: UTF-16 code units (JavaScript indices, the default), characters or UTF-8 bytes. */
+  offsets?: 'utf16' | 'chars' | 'bytes'
 }
 
 // --- security ------------------------------------------------------------------

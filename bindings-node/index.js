@@ -48,6 +48,18 @@ class Transport {
     return settle(() => this.core.callAsync(op, encode(args)))
   }
 
+  addRecognizer(name, entities, offsets, sync, later) {
+    try {
+      this.core.addRecognizer(name, entities, offsets, sync, later)
+    } catch (e) {
+      throw fail(e)
+    }
+  }
+
+  removeRecognizer(name) {
+    return this.core.removeRecognizer(name)
+  }
+
   subscribe(kind, callback) {
     if (typeof callback !== 'function') {
       throw new VallumError('invalid_argument', 'invalid argument `callback`: expected a function')

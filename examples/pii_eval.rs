@@ -30,23 +30,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let detector = Detector::new(Arc::new(vallum::SystemClock))?;
     let opts = DetectOptions::default().entities(entities);
-    let run = || -> Vec<Vec<(String, usize, usize)>> {
+    let run = || -> vallum::Result<Vec<Vec<(String, usize, usize)>>> {
         texts
             .iter()
             .map(|t| {
-                detector
-                    .detect_with(t, &opts)
+                Ok(detector
+                    .detect_with(t, &opts)?
                     .into_iter()
                     .map(|f| (f.entity, f.char_start, f.char_end))
-                    .collect()
+                    .collect())
             })
             .collect()
     };
-    let findings = run();
+    let findings = run()?;
     let mut best = f64::MAX;
     for _ in 0..repeats.max(1) {
         let t0 = Instant::now();
-        std::hint::black_box(run());
+        std::hint::black_box(run()?);
         best = best.min(t0.elapsed().as_secs_f64());
     }
     let bytes: usize = texts.iter().map(|t| t.len()).sum();

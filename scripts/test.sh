@@ -56,7 +56,7 @@ rm -rf target/wheels
 (cd bindings-python && "../$py_tools/bin/maturin" build --release --locked --quiet --out ../target/wheels)
 py_env="$demo_dir/py-venv"
 python3 -m venv "$py_env"
-"$py_env/bin/pip" install --quiet --disable-pip-version-check target/wheels/vallum-*.whl "pytest>=8" "mypy>=1.10"
+"$py_env/bin/pip" install --quiet --disable-pip-version-check target/wheels/vallum-*.whl "pytest>=8" "mypy>=1.10" "spacy>=3.8,<3.9"
 "$py_env/bin/python" -c "import vallum, sys; sys.exit(0 if vallum.__file__.startswith('$py_env') else 1)" \
     || { echo "python: the test venv did not import the freshly built wheel" >&2; exit 1; }
 "$py_env/bin/python" -m pytest -q -p no:cacheprovider bindings-python/tests 2>&1 | tee -a "$log"
@@ -98,7 +98,7 @@ wasm_tarball=$(cd bindings-wasm && npm pack --silent --pack-destination "$wasm_p
     npm install --no-audit --no-fund --loglevel=error "./$wasm_tarball"
 )
 [ -f "$wasm_project/node_modules/@vallum/wasm/pkg/web/vallum_wasm_bg.wasm" ] || { echo "wasm: the packed tarball lacks the module" >&2; exit 1; }
-VALLUM_WASM_PACKAGE="$wasm_project/node_modules/@vallum/wasm" node --test bindings-wasm/test/vectors.test.js bindings-wasm/test/panic.test.js bindings-wasm/test/browser.test.js 2>&1 | tee -a "$log"
+VALLUM_WASM_PACKAGE="$wasm_project/node_modules/@vallum/wasm" node --test bindings-wasm/test/vectors.test.js bindings-wasm/test/panic.test.js bindings-wasm/test/recognizer.test.js bindings-wasm/test/browser.test.js 2>&1 | tee -a "$log"
 NO_COLOR=1 node_modules/.bin/vitest run --root bindings-node/react 2>&1 | tee -a "$log"
 node_modules/.bin/vite build examples/react-dashboard --logLevel warn
 node --test examples/react-dashboard/e2e/ 2>&1 | tee -a "$log"

@@ -8,7 +8,7 @@
 //! `"<error code>\u{1f}<message>"`; `index.js` turns them into `VallumError`
 //! with `.code`. A Rust panic becomes code `internal_error`, never an abort.
 
-use napi::bindgen_prelude::{AsyncTask, Buffer};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Function, FunctionRef, Promise};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
@@ -181,6 +181,114 @@ impl Core {
         Ok(Subscription {
             inner: parking_lot::Mutex::new(Some(sub)),
         })
+    }
+}
+
+/// A JavaScript function as a host recognizer. `index.js` passes it twice:
+/// a synchronous wrapper, called directly when the detection runs on the
+/// JavaScript thread (`pii.detect`), and an async one, called through a
+/// thread-safe function when it runs on the thread pool (`…Async`
+/// methods, the guard), whose Promise the worker waits for. Both return
+/// the spans as JSON text; `vallum::pii::parse_host_spans` reads them.
+struct JsRecognizer {
+    main: std::thread::ThreadId,
+    /// The `napi_env` of `main`, as an address: used on `main` only.
+    env: usize,
+    sync_fn: FunctionRef<String, String>,
+    async_fn: ThreadsafeFunction<String, Promise<String>, String, Status, false, true>,
+}
+
+fn host_err(e: napi::Error) -> Error {
+    Error::invalid_arg("recognizer", e.reason.clone())
+}
+
+/// Runs a future to completion on this (pool) thread.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Arc::new(Unpark(std::thread::current())).into();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+impl vallum::pii::HostRecognizer for JsRecognizer {
+    fn recognize(&self, text: &str) -> vallum::Result<Vec<vallum::pii::HostSpan>> {
+        let json = if std::thread::current().id() == self.main {
+            let env = Env::from_raw(self.env as napi::sys::napi_env);
+            let f = self.sync_fn.borrow_back(&env).map_err(host_err)?;
+            f.call(text.to_owned()).map_err(host_err)?
+        } else {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let status = self.async_fn.call_with_return_value(
+                text.to_owned(),
+                ThreadsafeFunctionCallMode::Blocking,
+                move |r, _env| {
+                    let _ = tx.send(r);
+                    Ok(())
+                },
+            );
+            if status != Status::Ok {
+                return Err(Error::invalid_arg(
+                    "recognizer",
+                    format!("the JavaScript function could not be called ({status})"),
+                ));
+            }
+            let promise = rx
+                .recv()
+                .map_err(|_| {
+                    Error::invalid_arg("recognizer", "the JavaScript function did not answer")
+                })?
+                .map_err(host_err)?;
+            block_on(promise).map_err(host_err)?
+        };
+        vallum::pii::parse_host_spans(&json)
+    }
+}
+
+#[napi]
+impl Core {
+    /// Plugs in a JavaScript recognizer (see `JsRecognizer`).
+    #[napi(
+        ts_args_type = "name: string, entities: string[], offsets: string, recognizeSync: (text: string) => string, recognizeAsync: (text: string) => Promise<string>"
+    )]
+    pub fn add_recognizer(
+        &self,
+        env: Env,
+        name: String,
+        entities: Vec<String>,
+        offsets: String,
+        recognize_sync: Function<'_, String, String>,
+        recognize_async: ThreadsafeFunction<String, Promise<String>, String, Status, false, true>,
+    ) -> napi::Result<()> {
+        let sync_fn = recognize_sync.create_ref()?;
+        no_panic(|| {
+            let unit = vallum::pii::Offsets::parse(&offsets)?;
+            let r = JsRecognizer {
+                main: std::thread::current().id(),
+                env: env.raw() as usize,
+                sync_fn,
+                async_fn: recognize_async,
+            };
+            self.inner
+                .pii()
+                .add_recognizer(&name, &entities, unit, Arc::new(r))
+        })
+    }
+
+    /// Removes a host recognizer; whether there was one.
+    #[napi]
+    pub fn remove_recognizer(&self, name: String) -> bool {
+        self.inner.pii().remove_recognizer(&name)
     }
 }
 

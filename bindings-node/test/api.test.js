@@ -399,3 +399,58 @@ test('client.d.ts and the implementation agree: every declared method exists, ev
     for (const method of implemented) assert.ok(declared.has(method) || extras.has(method), `${name}.${method} is implemented but not declared`)
   }
 })
+
+test('host recognizers: sync on the main thread, async ones from the pool, in every detection', async () => {
+  const v = instance({ enterpriseSecurity: { piiProtection: { enabled: true } } })
+  const seen = []
+  v.pii.addRecognizer('projects', (text) => {
+    seen.push(text)
+    const at = text.indexOf('Project Nightingale')
+    return at < 0 ? [] : [{ entity: 'PROJECT', start: at, end: at + 'Project Nightingale'.length }]
+  }, { entities: ['PROJECT'] })
+  // UTF-16 offsets after astral characters.
+  const text = '🎉🎉 Zoë leads Project Nightingale, mail zoe@example.com'
+  const found = v.pii.detect(text).map((f) => [f.entity, text.slice(f.start, f.end), f.recognizer])
+  assert.deepEqual(found.find((f) => f[0] === 'PROJECT'), ['PROJECT', 'Project Nightingale', 'projects'])
+  assert.ok(found.some((f) => f[0] === 'EMAIL_ADDRESS'))
+  assert.ok(v.pii.entities().includes('PROJECT'))
+  assert.ok(!(await v.pii.maskAsync(text)).text.includes('Nightingale'))
+  // An async recognizer (a model pipeline) in the guard, on the thread pool.
+  v.pii.addRecognizer('model', async (t) => {
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const at = t.indexOf('Dana Scott')
+    return at < 0 ? [] : [['PERSON', at, at + 10, 0.95]]
+  }, { entities: ['PERSON'] })
+  const verdict = await v.guard.prompt({
+    principal: { id: 'ann' }, organization: 'acme', session: 's1',
+    text: 'Ask Dana Scott about Project Nightingale', model: 'gpt-4o',
+  })
+  assert.ok(!verdict.text_to_send.includes('Nightingale') && !verdict.text_to_send.includes('Dana'), verdict.text_to_send)
+  // The same async recognizer from a synchronous call is a typed error.
+  assert.throws(() => v.pii.detect('Dana Scott'), isVallumError('invalid_argument', /returned a Promise/))
+  assert.equal(v.pii.removeRecognizer('model'), true)
+  assert.equal(v.pii.removeRecognizer('model'), false)
+  assert.ok(seen.length >= 2)
+})
+
+test('host recognizer failures and bad spans are typed errors naming the recognizer', async () => {
+  const v = instance({})
+  v.pii.addRecognizer('broken', () => { throw new Error('model not loaded') }, { entities: ['X'] })
+  assert.throws(() => v.pii.mask('some text'), isVallumError('invalid_argument', /model not loaded/))
+  await assert.rejects(v.pii.maskAsync('some text'), isVallumError('invalid_argument', /model not loaded/))
+  v.pii.removeRecognizer('broken')
+  for (const [bad, pattern] of [
+    [() => [['Y', 0, 1]], /entity 'Y'/],
+    [() => [['X', 0, 99]], /not inside the text/],
+    [() => [{ entity: 'X', start: 0.5, end: 2 }], /whole offsets/],
+    [() => 42, /array of spans/],
+    [async () => [['X', 0, 99]], /not inside the text/],
+  ]) {
+    v.pii.addRecognizer('bad', bad, { entities: ['X'] })
+    await assert.rejects(v.pii.detectAsync('some text'), isVallumError('invalid_argument', pattern))
+    v.pii.removeRecognizer('bad')
+  }
+  assert.throws(() => v.pii.addRecognizer('x', () => [], { entities: ['X'], offsets: 'words' }), isVallumError('invalid_argument', /offset unit/))
+  assert.throws(() => v.pii.addRecognizer('x', 'not a function', { entities: ['X'] }), isVallumError('invalid_argument', /recognize/))
+  assert.throws(() => v.pii.addRecognizer('x', () => [], {}), isVallumError('invalid_argument', /entities/))
+})

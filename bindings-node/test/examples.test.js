@@ -45,3 +45,17 @@ test('the guarded chat server: PII masked and restored, a leak masked, a threat 
   assert.deepEqual(costs.groups, [['eng', pii.costMicros]])
   assert.match(out, /^Done\.$/m)
 })
+
+test('the recognizer example: a lookup and an async stand-in for a model, in detect, mask and the guard', () => {
+  const script = path.resolve(__dirname, '..', '..', 'examples', 'node', 'recognizer.js')
+  const out = execFileSync(process.execPath, [script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_PATH: nodePath() },
+  })
+  assert.match(out, /PROJECT\s+"Project Nightingale"\s+by projects/)
+  assert.match(out, /MEDICAL_CONDITION\s+"type 2 diabetes"\s+by diagnoses/)
+  assert.match(out, /PERSON\s+"Dana Scott"/)
+  assert.match(out, /masked: .*<PROJECT>.*<MEDICAL_CONDITION>/)
+  assert.doesNotMatch(out.split('masked:')[1], /Nightingale|diabetes|dana@/)
+  assert.match(out, /to the model: Draft an update on <PROJECT_1>/)
+})

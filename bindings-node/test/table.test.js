@@ -33,6 +33,8 @@ const OWN = {
   SecurityClient: ['subscribe'],
   PerformanceClient: ['subscribe'],
   CostClient: ['subscribe'],
+  // Host recognizers are functions, not JSON: each runtime's transport plugs them in.
+  PiiClient: ['addRecognizer', 'removeRecognizer'],
 }
 
 const norm = (s) => s.replace(/\s+/g, ' ').trim()

@@ -615,6 +615,33 @@ impl Core {
         })
     }
 
+    // --- host recognizers ---------------------------------------------------
+    /// Plugs in `recognize(text) -> spans` under `name`, reporting
+    /// `entities`; offsets count `chars` (Python string indices, spaCy's
+    /// `start_char`), `utf16` or `bytes`.
+    #[pyo3(signature = (name, recognize, entities, offsets="chars"))]
+    fn add_recognizer(
+        &self,
+        name: &str,
+        recognize: Py<PyAny>,
+        entities: Vec<String>,
+        offsets: &str,
+    ) -> PyResult<()> {
+        no_panic(|| {
+            let unit = vallum::pii::Offsets::parse(offsets).map_err(err)?;
+            let r = Arc::new(PyRecognizer(recognize));
+            self.inner
+                .pii()
+                .add_recognizer(name, &entities, unit, r)
+                .map_err(err)
+        })
+    }
+
+    /// Removes a host recognizer; whether there was one.
+    fn remove_recognizer(&self, name: &str) -> bool {
+        self.inner.pii().remove_recognizer(name)
+    }
+
     // --- events ------------------------------------------------------------
     /// Calls `callback(event: dict)` for events of `kind` (None: all) until the
     /// returned handle's `close()` (or its collection). Exceptions raised by
@@ -661,6 +688,80 @@ impl Core {
             let mut w = PyWire::new(py, op, slots, release);
             let r = vallum::api::dispatch(&self.inner, op, &mut w);
             w.finish(r)
+        })
+    }
+}
+
+/// A Python callable as a host recognizer. It returns an iterable of
+/// spans, each a tuple `(entity, start, end[, score])`, a mapping with those
+/// keys, or an object with `label_`, `start_char` and `end_char` (a spaCy
+/// `Span`). An exception it raises fails the detection.
+struct PyRecognizer(Py<PyAny>);
+
+impl PyRecognizer {
+    fn span(item: &Bound<'_, PyAny>) -> PyResult<vallum::pii::HostSpan> {
+        let score = |v: Option<Bound<'_, PyAny>>| -> PyResult<Option<f32>> {
+            match v {
+                Some(v) if !v.is_none() => Ok(Some(v.extract::<f32>()?)),
+                _ => Ok(None),
+            }
+        };
+        if let Ok(d) = item.cast::<PyDict>() {
+            let get = |k: &str| -> PyResult<Bound<'_, PyAny>> {
+                d.get_item(k)?
+                    .ok_or_else(|| bad_arg("recognizer", format!("a span has no '{k}'")))
+            };
+            return Ok(vallum::pii::HostSpan {
+                entity: get("entity")?.extract()?,
+                start: get("start")?.extract()?,
+                end: get("end")?.extract()?,
+                score: score(d.get_item("score")?)?,
+            });
+        }
+        if let Ok(t) = item.cast::<PyTuple>() {
+            if !(3..=4).contains(&t.len()) {
+                return Err(bad_arg(
+                    "recognizer",
+                    "a span tuple is (entity, start, end) or (entity, start, end, score)",
+                ));
+            }
+            return Ok(vallum::pii::HostSpan {
+                entity: t.get_item(0)?.extract()?,
+                start: t.get_item(1)?.extract()?,
+                end: t.get_item(2)?.extract()?,
+                score: score(t.get_item(3).ok())?,
+            });
+        }
+        if item.hasattr("label_")? && item.hasattr("start_char")? {
+            return Ok(vallum::pii::HostSpan {
+                entity: item.getattr("label_")?.extract()?,
+                start: item.getattr("start_char")?.extract()?,
+                end: item.getattr("end_char")?.extract()?,
+                score: None,
+            });
+        }
+        Err(bad_arg(
+            "recognizer",
+            format!(
+                "a span must be a tuple, a dict or a spaCy Span, not {}",
+                item.get_type().name()?
+            ),
+        ))
+    }
+}
+
+impl vallum::pii::HostRecognizer for PyRecognizer {
+    fn recognize(&self, text: &str) -> vallum::Result<Vec<vallum::pii::HostSpan>> {
+        Python::attach(|py| {
+            let run = || -> PyResult<Vec<vallum::pii::HostSpan>> {
+                let out = self.0.call1(py, (text,))?;
+                let mut spans = Vec::new();
+                for item in out.bind(py).try_iter()? {
+                    spans.push(Self::span(&item?)?);
+                }
+                Ok(spans)
+            };
+            run().map_err(|e| Error::invalid_arg("recognizer", e.to_string()))
         })
     }
 }

@@ -213,3 +213,91 @@ def test_security_boundaries_reach_python():
     admin = {"organization": "platform", "permissions": ["memory:global:write"]}
     v.memory.set(admin, "global", "banner", "hello")
     assert v.memory.resolve(CTX, "banner")["value"] == "hello"
+
+
+class _SpacyLikeSpan:
+    """The attributes of a spaCy ``Span`` that Vallum reads."""
+
+    def __init__(self, label, start, end):
+        self.label_, self.start_char, self.end_char = label, start, end
+
+
+def test_host_recognizers_plug_into_every_detection():
+    v = make({"enterpriseSecurity": {"piiProtection": {"enabled": True}}})
+    calls = []
+
+    def projects(text):
+        calls.append(text)
+        at = text.find("Project Nightingale")
+        return [] if at < 0 else [("PROJECT", at, at + len("Project Nightingale"))]
+
+    v.pii.add_recognizer("projects", projects, entities=["PROJECT"])
+    # Python indices, after non-ASCII text.
+    text = "Zoë 🎉 leads Project Nightingale, mail zoe@example.com"
+    found = {(f["entity"], text[f["start"]:f["end"]], f["recognizer"]) for f in v.pii.detect(text)}
+    assert ("PROJECT", "Project Nightingale", "projects") in found
+    assert any(e == "EMAIL_ADDRESS" for e, _, _ in found)
+    assert "PROJECT" in v.pii.entities()
+    assert v.pii.detect_with(text, entities=["PROJECT"])[0]["entity"] == "PROJECT"
+    assert "Nightingale" not in v.pii.mask(text)["text"]
+    verdict = v.guard.prompt({"principal": {"id": "ann"}, "organization": "acme", "session": "s1",
+                              "text": "Status of Project Nightingale?", "model": "gpt-4o"})
+    assert "Nightingale" not in verdict["text_to_send"] and "PROJECT" in verdict["text_to_send"]
+    assert calls, "the recognizer ran"
+    # Dicts and spaCy-like spans are spans too; scores are kept.
+    v.pii.add_recognizer("dicts", lambda t: [{"entity": "CODE", "start": 0, "end": 4, "score": 0.5}],
+                         entities=["CODE"])
+    v.pii.add_recognizer("spans", lambda t: [_SpacyLikeSpan("TEAM", 5, 8)], entities=["TEAM"])
+    got = {f["entity"]: f["score"] for f in v.pii.detect_with("ABCD xyz", threshold=0.0)}
+    assert got["CODE"] == pytest.approx(0.5) and got["TEAM"] == pytest.approx(0.85)
+    assert v.pii.remove_recognizer("dicts") and not v.pii.remove_recognizer("dicts")
+
+
+def test_host_recognizer_failures_are_typed_errors():
+    v = make()
+
+    def broken(text):
+        raise RuntimeError("model not loaded")
+
+    v.pii.add_recognizer("broken", broken, entities=["X"])
+    with pytest.raises(vallum.InvalidArgument) as e:
+        v.pii.mask("some text")
+    assert "broken" in str(e.value) and "model not loaded" in str(e.value)
+    v.pii.remove_recognizer("broken")
+    for bad, want in [
+        (lambda t: [("Y", 0, 1)], "entity 'Y'"),
+        (lambda t: [("X", 0, 99)], "not inside the text"),
+        (lambda t: [("X", 0)], "tuple"),
+        (lambda t: [42], "not int"),
+        (lambda t: 5, "not iterable"),
+    ]:
+        v.pii.add_recognizer("bad", bad, entities=["X"])
+        with pytest.raises(vallum.InvalidArgument) as e:
+            v.pii.detect("some text")
+        assert want in str(e.value), (want, str(e.value))
+        v.pii.remove_recognizer("bad")
+    with pytest.raises(vallum.InvalidArgument):
+        v.pii.add_recognizer("x", lambda t: [], entities=["X"], offsets="words")
+    with pytest.raises(vallum.InvalidArgument):
+        v.pii.add_recognizer("no entities", lambda t: [], entities=[])
+
+
+def test_host_recognizers_run_from_many_threads():
+    v = make()
+    v.pii.add_recognizer("t", lambda t: [("TICKET", 0, 6)] if t.startswith("TK-") else [],
+                         entities=["TICKET"])
+    errors = []
+
+    def work():
+        try:
+            for _ in range(50):
+                assert v.pii.mask("TK-123 is open")["text"].startswith("<TICKET>")
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors

@@ -25,7 +25,7 @@ def test_stubs_match_the_extension_module(tmp_path):
 
 def test_package_and_examples_type_check_strictly(tmp_path):
     files = sorted(str(p) for p in EXAMPLES.glob("*.py"))
-    assert len(files) == 3
+    assert len(files) == 4
     for target in (["-p", "vallum"], files):
         r = run("-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), *target,
                 cwd=tmp_path)
@@ -58,6 +58,9 @@ def test_stubtest_catches_a_wrong_stub(tmp_path):
                           "after a minute, draft = None", "after restart, bob's language = de",
                           "wrong key refused: KeyMismatch", "audit intact: True"]),
     ("cost_report.py", ["engineering", "suggestion:", "budget_warning"]),
+    ("spacy_recognizer.py", ["'Project Nightingale'", "by spacy", "'type 2 diabetes'",
+                             "to the model: Draft an update on <PROJECT_1>",
+                             "entities: ['MEDICAL_CONDITION', 'PROJECT']"]),
 ])
 def test_examples_run(name, expect, tmp_path):
     r = run(str(EXAMPLES / name), cwd=tmp_path)

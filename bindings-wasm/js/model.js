@@ -137,6 +137,17 @@ class Transport {
     for (const l of this.syncListeners) l()
   }
 
+  /** Host recognizers run synchronously here: the module calls them in the
+   * middle of an operation, so `later` (a Promise-returning wrapper) is unused. */
+  addRecognizer(name, entities, offsets, sync, later) {
+    void later
+    this.guard(() => this.core.addRecognizer(name, entities, offsets, sync))
+  }
+
+  removeRecognizer(name) {
+    return this.guard(() => this.core.removeRecognizer(name))
+  }
+
   subscribe(kind, callback) {
     if (typeof callback !== 'function') {
       throw new VallumError('invalid_argument', 'invalid argument `callback`: expected a function')

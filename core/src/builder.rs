@@ -228,7 +228,9 @@ impl VallumBuilder {
             memory.clone(),
             clock.clone(),
         )?;
-        let guard = assemble::guard(&self.config, &limits, &pii.detector().entities())?;
+        let entities = pii.detector().entities();
+        let entities: Vec<&str> = entities.iter().map(String::as_str).collect();
+        let guard = assemble::guard(&self.config, &limits, &entities)?;
         let metrics = assemble::metrics(&self.config, clock.clone(), events.clone())?;
         Ok(Vallum {
             inner: Arc::new(Inner {

@@ -87,6 +87,7 @@ fn pii_detect_and_mask() {
             let findings: Vec<Value> = v
                 .pii()
                 .detect(text)
+                .unwrap()
                 .iter()
                 .map(|f| {
                     json!({"entity": f.entity, "start": f.start, "end": f.end,

@@ -20,6 +20,7 @@ fn detector() -> Arc<Detector> {
 fn found(text: &str) -> Vec<(String, String)> {
     detector()
         .detect(text)
+        .unwrap()
         .iter()
         .map(|f| (f.entity.clone(), f.text(text).to_owned()))
         .collect()
@@ -106,6 +107,7 @@ fn detect_and_mask_report_the_same_findings() {
     ] {
         let a: Vec<_> = d
             .detect(text)
+            .unwrap()
             .iter()
             .map(|f| (f.entity.clone(), f.start, f.end))
             .collect();

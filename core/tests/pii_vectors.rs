@@ -73,7 +73,7 @@ fn presidio_recognizer_vectors() {
                 .threshold(0.0)
                 .context(false)
                 .resolve_overlaps(false);
-            let found = d.detect_with(text, &opts);
+            let found = d.detect_with(text, &opts).unwrap();
             let mut spans: Vec<(usize, usize)> =
                 found.iter().map(|f| (f.char_start, f.char_end)).collect();
             spans.sort_unstable();

@@ -62,6 +62,9 @@ async function main(): Promise<void> {
   await v.pii.maskAsync('text')
   const valid: boolean | null = v.pii.validate('CREDIT_CARD', '4111111111111111')
   const entityNames: string[] = v.pii.entities()
+  v.pii.addRecognizer('tickets', (text: string) => [{ entity: 'TICKET', start: 0, end: Math.min(6, text.length) }], { entities: ['TICKET'] })
+  v.pii.addRecognizer('model', async (text: string) => [['PERSON', 0, text.length, 0.9] as [string, number, number, number]], { entities: ['PERSON'], offsets: 'utf16' })
+  const unplugged: boolean = v.pii.removeRecognizer('model')
   const tokens: string = await v.pii.maskInSession(ctx, 'text')
   await v.pii.unmaskInSession(ctx, tokens)
 
@@ -196,7 +199,7 @@ async function main(): Promise<void> {
       console.log(code, e.message)
     }
   }
-  console.log(theme, removed, cleared, batch, entry, hits, resolved, exported, rotated, bytes, opt, start, masked, valid, existed,
+  console.log(theme, removed, unplugged, cleared, batch, entry, hits, resolved, exported, rotated, bytes, opt, start, masked, valid, existed,
     effect, allowed, roles, center, rate, score, threatId, total, complianceScore, types, maskedData, replyText, seq, ok, purged,
     json, p95, healthy, report, gone, prom, micros, released, spent, now, keyId, dropped, rewrapped, codes, entities, version,
     check, valid2, picos)

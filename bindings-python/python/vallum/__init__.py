@@ -23,6 +23,7 @@ import datetime as _dt
 from typing import (
     Any as _Any,
     Callable as _Callable,
+    Iterable as _Iterable,
     Dict as _Dict,
     List as _List,
     Mapping as _Mapping,
@@ -258,6 +259,23 @@ class Pii(_Part):
         """Masks with the configured operators; ``ctx`` owns the tokens of the
         ``encrypt`` operator (required when one is configured)."""
         return self._core.call_blocking("pii.mask", text, ctx)
+
+    def add_recognizer(self, name: str, recognize: _Callable[[str], _Iterable[_Any]],
+                       entities: _Sequence[str], offsets: str = "chars") -> None:
+        """Plugs in a recognizer of your own (a spaCy or GLiNER pipeline, a
+        lookup): ``recognize(text)`` returns spans as ``(entity, start, end)``
+        or ``(entity, start, end, score)`` tuples, dicts with those keys, or
+        spaCy ``Span`` objects. ``entities`` lists every entity it may report;
+        ``offsets`` counts ``"chars"`` (Python indices), ``"utf16"`` or
+        ``"bytes"``. Its spans join the built-in findings in every detection
+        (detect, mask, the guard, sessions, streams); an exception it raises
+        or a bad span fails that call with ``InvalidArgument``. It must not
+        call back into this instance."""
+        self._core.add_recognizer(name, recognize, list(entities), offsets)
+
+    def remove_recognizer(self, name: str) -> bool:
+        """Removes a plugged-in recognizer; whether there was one."""
+        return self._core.remove_recognizer(name)
 
     def mask_in_session(self, ctx: Context, text: str) -> str:
         return self._core.call_blocking("pii.maskInSession", ctx, text)

@@ -2,7 +2,7 @@
 binding). Use ``vallum.Vallum``; this layer only converts values and errors."""
 
 import datetime
-from typing import Any, Callable, Dict, List, Literal, Optional, final
+from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, final
 
 __all__ = [
     "__version__",
@@ -185,6 +185,15 @@ class Core:
     def subscribe(
         self, kind: Optional[str], callback: Callable[[Dict[str, Any]], object]
     ) -> Subscription: ...
+    def add_recognizer(
+        self,
+        name: str,
+        recognize: Callable[[str], Iterable[Any]],
+        entities: List[str],
+        offsets: str = "chars",
+    ) -> None:
+        """Plugs in a host recognizer; see ``Pii.add_recognizer``."""
+    def remove_recognizer(self, name: str) -> bool: ...
 
 def call_static(op: _StaticOperation, a: Any = None) -> Any: ...
 def _panic_for_tests(message: str) -> None: ...

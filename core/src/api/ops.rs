@@ -56,19 +56,19 @@ operations! {
     /// PII in `text`, with the detector's options.
     "pii.detect" [sync "pii.detect", async "pii.detectAsync"] (text: String, options: Option<DetectArgs>) -> "Finding[]"
         => match options {
-            None => Ok(v.pii().detect(&text)),
+            None => v.pii().detect(&text),
             Some(o) => {
                 let opts = detect_options(o);
-                v.pii().detector().check_options(&opts).map(|()| v.pii().detect_with(&text, &opts))
+                v.pii().detector().check_options(&opts).and_then(|()| v.pii().detect_with(&text, &opts))
             }
         }
         => |f| Ok::<_, Error>(findings(w, &text, &f));
     /// The entity names this instance can report (built-in, custom, deny list).
     "pii.entities" [sync "pii.entities"] () -> "string[]"
-        => Ok::<_, Error>(v.pii().detector().entities().into_iter().map(str::to_owned).collect::<Vec<String>>());
+        => Ok::<_, Error>(v.pii().detector().entities());
     /// The specification's `PIIDetectionResult`.
     "pii.detectPII" [async "security.detectPII", sync "security.detectPIISync"] (text: String) -> "PIIDetectionResult"
-        => Ok::<_, Error>(v.pii().detect(&text))
+        => v.pii().detect(&text)
         => |f| Ok::<_, Error>(detection(w, &text, &f));
     /// Whether `value` is a valid `entity` (null: no validator).
     "pii.validate" [sync "pii.validate"] (entity: String, value: String) -> "boolean | null"

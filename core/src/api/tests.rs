@@ -293,6 +293,7 @@ fn detect_and_mask_agree() {
         let detected: Vec<_> = v
             .pii()
             .detect(text)
+            .unwrap()
             .into_iter()
             .map(|f| (f.entity, f.start, f.end))
             .collect();

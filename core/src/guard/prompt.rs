@@ -279,7 +279,7 @@ fn pii(r: &mut Run<'_, '_>) -> Result<()> {
     let input = r.input;
     let findings =
         r.d.pii
-            .detect_with(&input.text, &DetectOptions::default().merge_overlaps(true));
+            .detect_with(&input.text, &DetectOptions::default().merge_overlaps(true))?;
     let block = &r.d.guard.config.block_entities;
     let blocked = findings
         .iter()

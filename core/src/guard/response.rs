@@ -32,7 +32,7 @@ pub(crate) fn guard_response(d: &Deps<'_>, input: &ResponseInput) -> Result<Resp
         let findings = d.pii.detect_with(
             &input.output,
             &DetectOptions::default().merge_overlaps(true),
-        );
+        )?;
         let leaked: Vec<Finding> = findings
             .into_iter()
             .filter(|f| !vault.holds(f.text(&input.output)))

@@ -19,6 +19,7 @@
 pub(crate) use crate::text::is_invisible;
 use crate::text::Normalized;
 mod classify;
+mod host;
 mod matching;
 #[cfg(feature = "names")]
 mod ner;
@@ -35,6 +36,8 @@ pub(crate) mod validators;
 mod vault;
 
 pub use classify::{classify, default_level, Classification};
+use host::Plugged;
+pub use host::{parse_host_spans, HostRecognizer, HostSpan, Offsets, DEFAULT_HOST_SCORE};
 use matching::{Raw, Recognizer, Special};
 #[cfg(feature = "names")]
 pub use ner::Gazetteer;
@@ -89,6 +92,9 @@ pub struct Detector {
     /// Word lists for names and places (the English pack by default).
     #[cfg(feature = "names")]
     gazetteer: Option<Arc<Gazetteer>>,
+    /// Recognizers the host plugged in; each detection takes a snapshot,
+    /// so no lock is held while host code runs.
+    plugged: parking_lot::RwLock<Arc<Vec<Arc<Plugged>>>>,
 }
 
 impl Detector {
@@ -258,7 +264,64 @@ impl Detector {
             clock,
             #[cfg(feature = "names")]
             gazetteer: Gazetteer::english(),
+            plugged: parking_lot::RwLock::new(Arc::new(Vec::new())),
         })
+    }
+
+    /// Plugs in a recognizer implemented by the host under `name`, reporting
+    /// `entities` (new names or built-in ones) with offsets in `offsets`.
+    /// Its spans are merged with the built-in findings by the same overlap
+    /// rules, in every detection: detect, mask, the guard, vaults, streams.
+    /// A bad name, an empty entity list or a name already plugged in is an
+    /// `invalid_argument` error.
+    pub fn add_recognizer(
+        &self,
+        name: &str,
+        entities: &[String],
+        offsets: Offsets,
+        recognizer: Arc<dyn HostRecognizer>,
+    ) -> Result<()> {
+        host::check_name("name", name)?;
+        if entities.is_empty() {
+            return Err(Error::invalid_arg(
+                "entities",
+                format!("recognizer '{name}' must report at least one entity"),
+            ));
+        }
+        for e in entities {
+            host::check_name("entities", e)?;
+        }
+        let mut guard = self.plugged.write();
+        if guard.iter().any(|p| p.name == name) {
+            return Err(Error::invalid_arg(
+                "name",
+                format!("a recognizer named '{name}' is already plugged in; remove it first"),
+            ));
+        }
+        let mut next: Vec<Arc<Plugged>> = guard.as_ref().clone();
+        next.push(Arc::new(Plugged {
+            name: name.to_owned(),
+            entities: entities.to_vec(),
+            offsets,
+            inner: recognizer,
+        }));
+        *guard = Arc::new(next);
+        Ok(())
+    }
+
+    /// Removes the host recognizer `name`; whether there was one.
+    pub fn remove_recognizer(&self, name: &str) -> bool {
+        let mut guard = self.plugged.write();
+        let before = guard.len();
+        let next: Vec<Arc<Plugged>> = guard.iter().filter(|p| p.name != name).cloned().collect();
+        let removed = next.len() != before;
+        *guard = Arc::new(next);
+        removed
+    }
+
+    /// The names of the host recognizers plugged in, in order.
+    pub fn host_recognizers(&self) -> Vec<String> {
+        self.plugged.read().iter().map(|p| p.name.clone()).collect()
     }
 
     /// Replaces the gazetteer pack names and places are looked up in
@@ -279,13 +342,24 @@ impl Detector {
         &self.settings
     }
 
-    /// Entities this detector can report (enabled built-ins and custom types).
-    pub fn entities(&self) -> Vec<&str> {
-        self.recognizers
+    /// Entities this detector can report: enabled built-ins, custom types
+    /// and those of host recognizers, without repeats.
+    pub fn entities(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .recognizers
             .iter()
             .map(|r| r.entity.as_str())
             .filter(|e| self.enabled(e))
-            .collect()
+            .map(str::to_owned)
+            .collect();
+        for p in self.plugged.read().iter() {
+            for e in &p.entities {
+                if !out.contains(e) {
+                    out.push(e.clone());
+                }
+            }
+        }
+        out
     }
 
     /// Checks per-call options: every entity they select must be one this
@@ -300,10 +374,11 @@ impl Detector {
                 .recognizers
                 .iter()
                 .any(|r| &r.entity == e && self.enabled(e))
-                || self.deny.iter().any(|(d, _)| d == e);
+                || self.deny.iter().any(|(d, _)| d == e)
+                || self.plugged.read().iter().any(|p| p.entities.contains(e));
             if !known {
                 let mut names = self.entities();
-                names.extend(self.deny.iter().map(|(d, _)| d.as_str()));
+                names.extend(self.deny.iter().map(|(d, _)| d.clone()));
                 names.sort_unstable();
                 names.dedup();
                 return Err(Error::invalid_arg(
@@ -347,18 +422,21 @@ impl Detector {
                 format!("not valid UTF-8 at byte {}", e.valid_up_to()),
             )
         })?;
-        Ok(self.detect(text))
+        self.detect(text)
     }
 
     /// Findings in `text` with the configured settings.
-    pub fn detect(&self, text: &str) -> Vec<Finding> {
+    pub fn detect(&self, text: &str) -> Result<Vec<Finding>> {
         self.detect_with(text, &DetectOptions::default())
     }
 
     /// Findings in `text` with per-call options. Linear in `text`'s length.
-    pub fn detect_with(&self, text: &str, opts: &DetectOptions) -> Vec<Finding> {
+    ///
+    /// Fails only when a host recognizer fails or returns a bad span (an
+    /// `invalid_argument` error naming it): the built-in recognizers never do.
+    pub fn detect_with(&self, text: &str, opts: &DetectOptions) -> Result<Vec<Finding>> {
         if text.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let norm = Normalized::new(text);
         let t = norm.text();
@@ -421,6 +499,27 @@ impl Detector {
                 });
             }
         }
+        // Host recognizers see the normalized text, like the built-ins.
+        let plugged = self.plugged.read().clone();
+        let host_base = self.recognizers.len() + self.deny.len();
+        for (pi, p) in plugged.iter().enumerate() {
+            let wanted = |e: &String| opts.entities.as_ref().is_none_or(|sel| sel.contains(e));
+            if !p.entities.iter().any(wanted) {
+                continue;
+            }
+            for (entity, start, end, score) in p.run(t)? {
+                if !wanted(&p.entities[entity]) {
+                    continue;
+                }
+                raw.push(Raw {
+                    rec: host_base + pi,
+                    start,
+                    end,
+                    score,
+                    pattern: entity,
+                });
+            }
+        }
         if opts.context {
             self.apply_context(t, &mut raw);
         }
@@ -446,31 +545,45 @@ impl Detector {
                 .then(a.end.cmp(&b.end))
                 .then(a.rec.cmp(&b.rec))
         });
-        self.finish(text, &norm, raw)
+        Ok(self.finish(text, &norm, raw, &plugged))
     }
 
-    fn entity_of(&self, f: &Raw) -> String {
-        match self.recognizers.get(f.rec) {
-            Some(r) => r.entity.clone(),
-            None => self
-                .deny
-                .get(f.rec - self.recognizers.len())
-                .map_or_else(String::new, |(e, _)| e.clone()),
+    /// `(entity, recognizer name)` of a candidate: a built-in or custom
+    /// recognizer, a deny-list entry, or a host recognizer (whose entity
+    /// index is in `pattern`).
+    fn names_of(&self, f: &Raw, plugged: &[Arc<Plugged>]) -> (String, String) {
+        let n = self.recognizers.len();
+        if let Some(r) = self.recognizers.get(f.rec) {
+            let name = r
+                .patterns
+                .get(f.pattern)
+                .map_or_else(|| r.entity.clone(), |p| p.name.clone());
+            return (r.entity.clone(), name);
         }
+        if let Some((e, _)) = self.deny.get(f.rec - n) {
+            return (e.clone(), "deny_list".to_owned());
+        }
+        plugged
+            .get(f.rec - n - self.deny.len())
+            .map_or_else(Default::default, |p| {
+                (
+                    p.entities.get(f.pattern).cloned().unwrap_or_default(),
+                    p.name.clone(),
+                )
+            })
     }
 
-    fn finish(&self, original: &str, norm: &Normalized<'_>, raw: Vec<Raw>) -> Vec<Finding> {
+    fn finish(
+        &self,
+        original: &str,
+        norm: &Normalized<'_>,
+        raw: Vec<Raw>,
+        plugged: &[Arc<Plugged>],
+    ) -> Vec<Finding> {
         let mut out: Vec<Finding> = raw
             .into_iter()
             .map(|f| {
-                let recognizer = match self.recognizers.get(f.rec) {
-                    Some(r) if f.pattern != usize::MAX => r
-                        .patterns
-                        .get(f.pattern)
-                        .map_or_else(|| r.entity.clone(), |p| p.name.clone()),
-                    _ => "deny_list".to_owned(),
-                };
-                let entity = self.entity_of(&f);
+                let (entity, recognizer) = self.names_of(&f, plugged);
                 Finding {
                     entity,
                     start: norm.map(f.start),

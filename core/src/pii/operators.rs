@@ -217,7 +217,7 @@ impl Masker {
     pub fn mask(&self, text: &str) -> Result<Masked> {
         let findings = self
             .detector
-            .detect_with(text, &super::DetectOptions::default().merge_overlaps(true));
+            .detect_with(text, &super::DetectOptions::default().merge_overlaps(true))?;
         self.apply(text, findings, &mut Vault::new(), false, None)
     }
 
@@ -226,7 +226,7 @@ impl Masker {
     pub fn mask_for(&self, ctx: &Context, text: &str) -> Result<Masked> {
         let findings = self
             .detector
-            .detect_with(text, &super::DetectOptions::default().merge_overlaps(true));
+            .detect_with(text, &super::DetectOptions::default().merge_overlaps(true))?;
         self.apply(text, findings, &mut Vault::new(), false, Some(ctx))
     }
 
@@ -240,7 +240,7 @@ impl Masker {
     ) -> Result<Masked> {
         let findings = self
             .detector
-            .detect_with(text, &super::DetectOptions::default().merge_overlaps(true));
+            .detect_with(text, &super::DetectOptions::default().merge_overlaps(true))?;
         self.apply(text, findings, vault, true, ctx)
     }
 

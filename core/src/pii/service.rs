@@ -58,7 +58,7 @@ impl Pii {
             .with_keys(keys)
             .with_named_rules(&parts.rules)?;
         for (i, (entity, op)) in parts.operators.into_iter().enumerate() {
-            if !detector.entities().contains(&entity.as_str()) {
+            if !detector.entities().contains(&entity) {
                 return Err(Error::config(
                     format!("$.enterpriseSecurity.piiProtection.operators.{entity}"),
                     format!("unknown entity '{entity}' (operator #{i})"),
@@ -97,13 +97,31 @@ impl Pii {
     }
 
     /// Findings in `text` (the spec's `detectPII`).
-    pub fn detect(&self, text: &str) -> Vec<Finding> {
+    pub fn detect(&self, text: &str) -> Result<Vec<Finding>> {
         self.detector().detect(text)
     }
 
     /// Findings with per-call options (entity selection, threshold).
-    pub fn detect_with(&self, text: &str, opts: &DetectOptions) -> Vec<Finding> {
+    pub fn detect_with(&self, text: &str, opts: &DetectOptions) -> Result<Vec<Finding>> {
         self.detector().detect_with(text, opts)
+    }
+
+    /// Plugs in a recognizer implemented by the host; see
+    /// [`Detector::add_recognizer`].
+    pub fn add_recognizer(
+        &self,
+        name: &str,
+        entities: &[String],
+        offsets: super::Offsets,
+        recognizer: Arc<dyn super::HostRecognizer>,
+    ) -> Result<()> {
+        self.detector()
+            .add_recognizer(name, entities, offsets, recognizer)
+    }
+
+    /// Removes a host recognizer; whether there was one.
+    pub fn remove_recognizer(&self, name: &str) -> bool {
+        self.detector().remove_recognizer(name)
     }
 
     /// Detects and masks with the configured operators (the spec's

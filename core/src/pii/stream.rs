@@ -111,7 +111,7 @@ impl StreamMasker {
         let findings = self.masker.detector().detect_with(
             &joined,
             &super::DetectOptions::default().merge_overlaps(true),
-        );
+        )?;
         let at_end = cut == self.buf.len();
         if !at_end {
             for f in &findings {

@@ -286,9 +286,10 @@ impl Ner<'_> {
         }
     }
 
-    /// A speaker at the start of a line (`Vehbija: What a wife.`): one name
-    /// word before a colon, not a common word (`Note:`, `Phone:`), an
-    /// acronym (`FAQ:`) or a place.
+    /// A speaker at the start of a line (`Vehbija: "What a wife."`, `Maria:
+    /// can you check?`): one name word before a colon, either a known given
+    /// name or followed by a quotation; never a common word, a form label
+    /// (`Phone:`, `Note:`), an acronym (`FAQ:`) or a place.
     fn speakers(&mut self) {
         for i in 0..self.toks.len() {
             let line_start = i == 0 || self.toks[i - 1].kind == Kind::Break;
@@ -303,11 +304,16 @@ impl Ner<'_> {
                 .toks
                 .get(i + 2)
                 .is_some_and(|t| t.kind != Kind::Break && t.kind != Kind::Num);
+            let quoted = self
+                .toks
+                .get(i + 2)
+                .is_some_and(|t| matches!(t.kind, Kind::Punct('"' | '\u{201c}')));
             let f = self.flags(i);
-            let known = f & flag::NAME != 0;
-            let place_only = f & flag::PLACE != 0 && !known;
+            let given = f & flag::GIVEN != 0;
+            let place_only = f & flag::PLACE != 0 && f & flag::NAME == 0;
             if colon
                 && said
+                && (given || quoted)
                 && self.t(i).chars().count() >= 3
                 && self.toks[i].shape == Shape::Title
                 && !self.common(i)

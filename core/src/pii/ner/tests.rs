@@ -83,7 +83,8 @@ fn people_the_lists_do_not_know() {
             "Jindřich Š. Holinka",
         ),
         // A speaker at the start of a line.
-        ("Vehbija: What a wife.\\nSean: Remember me?", "Vehbija"),
+        ("Vehbija: \"What a wife.\"\\nSean: Remember me?", "Vehbija"),
+        ("Vehbija: \"What a wife.\"\\nSean: Remember me?", "Sean"),
         // After a cue, with letters English rarely uses.
         ("A great coda (not by Csenger Gyôry).", "Csenger Gyôry"),
     ] {
@@ -102,6 +103,7 @@ fn people_the_lists_do_not_know() {
     for text in [
         "Mobile: 0473 47 32 80\\nDesk: +41 (0)47 659 83 99\\nFax: 001-974-790-0491",
         "Bot: Where would you like this to be sent to?",
+        "Done: I drafted the note for you.\nSummary: all good",
         "We moved here from United Kingdom",
         "Please see Plan B for details and World War I history.",
     ] {
