@@ -217,3 +217,29 @@ def test_presidio_recognizer_vectors():
     low = {e: (p, t) for e, (p, t) in per.items() if p < 0.99 * t}
     assert not low, low
     assert sum(t for _, t in per.values()) >= 900
+
+
+def _occurrences(text, value):
+    """Spans of every occurrence of `value` that no letter or digit touches."""
+    out, at = [], 0
+    while (i := text.find(value, at)) >= 0:
+        s, e = i, i + len(value)
+        if not (s > 0 and text[s - 1].isalnum()) and not (e < len(text) and text[e].isalnum()):
+            out.append((s, e))
+        at = i + 1
+    return out
+
+
+def test_hand_written_prompts_leak_exactly_the_reviewed_spans():
+    doc = load("prompts.json")
+    v = instance({})
+    leaked = []
+    for c in doc["cases"]:
+        text = c["text"]
+        found = [(f["start"], f["end"]) for f in v.pii.detect(text)]
+        for entity, value in c["pii"]:
+            for s, e in _occurrences(text, value):
+                hit = sum(1 for i in range(s, e) if any(a <= i < b for a, b in found))
+                if hit * 10 < (e - s) * 9:
+                    leaked.append([c["id"], entity, value])
+    assert leaked == doc["leaked"]

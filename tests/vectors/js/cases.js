@@ -18,6 +18,7 @@ export const VECTOR_FILES = [
   'pii.json',
   'policy.json',
   'presidio-recognizers.json',
+  'prompts.json',
   'rbac.json',
 ]
 
@@ -314,4 +315,38 @@ export const cases = [
       check.ok([...per.values()].reduce((n, [, t]) => n + t, 0) >= 900)
     },
   },
+  {
+    name: 'hand-written prompts leak exactly the reviewed spans',
+    async run({ load, open }) {
+      const doc = await load('prompts.json')
+      const v = await open({})
+      // The browser build reports no names yet: compare the entities it reports.
+      const reported = new Set(v.pii.entities())
+      const apart = (ch) => ch === undefined || !/[\p{L}\p{N}]/u.test(ch)
+      const leaked = []
+      for (const c of doc.cases) {
+        const text = c.text
+        const found = v.pii.detect(text).map((f) => [f.start, f.end])
+        for (const [entity, value] of c.pii) {
+          if (!reported.has(entity)) continue
+          for (let i = text.indexOf(value); i >= 0; i = text.indexOf(value, i + 1)) {
+            const [s, e] = [i, i + value.length]
+            if (!apart(text[s - 1]) || !apart(text[e])) continue
+            // Characters (code points) of the span that findings cover.
+            const chars = [...text.slice(s, e)]
+            let at = s
+            let hit = 0
+            for (const ch of chars) {
+              if (found.some(([a, b]) => a <= at && at < b)) hit++
+              at += ch.length
+            }
+            if (hit * 10 < chars.length * 9) leaked.push([c.id, entity, value])
+          }
+        }
+      }
+      check.deepEqual(leaked, doc.leaked.filter(([, entity]) => reported.has(entity)), 'prompts.json leaked spans')
+      if (!reported.has('PERSON')) console.log('prompts.json: compared the leaked spans of the entities this build reports')
+    },
+  },
+
 ]
