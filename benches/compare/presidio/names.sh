@@ -4,6 +4,7 @@
 #
 #   benches/compare/presidio/names.sh [samples] [seed]             # Vallum alone (pii_eval)
 #   benches/compare/presidio/names.sh --presidio [samples] [seed]  # Vallum, Presidio, Presidio + spaCy
+#   PROMPTS=1 benches/compare/presidio/names.sh --presidio         # the same on tests/vectors/prompts.json
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 source "$ROOT/benches/compare/presidio/venv.sh"
@@ -18,7 +19,7 @@ if [ "${1:-}" = "--presidio" ]; then
   (cd "$ROOT/bindings-python" && "$tools/bin/maturin" build --release --locked --quiet --out ../target/wheels)
   "$VENV/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$ROOT"/target/wheels/vallum-*.whl
   cd "$ROOT/benches/compare/presidio"
-  exec "$VENV/bin/python" names_eval.py --presidio --samples "${1:-3000}" --seed "${2:-1234}"
+  exec "$VENV/bin/python" names_eval.py --presidio ${PROMPTS:+--prompts} --samples "${1:-3000}" --seed "${2:-1234}"
 fi
 cargo build -q --release --manifest-path "$ROOT/Cargo.toml" -p vallum-examples --bin pii_eval
 exec "$VENV/bin/python" "$ROOT/benches/compare/presidio/names_eval.py" \

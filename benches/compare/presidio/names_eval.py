@@ -43,6 +43,27 @@ def corpus(samples, seed):
     return texts, gold
 
 
+def prompts_corpus():
+    """tests/vectors/prompts.json: every occurrence of a label's value that no
+    letter or digit touches is a labelled span."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "..", "tests", "vectors", "prompts.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    texts, gold = [], []
+    for c in doc["cases"]:
+        text, spans = c["text"], []
+        for entity, value in c["pii"]:
+            at = text.find(value)
+            while at >= 0:
+                s, e = at, at + len(value)
+                if not (s > 0 and text[s - 1].isalnum()) and not (e < len(text) and text[e].isalnum()):
+                    spans.append((entity, s, e))
+                at = text.find(value, at + 1)
+        texts.append(text)
+        gold.append(spans)
+    return texts, gold
+
+
 def iou(a, b):
     inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
     union = max(a[1], b[1]) - min(a[0], b[0])
@@ -157,10 +178,16 @@ def main():
     ap.add_argument("--samples", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--show", metavar="ENTITY", help="print this entity's misses, leaks and false positives")
+    ap.add_argument("--prompts", action="store_true", help="the hand-written prompts of tests/vectors/prompts.json instead")
     args = ap.parse_args()
-    texts, gold = corpus(args.samples, args.seed)
+    if args.prompts:
+        texts, gold = prompts_corpus()
+        label = "hand-written prompts"
+    else:
+        texts, gold = corpus(args.samples, args.seed)
+        label = f"sentences (seed {args.seed})"
     size = sum(len(t.encode()) for t in texts)
-    print(f"corpus: {len(texts)} sentences (seed {args.seed}), {size} bytes, {sum(map(len, gold))} labelled spans")
+    print(f"corpus: {len(texts)} {label}, {size} bytes, {sum(map(len, gold))} labelled spans")
     if not args.presidio:
         entities = sorted({e for g in gold for e, _, _ in g} | {"LOCATION"})
         pred, seconds = vallum_binary(args.vallum, texts, entities)
