@@ -25,7 +25,10 @@ fn occurrences(text: &str, value: &str) -> Vec<(usize, usize)> {
     let mut at = 0;
     while let Some(i) = text[at..].find(value) {
         let (s, e) = (at + i, at + i + value.len());
-        let apart = !text[..s].chars().next_back().is_some_and(char::is_alphanumeric)
+        let apart = !text[..s]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
             && !text[e..].chars().next().is_some_and(char::is_alphanumeric);
         if apart {
             out.push((s, e));
@@ -67,7 +70,11 @@ fn hand_written_prompts_leak_exactly_the_reviewed_spans() {
         let spans: Vec<(usize, usize)> = found.iter().map(|f| (f.start, f.end)).collect();
         let labels = c["pii"].as_array().unwrap();
         if labels.is_empty() {
-            clean_findings.extend(found.iter().map(|f| format!("{id}: {} {:?}", f.entity, f.text(text))));
+            clean_findings.extend(
+                found
+                    .iter()
+                    .map(|f| format!("{id}: {} {:?}", f.entity, f.text(text))),
+            );
         }
         for l in labels {
             let (entity, value) = (l[0].as_str().unwrap(), l[1].as_str().unwrap());
@@ -85,12 +92,26 @@ fn hand_written_prompts_leak_exactly_the_reviewed_spans() {
     }
     let total: usize = table.values().map(|r| r.0).sum();
     let lost: usize = table.values().map(|r| r.1).sum();
-    println!("prompts: {} ({} labelled spans), leaked {lost} ({:.1} %)", cases.len(), total, 100.0 * lost as f64 / total as f64);
+    println!(
+        "prompts: {} ({} labelled spans), leaked {lost} ({:.1} %)",
+        cases.len(),
+        total,
+        100.0 * lost as f64 / total as f64
+    );
     println!("| entity | spans | leaked |\n|---|---:|---:|");
     for (e, (n, l)) in &table {
-        println!("| {e} | {n} | {l} ({:.0} %) |", 100.0 * *l as f64 / *n as f64);
+        println!(
+            "| {e} | {n} | {l} ({:.0} %) |",
+            100.0 * *l as f64 / *n as f64
+        );
     }
-    println!("findings on the {} prompts without personal data: {clean_findings:?}", cases.iter().filter(|c| c["pii"].as_array().unwrap().is_empty()).count());
+    println!(
+        "findings on the {} prompts without personal data: {clean_findings:?}",
+        cases
+            .iter()
+            .filter(|c| c["pii"].as_array().unwrap().is_empty())
+            .count()
+    );
     if std::env::var_os("VALLUM_BLESS_VECTORS").is_some() {
         doc["leaked"] = Value::Array(leaked);
         let mut out = String::from("{\n");
@@ -110,5 +131,8 @@ fn hand_written_prompts_leak_exactly_the_reviewed_spans() {
         return;
     }
     let want: Vec<Value> = doc["leaked"].as_array().unwrap().clone();
-    assert_eq!(leaked, want, "the leaked spans changed: review, then bless (VALLUM_BLESS_VECTORS=1)");
+    assert_eq!(
+        leaked, want,
+        "the leaked spans changed: review, then bless (VALLUM_BLESS_VECTORS=1)"
+    );
 }

@@ -348,8 +348,20 @@ impl<'a> Ner<'a> {
                 || self.is(i.wrapping_sub(1), "i'm")
                 || self.is(i.wrapping_sub(1), "im")
                 || self.is(i.wrapping_sub(1), "am");
+            // In apposition after a person: `Agnes Moore, 88, at …`,
+            // `Mateo (19, Colombian)`.
+            let apposition = i >= 2
+                && (self.is(i - 1, ",") || self.is(i - 1, "("))
+                && (self.is(i + 1, ",") || self.is(i + 1, ")"))
+                && (1..=110).contains(&n)
+                && self
+                    .out
+                    .iter()
+                    .any(|s| s.kind == NerKind::Person && s.end == self.toks[i - 2].end);
             if after || (before && !weak_before) {
                 self.emit(NerKind::Age, i, i + 1, 0.7);
+            } else if apposition {
+                self.emit(NerKind::Age, i, i + 1, 0.6);
             }
         }
     }

@@ -93,7 +93,12 @@ impl Ner<'_> {
             || f & flag::NRP != 0
             || self.in_set(j, &words::HONORIFICS)
             || self.in_set(j, &words::ORG_SUFFIXES_STRONG)
-            || self.in_set(j, &words::STREET_TYPES) && w.len() > 3
+            // `Park`, `Hill`, `Lane` end a name unless they are a surname
+            // with no house number after (`Helen Park`, not `Park 12`).
+            || self.in_set(j, &words::STREET_TYPES)
+                && w.len() > 3
+                && !(f & flag::SURNAME != 0
+                    && self.toks.get(j + 1).is_none_or(|t| t.kind != Kind::Num))
     }
 
     pub(super) fn people(&mut self) {

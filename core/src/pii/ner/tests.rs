@@ -422,3 +422,54 @@ fn job_titles() {
     // An occupation word without a cue is just a word.
     assert!(none_of("The operator said the line was busy", "TITLE"));
 }
+
+#[test]
+fn role_nouns_apposition_ages_and_street_word_surnames() {
+    for (text, entity, value) in [
+        (
+            "The caller said her name was Grace O'Connor and she lives in Cork.",
+            "PERSON",
+            "Grace O'Connor",
+        ),
+        (
+            "passenger Wanjiru Kamau, booking ref XK77PQ",
+            "PERSON",
+            "Wanjiru Kamau",
+        ),
+        (
+            "Thank Ngozi Okonjo-Iweala for the keynote",
+            "PERSON",
+            "Ngozi Okonjo-Iweala",
+        ),
+        (
+            "Last time we talked to Dr. Helen Park.",
+            "PERSON",
+            "Helen Park",
+        ),
+        (
+            "Please check in on Agnes Moore, 88, at the care home",
+            "AGE",
+            "88",
+        ),
+        (
+            "Our intern Mateo Silva (19, Colombian) starts Monday",
+            "AGE",
+            "19",
+        ),
+        (
+            "Our intern Mateo (19, Colombian) starts Monday",
+            "PERSON",
+            "Mateo",
+        ),
+    ] {
+        assert!(has(text, entity, value), "{text}: {:?}", spans(text));
+    }
+    // A street word before a house number still ends the name; a number
+    // after a non-person is not an age.
+    assert!(has(
+        "Send it to Helen at 12 Park Lane, London.",
+        "PERSON",
+        "Helen"
+    ));
+    assert!(none_of("Order 4471, 12, shipped", "AGE"));
+}
