@@ -63,6 +63,8 @@ fn hand_written_prompts_leak_exactly_the_reviewed_spans() {
     // entity → (spans, leaked)
     let mut table: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut clean_findings = Vec::new();
+    // tag → (labelled spans, leaked, findings, findings over no label)
+    let mut tags: BTreeMap<String, (usize, usize, usize, usize)> = BTreeMap::new();
     for c in &cases {
         let id = c["id"].as_str().unwrap();
         let text = c["text"].as_str().unwrap();
@@ -76,18 +78,32 @@ fn hand_written_prompts_leak_exactly_the_reviewed_spans() {
                     .map(|f| format!("{id}: {} {:?}", f.entity, f.text(text))),
             );
         }
+        let mut labelled = Vec::new();
+        let mut lost = 0;
         for l in labels {
             let (entity, value) = (l[0].as_str().unwrap(), l[1].as_str().unwrap());
             let occ = occurrences(text, value);
             assert!(!occ.is_empty(), "{id}: label {value:?} is not in the text");
             for span in occ {
+                labelled.push(span);
                 let row = table.entry(entity.to_owned()).or_default();
                 row.0 += 1;
                 if !covered(text, span, &spans) {
                     row.1 += 1;
+                    lost += 1;
                     leaked.push(json!([id, entity, value]));
                 }
             }
+        }
+        for tag in c["tags"].as_array().into_iter().flatten() {
+            let row = tags.entry(tag.as_str().unwrap().to_owned()).or_default();
+            row.0 += labelled.len();
+            row.1 += lost;
+            row.2 += spans.len();
+            row.3 += spans
+                .iter()
+                .filter(|&&(s, e)| !labelled.iter().any(|&(a, b)| s < b && a < e))
+                .count();
         }
     }
     let total: usize = table.values().map(|r| r.0).sum();
@@ -104,6 +120,11 @@ fn hand_written_prompts_leak_exactly_the_reviewed_spans() {
             "| {e} | {n} | {l} ({:.0} %) |",
             100.0 * *l as f64 / *n as f64
         );
+    }
+    println!("| hard case | labelled spans | leaked | findings | findings over no label |");
+    println!("|---|---:|---:|---:|---:|");
+    for (t, (n, l, f, x)) in &tags {
+        println!("| {t} | {n} | {l} | {f} | {x} |");
     }
     println!(
         "findings on the {} prompts without personal data: {clean_findings:?}",
