@@ -223,9 +223,9 @@ export interface PiiClient {
    * Plugs in a recognizer of your own (a transformers.js pipeline, a lookup).
    * Its spans join the built-in findings in every detection, by the same
    * overlap rules. A recognizer returning a Promise works with the async
-   * methods (the guard, `detectAsync`, `maskAsync`; every method in the
-   * browser's async form); a bad span or a thrown error fails the call with
-   * `invalid_argument`.
+   * methods (the guard, `detectAsync`, `maskAsync`); a bad span or a thrown
+   * error fails the call with `invalid_argument`. Not in the browser build
+   * (`@vallum/wasm`), where it throws `invalid_argument`.
    */
   addRecognizer(name: string, recognize: HostRecognizer, options: HostRecognizerOptions): void
   /** Removes a plugged-in recognizer; whether there was one. */

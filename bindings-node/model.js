@@ -173,47 +173,15 @@ class Memory extends Part {
 
 /** The spec's `useSecurityPolicy` surface: policies, threats, compliance, PII. */
 class Security extends Part {}
-/** Spans a recognizer returns, as plain data: objects `{entity, start, end,
- * score?}` or arrays `[entity, start, end, score?]` (JSON text for the core). */
-function spansText(name, spans) {
-  if (spans === null || typeof spans !== 'object' || typeof spans[Symbol.iterator] !== 'function') {
-    throw new VallumError('invalid_argument', `invalid argument \`recognizer\`: recognizer '${name}' must return an array of spans, got ${typeOf(spans)}`)
-  }
-  return JSON.stringify(Array.from(spans))
-}
-
 class Pii extends Part {
-  /**
-   * Plugs in a recognizer of your own (a transformers.js pipeline, a lookup):
-   * `recognize(text)` returns (or resolves to) spans `{entity, start, end,
-   * score?}` or `[entity, start, end, score?]`, offsets in UTF-16 code units
-   * (JavaScript string indices) unless `offsets` says `'chars'` or `'bytes'`.
-   * Its spans join the built-in findings in every detection. A recognizer
-   * that returns a Promise works with the async methods (the guard,
-   * `detectAsync`, `maskAsync`); synchronous ones everywhere.
-   */
+  /** Plugs in a recognizer of your own (client.d.ts; each runtime's transport). */
   addRecognizer(name, recognize, options) {
-    if (typeof recognize !== 'function') {
-      throw new VallumError('invalid_argument', 'invalid argument `recognize`: expected a function')
-    }
-    const entities = options?.entities
-    if (!Array.isArray(entities)) {
-      throw new VallumError('invalid_argument', 'invalid argument `entities`: expected an array of entity names')
-    }
-    const sync = (text) => {
-      const out = recognize(text)
-      if (out !== null && typeof out === 'object' && typeof out.then === 'function') {
-        throw new Error(`recognizer '${name}' returned a Promise: call the async methods (detectAsync, maskAsync, the guard) or return spans directly`)
-      }
-      return spansText(name, out)
-    }
-    const later = async (text) => spansText(name, await recognize(text))
-    this._t.addRecognizer(String(name), entities.map(String), options?.offsets ?? 'utf16', sync, later)
+    return this._t.addRecognizer(name, recognize, options)
   }
 
   /** Removes a plugged-in recognizer; whether there was one. */
   removeRecognizer(name) {
-    return this._t.removeRecognizer(String(name))
+    return this._t.removeRecognizer(name)
   }
 }
 class Guard extends Part {}

@@ -137,15 +137,13 @@ class Transport {
     for (const l of this.syncListeners) l()
   }
 
-  /** Host recognizers run synchronously here: the module calls them in the
-   * middle of an operation, so `later` (a Promise-returning wrapper) is unused. */
-  addRecognizer(name, entities, offsets, sync, later) {
-    void later
-    this.guard(() => this.core.addRecognizer(name, entities, offsets, sync))
+  /** Not in the browser build (its 1 MB budget): see docs/browser.md. */
+  addRecognizer(name) {
+    throw new VallumError('invalid_argument', `invalid argument \`recognizer\`: '${name}': host recognizers are not in the browser build; run them in @vallum/node, Python or Rust`)
   }
 
-  removeRecognizer(name) {
-    return this.guard(() => this.core.removeRecognizer(name))
+  removeRecognizer() {
+    return false
   }
 
   subscribe(kind, callback) {

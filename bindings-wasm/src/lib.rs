@@ -65,49 +65,6 @@ pub struct Core {
     events: EventQueue,
     subscriptions: Vec<(u32, vallum::Subscription)>,
     next_subscription: u32,
-    /// Host recognizers plugged in: name → id in `JS_RECOGNIZERS`.
-    recognizers: Vec<(String, u32)>,
-}
-
-thread_local! {
-    /// The JavaScript functions of host recognizers, by id. The module runs
-    /// on one thread; the core holds only the id (it needs `Send + Sync`).
-    static JS_RECOGNIZERS: std::cell::RefCell<Vec<(u32, js_sys::Function)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-    static NEXT_RECOGNIZER: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
-}
-
-/// A host recognizer: the id of its JavaScript function, which returns the
-/// spans as JSON text (`model.js` wraps the user's function).
-struct JsRecognizer(u32);
-
-impl vallum::pii::HostRecognizer for JsRecognizer {
-    fn recognize(&self, text: &str) -> vallum::Result<Vec<vallum::pii::HostSpan>> {
-        let f = JS_RECOGNIZERS
-            .with(|r| {
-                r.borrow()
-                    .iter()
-                    .find(|(id, _)| *id == self.0)
-                    .map(|(_, f)| f.clone())
-            })
-            .ok_or_else(|| {
-                vallum::Error::invalid_arg("recognizer", "the recognizer was removed")
-            })?;
-        let out = f
-            .call1(&JsValue::NULL, &JsValue::from_str(text))
-            .map_err(|e| {
-                let msg = e
-                    .dyn_ref::<js_sys::Error>()
-                    .map(|e| String::from(e.message()))
-                    .or_else(|| e.as_string())
-                    .unwrap_or_else(|| "the JavaScript function threw".to_owned());
-                vallum::Error::invalid_arg("recognizer", msg)
-            })?;
-        let json = out.as_string().ok_or_else(|| {
-            vallum::Error::invalid_arg("recognizer", "the recognizer did not return spans")
-        })?;
-        vallum::pii::parse_host_spans(&json)
-    }
 }
 
 #[wasm_bindgen]
@@ -162,44 +119,7 @@ impl Core {
             events: Arc::default(),
             subscriptions: Vec::new(),
             next_subscription: 1,
-            recognizers: Vec::new(),
         })
-    }
-
-    /// Plugs in a host recognizer: `recognize(text)` returns its spans as
-    /// JSON text, synchronously.
-    #[wasm_bindgen(js_name = addRecognizer)]
-    pub fn add_recognizer(
-        &mut self,
-        name: &str,
-        entities: Vec<String>,
-        offsets: &str,
-        recognize: js_sys::Function,
-    ) -> Result<(), JsValue> {
-        let unit = vallum::pii::Offsets::parse(offsets).map_err(err)?;
-        let id = NEXT_RECOGNIZER.with(|n| {
-            let id = n.get();
-            n.set(id + 1);
-            id
-        });
-        self.inner
-            .pii()
-            .add_recognizer(name, &entities, unit, Arc::new(JsRecognizer(id)))
-            .map_err(err)?;
-        JS_RECOGNIZERS.with(|r| r.borrow_mut().push((id, recognize)));
-        self.recognizers.push((name.to_owned(), id));
-        Ok(())
-    }
-
-    /// Removes a host recognizer; whether there was one.
-    #[wasm_bindgen(js_name = removeRecognizer)]
-    pub fn remove_recognizer(&mut self, name: &str) -> bool {
-        let removed = self.inner.pii().remove_recognizer(name);
-        if let Some(at) = self.recognizers.iter().position(|(n, _)| n == name) {
-            let (_, id) = self.recognizers.remove(at);
-            JS_RECOGNIZERS.with(|r| r.borrow_mut().retain(|(i, _)| *i != id));
-        }
-        removed
     }
 
     /// Runs an operation of `vallum::api`; returns its result as JSON text.

@@ -6,15 +6,13 @@
 //! guard, vaults, streams) uses them.
 
 use crate::error::{Error, Result};
-use serde::Deserialize;
 use std::sync::Arc;
 
 /// The score a host span gets when its recognizer gives none.
 pub const DEFAULT_HOST_SCORE: f32 = 0.85;
 
 /// One span a host recognizer found, with offsets in its [`Offsets`] unit.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HostSpan {
     /// One of the entity names the recognizer was registered with.
     pub entity: String,
@@ -23,7 +21,6 @@ pub struct HostSpan {
     /// End offset (exclusive).
     pub end: usize,
     /// Confidence in 0–1; [`DEFAULT_HOST_SCORE`] when `None`.
-    #[serde(default)]
     pub score: Option<f32>,
 }
 
@@ -32,36 +29,64 @@ pub struct HostSpan {
 /// score?}` or arrays `[entity, start, end, score?]`. Anything else is an
 /// `invalid_argument` error naming the item.
 pub fn parse_host_spans(json: &str) -> Result<Vec<HostSpan>> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Item {
-        Span(HostSpan),
-        Three(String, usize, usize),
-        Four(String, usize, usize, Option<f32>),
-    }
+    use serde_json::Value;
     let bad = |why: String| Error::invalid_arg("recognizer", why);
-    let items: Vec<serde_json::Value> = serde_json::from_str(json)
-        .map_err(|_| bad("a recognizer must return an array of spans".to_owned()))?;
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let shown = v.to_string();
-            match serde_json::from_value::<Item>(v) {
-                Ok(Item::Span(s)) => Ok(s),
-                Ok(Item::Three(entity, start, end)) => Ok(HostSpan { entity, start, end, score: None }),
-                Ok(Item::Four(entity, start, end, score)) => Ok(HostSpan { entity, start, end, score }),
-                Err(_) => Err(bad(format!(
-                    "span [{i}] {shown:.80} is not {{entity, start, end, score?}} or [entity, start, end, score?] with whole offsets"
-                ))),
+    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(json) else {
+        return Err(bad("a recognizer must return an array of spans".to_owned()));
+    };
+    let offset = |v: Option<&Value>| {
+        v.and_then(Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, v) in items.iter().enumerate() {
+        let (entity, start, end, score) = match v {
+            Value::Object(o)
+                if o.keys()
+                    .all(|k| matches!(k.as_str(), "entity" | "start" | "end" | "score")) =>
+            {
+                (
+                    o.get("entity"),
+                    o.get("start"),
+                    o.get("end"),
+                    o.get("score"),
+                )
             }
-        })
-        .collect()
+            Value::Array(a) if (3..=4).contains(&a.len()) => {
+                (a.first(), a.get(1), a.get(2), a.get(3))
+            }
+            _ => (None, None, None, None),
+        };
+        let score = match score {
+            None | Some(Value::Null) => Some(None),
+            Some(s) => s.as_f64().map(|f| Some(f as f32)),
+        };
+        match (
+            entity.and_then(Value::as_str),
+            offset(start),
+            offset(end),
+            score,
+        ) {
+            (Some(entity), Some(start), Some(end), Some(score)) => out.push(HostSpan {
+                entity: entity.to_owned(),
+                start,
+                end,
+                score,
+            }),
+            _ => {
+                let mut shown = v.to_string();
+                shown.truncate(shown.char_indices().nth(80).map_or(shown.len(), |(b, _)| b));
+                return Err(bad(format!(
+                    "span [{i}] {shown} is not {{entity, start, end, score?}} or [entity, start, end, score?] with whole offsets"
+                )));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// How a host recognizer counts offsets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Offsets {
     /// UTF-8 bytes (Rust).
     #[default]
@@ -139,6 +164,14 @@ pub(crate) fn check_name(what: &'static str, name: &str) -> Result<()> {
 }
 
 impl Plugged {
+    pub(crate) fn entities(&self) -> &[String] {
+        &self.entities
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Runs the recognizer on `text` and returns `(entity index, start,
     /// end, score)` in UTF-8 bytes, or an error naming what was wrong.
     pub(crate) fn run(&self, text: &str) -> Result<Vec<(usize, usize, usize, f32)>> {

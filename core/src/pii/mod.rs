@@ -19,6 +19,7 @@
 pub(crate) use crate::text::is_invisible;
 use crate::text::Normalized;
 mod classify;
+#[cfg(feature = "host-recognizers")]
 mod host;
 mod matching;
 #[cfg(feature = "names")]
@@ -36,8 +37,26 @@ pub(crate) mod validators;
 mod vault;
 
 pub use classify::{classify, default_level, Classification};
+#[cfg(feature = "host-recognizers")]
 use host::Plugged;
+#[cfg(feature = "host-recognizers")]
 pub use host::{parse_host_spans, HostRecognizer, HostSpan, Offsets, DEFAULT_HOST_SCORE};
+/// Without the `host-recognizers` feature no host recognizer exists.
+#[cfg(not(feature = "host-recognizers"))]
+#[derive(Debug)]
+enum Plugged {}
+#[cfg(not(feature = "host-recognizers"))]
+impl Plugged {
+    fn entities(&self) -> &[String] {
+        match *self {}
+    }
+    fn name(&self) -> &str {
+        match *self {}
+    }
+    fn run(&self, _: &str) -> Result<Vec<(usize, usize, usize, f32)>> {
+        match *self {}
+    }
+}
 use matching::{Raw, Recognizer, Special};
 #[cfg(feature = "names")]
 pub use ner::Gazetteer;
@@ -94,6 +113,7 @@ pub struct Detector {
     gazetteer: Option<Arc<Gazetteer>>,
     /// Recognizers the host plugged in; each detection takes a snapshot,
     /// so no lock is held while host code runs.
+    #[cfg(feature = "host-recognizers")]
     plugged: parking_lot::RwLock<Arc<Vec<Arc<Plugged>>>>,
 }
 
@@ -264,10 +284,12 @@ impl Detector {
             clock,
             #[cfg(feature = "names")]
             gazetteer: Gazetteer::english(),
+            #[cfg(feature = "host-recognizers")]
             plugged: parking_lot::RwLock::new(Arc::new(Vec::new())),
         })
     }
 
+    #[cfg(feature = "host-recognizers")]
     /// Plugs in a recognizer implemented by the host under `name`, reporting
     /// `entities` (new names or built-in ones) with offsets in `offsets`.
     /// Its spans are merged with the built-in findings by the same overlap
@@ -309,6 +331,7 @@ impl Detector {
         Ok(())
     }
 
+    #[cfg(feature = "host-recognizers")]
     /// Removes the host recognizer `name`; whether there was one.
     pub fn remove_recognizer(&self, name: &str) -> bool {
         let mut guard = self.plugged.write();
@@ -319,6 +342,7 @@ impl Detector {
         removed
     }
 
+    #[cfg(feature = "host-recognizers")]
     /// The names of the host recognizers plugged in, in order.
     pub fn host_recognizers(&self) -> Vec<String> {
         self.plugged.read().iter().map(|p| p.name.clone()).collect()
@@ -342,6 +366,14 @@ impl Detector {
         &self.settings
     }
 
+    /// A snapshot of the host recognizers plugged in.
+    fn plugged(&self) -> Arc<Vec<Arc<Plugged>>> {
+        #[cfg(feature = "host-recognizers")]
+        return self.plugged.read().clone();
+        #[cfg(not(feature = "host-recognizers"))]
+        Arc::new(Vec::new())
+    }
+
     /// Entities this detector can report: enabled built-ins, custom types
     /// and those of host recognizers, without repeats.
     pub fn entities(&self) -> Vec<String> {
@@ -352,8 +384,8 @@ impl Detector {
             .filter(|e| self.enabled(e))
             .map(str::to_owned)
             .collect();
-        for p in self.plugged.read().iter() {
-            for e in &p.entities {
+        for p in self.plugged().iter() {
+            for e in p.entities() {
                 if !out.contains(e) {
                     out.push(e.clone());
                 }
@@ -375,7 +407,7 @@ impl Detector {
                 .iter()
                 .any(|r| &r.entity == e && self.enabled(e))
                 || self.deny.iter().any(|(d, _)| d == e)
-                || self.plugged.read().iter().any(|p| p.entities.contains(e));
+                || self.plugged().iter().any(|p| p.entities().contains(e));
             if !known {
                 let mut names = self.entities();
                 names.extend(self.deny.iter().map(|(d, _)| d.clone()));
@@ -500,15 +532,15 @@ impl Detector {
             }
         }
         // Host recognizers see the normalized text, like the built-ins.
-        let plugged = self.plugged.read().clone();
+        let plugged = self.plugged();
         let host_base = self.recognizers.len() + self.deny.len();
         for (pi, p) in plugged.iter().enumerate() {
             let wanted = |e: &String| opts.entities.as_ref().is_none_or(|sel| sel.contains(e));
-            if !p.entities.iter().any(wanted) {
+            if !p.entities().iter().any(wanted) {
                 continue;
             }
             for (entity, start, end, score) in p.run(t)? {
-                if !wanted(&p.entities[entity]) {
+                if !wanted(&p.entities()[entity]) {
                     continue;
                 }
                 raw.push(Raw {
@@ -567,8 +599,8 @@ impl Detector {
             .get(f.rec - n - self.deny.len())
             .map_or_else(Default::default, |p| {
                 (
-                    p.entities.get(f.pattern).cloned().unwrap_or_default(),
-                    p.name.clone(),
+                    p.entities().get(f.pattern).cloned().unwrap_or_default(),
+                    p.name().to_owned(),
                 )
             })
     }

@@ -595,55 +595,51 @@ const CUES_AFTER: &[&str] = &[
 /// Whether a cue word stands within three words before `start` or right
 /// after `end` (past separators and written-out `\n` escapes).
 fn cued(text: &str, start: usize, end: usize) -> bool {
-    let is_sep = |c: char| !c.is_alphanumeric();
-    let words = |s: &str| -> Vec<String> {
-        s.replace("\\n", " ")
-            .replace("\\t", " ")
-            .split(is_sep)
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
+    // ASCII words only: every cue is ASCII. A written-out `\n` or `\t`
+    // separates words like a space does.
+    let word_at = |b: &[u8], i: usize| {
+        b[i].is_ascii_alphanumeric() && !(i > 0 && b[i - 1] == b'\\' && matches!(b[i], b'n' | b't'))
     };
-    let mut from = start.saturating_sub(48);
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
-    let before = words(&text[from..start]);
-    // Between the cue and the number: "me", "on", "at", "is", "no", "nr",
-    // "number", "#".
-    let filler = [
-        "me",
-        "on",
-        "at",
-        "is",
-        "us",
-        "no",
-        "nr",
-        "number",
-        "to",
-        "my",
-        "the",
-        "registered",
+    let b = text.as_bytes();
+    let is_in = |w: &[u8], list: &[&str]| list.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(w));
+    // Between the cue and the number: "me", "on", "at", "is", "my", ….
+    const FILLER: &[&str] = &[
+        "me", "on", "at", "is", "us", "no", "nr", "number", "to", "my", "the", "registered",
     ];
-    for w in before.iter().rev().take(4) {
-        if CUES_BEFORE.contains(&w.as_str()) {
+    let floor = start.saturating_sub(48);
+    let mut i = start;
+    for _ in 0..4 {
+        while i > floor && !word_at(b, i - 1) {
+            i -= 1;
+        }
+        let e = i;
+        while i > floor && word_at(b, i - 1) {
+            i -= 1;
+        }
+        let w = &b[i..e];
+        if w.is_empty() || i == floor && floor > 0 {
+            break;
+        }
+        if is_in(w, CUES_BEFORE) {
             return true;
         }
-        if !filler.contains(&w.as_str()) {
+        if !is_in(w, FILLER) {
             break;
         }
     }
-    let mut to = (end + 24).min(text.len());
-    while !text.is_char_boundary(to) {
-        to -= 1;
-    }
-    let tail = &text[end..to];
-    if tail.starts_with(|c: char| c.is_alphanumeric()) {
+    if b.get(end).is_some_and(u8::is_ascii_alphanumeric) {
         return false;
     }
-    words(tail)
-        .first()
-        .is_some_and(|w| CUES_AFTER.contains(&w.as_str()))
+    let ceil = (end + 24).min(b.len());
+    let mut k = end;
+    while k < ceil && !word_at(b, k) {
+        k += 1;
+    }
+    let s = k;
+    while k < ceil && word_at(b, k) {
+        k += 1;
+    }
+    s < k && is_in(&b[s..k], CUES_AFTER)
 }
 
 /// A number written as a local or national number of a plan this module

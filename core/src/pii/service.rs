@@ -106,6 +106,7 @@ impl Pii {
         self.detector().detect_with(text, opts)
     }
 
+    #[cfg(feature = "host-recognizers")]
     /// Plugs in a recognizer implemented by the host; see
     /// [`Detector::add_recognizer`].
     pub fn add_recognizer(
@@ -119,6 +120,7 @@ impl Pii {
             .add_recognizer(name, entities, offsets, recognizer)
     }
 
+    #[cfg(feature = "host-recognizers")]
     /// Removes a host recognizer; whether there was one.
     pub fn remove_recognizer(&self, name: &str) -> bool {
         self.detector().remove_recognizer(name)
