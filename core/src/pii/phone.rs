@@ -604,7 +604,18 @@ fn cued(text: &str, start: usize, end: usize) -> bool {
     let is_in = |w: &[u8], list: &[&str]| list.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(w));
     // Between the cue and the number: "me", "on", "at", "is", "my", ….
     const FILLER: &[&str] = &[
-        "me", "on", "at", "is", "us", "no", "nr", "number", "to", "my", "the", "registered",
+        "me",
+        "on",
+        "at",
+        "is",
+        "us",
+        "no",
+        "nr",
+        "number",
+        "to",
+        "my",
+        "the",
+        "registered",
     ];
     let floor = start.saturating_sub(48);
     let mut i = start;
