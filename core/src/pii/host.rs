@@ -5,6 +5,7 @@
 //! decide between them, and every path that detects (detect, mask, the
 //! guard, vaults, streams) uses them.
 
+use super::Detector;
 use crate::error::{Error, Result};
 use std::sync::Arc;
 
@@ -146,8 +147,66 @@ impl std::fmt::Debug for Plugged {
     }
 }
 
+impl Detector {
+    /// Plugs in a recognizer implemented by the host under `name`, reporting
+    /// `entities` (new names or built-in ones) with offsets in `offsets`.
+    /// Its spans are merged with the built-in findings by the same overlap
+    /// rules, in every detection: detect, mask, the guard, vaults, streams.
+    /// A bad name, an empty entity list or a name already plugged in is an
+    /// `invalid_argument` error.
+    pub fn add_recognizer(
+        &self,
+        name: &str,
+        entities: &[String],
+        offsets: Offsets,
+        recognizer: Arc<dyn HostRecognizer>,
+    ) -> Result<()> {
+        check_name("name", name)?;
+        if entities.is_empty() {
+            return Err(Error::invalid_arg(
+                "entities",
+                format!("recognizer '{name}' must report at least one entity"),
+            ));
+        }
+        for e in entities {
+            check_name("entities", e)?;
+        }
+        let mut guard = self.plugged.write();
+        if guard.iter().any(|p| p.name == name) {
+            return Err(Error::invalid_arg(
+                "name",
+                format!("a recognizer named '{name}' is already plugged in; remove it first"),
+            ));
+        }
+        let mut next: Vec<Arc<Plugged>> = guard.as_ref().clone();
+        next.push(Arc::new(Plugged {
+            name: name.to_owned(),
+            entities: entities.to_vec(),
+            offsets,
+            inner: recognizer,
+        }));
+        *guard = Arc::new(next);
+        Ok(())
+    }
+
+    /// Removes the host recognizer `name`; whether there was one.
+    pub fn remove_recognizer(&self, name: &str) -> bool {
+        let mut guard = self.plugged.write();
+        let before = guard.len();
+        let next: Vec<Arc<Plugged>> = guard.iter().filter(|p| p.name != name).cloned().collect();
+        let removed = next.len() != before;
+        *guard = Arc::new(next);
+        removed
+    }
+
+    /// The names of the host recognizers plugged in, in order.
+    pub fn host_recognizers(&self) -> Vec<String> {
+        self.plugged.read().iter().map(|p| p.name.clone()).collect()
+    }
+}
+
 /// Checks a recognizer or entity name: 1–64 of `A-Z a-z 0-9 _ - .`.
-pub(crate) fn check_name(what: &'static str, name: &str) -> Result<()> {
+fn check_name(what: &'static str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name

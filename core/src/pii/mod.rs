@@ -113,7 +113,6 @@ pub struct Detector {
     gazetteer: Option<Arc<Gazetteer>>,
     /// Recognizers the host plugged in; each detection takes a snapshot,
     /// so no lock is held while host code runs.
-    #[cfg(feature = "host-recognizers")]
     plugged: parking_lot::RwLock<Arc<Vec<Arc<Plugged>>>>,
 }
 
@@ -284,68 +283,8 @@ impl Detector {
             clock,
             #[cfg(feature = "names")]
             gazetteer: Gazetteer::english(),
-            #[cfg(feature = "host-recognizers")]
             plugged: parking_lot::RwLock::new(Arc::new(Vec::new())),
         })
-    }
-
-    #[cfg(feature = "host-recognizers")]
-    /// Plugs in a recognizer implemented by the host under `name`, reporting
-    /// `entities` (new names or built-in ones) with offsets in `offsets`.
-    /// Its spans are merged with the built-in findings by the same overlap
-    /// rules, in every detection: detect, mask, the guard, vaults, streams.
-    /// A bad name, an empty entity list or a name already plugged in is an
-    /// `invalid_argument` error.
-    pub fn add_recognizer(
-        &self,
-        name: &str,
-        entities: &[String],
-        offsets: Offsets,
-        recognizer: Arc<dyn HostRecognizer>,
-    ) -> Result<()> {
-        host::check_name("name", name)?;
-        if entities.is_empty() {
-            return Err(Error::invalid_arg(
-                "entities",
-                format!("recognizer '{name}' must report at least one entity"),
-            ));
-        }
-        for e in entities {
-            host::check_name("entities", e)?;
-        }
-        let mut guard = self.plugged.write();
-        if guard.iter().any(|p| p.name == name) {
-            return Err(Error::invalid_arg(
-                "name",
-                format!("a recognizer named '{name}' is already plugged in; remove it first"),
-            ));
-        }
-        let mut next: Vec<Arc<Plugged>> = guard.as_ref().clone();
-        next.push(Arc::new(Plugged {
-            name: name.to_owned(),
-            entities: entities.to_vec(),
-            offsets,
-            inner: recognizer,
-        }));
-        *guard = Arc::new(next);
-        Ok(())
-    }
-
-    #[cfg(feature = "host-recognizers")]
-    /// Removes the host recognizer `name`; whether there was one.
-    pub fn remove_recognizer(&self, name: &str) -> bool {
-        let mut guard = self.plugged.write();
-        let before = guard.len();
-        let next: Vec<Arc<Plugged>> = guard.iter().filter(|p| p.name != name).cloned().collect();
-        let removed = next.len() != before;
-        *guard = Arc::new(next);
-        removed
-    }
-
-    #[cfg(feature = "host-recognizers")]
-    /// The names of the host recognizers plugged in, in order.
-    pub fn host_recognizers(&self) -> Vec<String> {
-        self.plugged.read().iter().map(|p| p.name.clone()).collect()
     }
 
     /// Replaces the gazetteer pack names and places are looked up in
@@ -368,10 +307,7 @@ impl Detector {
 
     /// A snapshot of the host recognizers plugged in.
     fn plugged(&self) -> Arc<Vec<Arc<Plugged>>> {
-        #[cfg(feature = "host-recognizers")]
-        return self.plugged.read().clone();
-        #[cfg(not(feature = "host-recognizers"))]
-        Arc::new(Vec::new())
+        self.plugged.read().clone()
     }
 
     /// Entities this detector can report: enabled built-ins, custom types

@@ -368,12 +368,7 @@ impl PhoneFinder {
             }
             rest = &rest[c.len_utf8()..];
         }
-        // Digit groups, as lengths.
-        let groups: Vec<usize> = cand
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|g| !g.is_empty())
-            .map(str::len)
-            .collect();
+        let groups = group_lengths(cand);
         if cand.starts_with('+') {
             return (7..=15).contains(&digits.len()) && self.international(&digits, &groups, 0);
         }
@@ -655,20 +650,23 @@ fn cued(text: &str, start: usize, end: usize) -> bool {
 
 /// A number written as a local or national number of a plan this module
 /// does not know, after a cue word: with `+`, eight to fifteen digits;
-/// else six to fifteen digits, the first group two to five
-/// digits, groups of at least two (a bracketed area code may be one to
-/// five).
+/// else six to fifteen digits in groups of at least two (a bracketed area
+/// code may be a single digit).
 fn local_shape(cand: &str) -> bool {
     let digits = cand.bytes().filter(u8::is_ascii_digit).count();
-    let groups: Vec<usize> = cand
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|g| !g.is_empty())
-        .map(str::len)
-        .collect();
+    let groups = group_lengths(cand);
     if cand.starts_with('+') {
         return (8..=15).contains(&digits);
     }
     (6..=15).contains(&digits)
         && groups.iter().skip(1).all(|&g| g >= 2)
         && (cand.starts_with('(') || groups.first().is_some_and(|&g| g >= 2))
+}
+
+/// The lengths of the digit groups of a candidate (`(415) 555-0199` → 3, 3, 4).
+fn group_lengths(cand: &str) -> Vec<usize> {
+    cand.split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect()
 }

@@ -362,15 +362,21 @@ impl Ner<'_> {
         if self.person_words.is_empty() {
             return;
         }
+        // By end offset, so each token looks only at the mentions that end
+        // within reach before it (linear in the text, not in text × names).
+        let mut earlier = std::mem::take(&mut self.person_words);
+        earlier.sort_unstable_by_key(|&(_, end)| end);
         let mut i = 0;
         while i < self.toks.len() {
             let seen = |k: usize| {
                 let start = self.toks[k].start;
+                let from = earlier.partition_point(|&(_, end)| end + REPEAT_REACH < start);
                 self.name_word(k)
                     && self.t(k).chars().count() > 2
-                    && self.person_words.iter().any(|&(h, end)| {
-                        h == self.hashes[k] && end <= start && start - end <= REPEAT_REACH
-                    })
+                    && earlier[from..]
+                        .iter()
+                        .take_while(|&&(_, end)| end <= start)
+                        .any(|&(h, _)| h == self.hashes[k])
             };
             if seen(i) {
                 let mut end = i + 1;
@@ -378,11 +384,17 @@ impl Ner<'_> {
                     end += 1;
                 }
                 self.emit(NerKind::Person, i, end, 0.6);
+                // The mention found may be repeated in turn.
+                for w in std::mem::take(&mut self.person_words) {
+                    let at = earlier.partition_point(|&(_, e)| e <= w.1);
+                    earlier.insert(at, w);
+                }
                 i = end;
                 continue;
             }
             i += 1;
         }
+        self.person_words = earlier;
     }
 
     /// Company forms (`Cano Health Inc.`, `Assystem SA`, `IwaiCosmo
