@@ -222,10 +222,11 @@ export interface PiiClient {
   /**
    * Plugs in a recognizer of your own (a transformers.js pipeline, a lookup).
    * Its spans join the built-in findings in every detection, by the same
-   * overlap rules. A recognizer returning a Promise works with the async
-   * methods (the guard, `detectAsync`, `maskAsync`); a bad span or a thrown
-   * error fails the call with `invalid_argument`. Not in the browser build
-   * (`@vallum/wasm`), where it throws `invalid_argument`.
+   * overlap rules. In Node a recognizer returning a Promise works with the
+   * async methods (the guard, `detectAsync`, `maskAsync`); in the browser
+   * (`@vallum/wasm`) the core calls it synchronously, so it must return its
+   * spans directly. A bad span, a Promise where spans were needed, or a
+   * thrown error fails the call with `invalid_argument`.
    */
   addRecognizer(name: string, recognize: HostRecognizer, options: HostRecognizerOptions): void
   /** Removes a plugged-in recognizer; whether there was one. */

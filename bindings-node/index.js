@@ -7,7 +7,7 @@
 // forms. The types are in index.d.ts (the client interface in client.d.ts).
 
 const native = require('./native.js')
-const { makeModel, VallumError, fail, encode, typeOf } = require('./model.js')
+const { makeModel, VallumError, fail, encode } = require('./model.js')
 
 /** Every error code of the core (`vallum::ErrorCode::ALL`), from the core. */
 const ERROR_CODES = Object.freeze(native.errorCodes())
@@ -27,19 +27,12 @@ function settle(start) {
   return p.then(JSON.parse, rethrow)
 }
 
-/** A recognizer's spans as JSON text for the core: an iterable of objects
- * `{entity, start, end, score?}` or arrays `[entity, start, end, score?]`. */
-function spansText(name, spans) {
-  if (spans === null || typeof spans !== 'object' || typeof spans[Symbol.iterator] !== 'function') {
-    throw new VallumError('invalid_argument', `invalid argument \`recognizer\`: recognizer '${name}' must return an array of spans, got ${typeOf(spans)}`)
-  }
-  return JSON.stringify(Array.from(spans))
-}
-
 /** The model's transport over one native core. */
 class Transport {
   constructor(core) {
     this.core = core
+    /** What a recognizer that returns a Promise is told. */
+    this.promiseHint = 'call the async methods (detectAsync, maskAsync, the guard) or return spans directly'
   }
 
   callSync(op, args) {
@@ -58,32 +51,14 @@ class Transport {
   }
 
   /**
-   * Plugs in a recognizer of your own (a transformers.js pipeline, a lookup):
-   * `recognize(text)` returns (or resolves to) spans `{entity, start, end,
-   * score?}` or `[entity, start, end, score?]`, offsets in UTF-16 code units
-   * unless `options.offsets` says `'chars'` or `'bytes'`. The core calls a
-   * synchronous wrapper directly on this thread, and an async one through a
+   * Plugs in a recognizer (wrapped by the model's `Pii.addRecognizer`): the
+   * core calls `sync` directly on this thread, and `later` through a
    * thread-safe function from the thread pool (the `…Async` methods, the
    * guard), waiting for its Promise there.
    */
-  addRecognizer(name, recognize, options) {
-    if (typeof recognize !== 'function') {
-      throw new VallumError('invalid_argument', 'invalid argument `recognize`: expected a function')
-    }
-    const entities = options?.entities
-    if (!Array.isArray(entities)) {
-      throw new VallumError('invalid_argument', 'invalid argument `entities`: expected an array of entity names')
-    }
-    const sync = (text) => {
-      const out = recognize(text)
-      if (out !== null && typeof out === 'object' && typeof out.then === 'function') {
-        throw new Error(`recognizer '${name}' returned a Promise: call the async methods (detectAsync, maskAsync, the guard) or return spans directly`)
-      }
-      return spansText(name, out)
-    }
-    const later = async (text) => spansText(name, await recognize(text))
+  addRecognizer(name, entities, offsets, sync, later) {
     try {
-      this.core.addRecognizer(String(name), entities.map(String), options?.offsets ?? 'utf16', sync, later)
+      this.core.addRecognizer(name, entities, offsets, sync, later)
     } catch (e) {
       throw fail(e)
     }

@@ -31,6 +31,14 @@ function fail(e) {
   return new VallumError('invalid_argument', m)
 }
 
+/** A recognizer's answer → the JSON text the core reads. */
+function spansText(name, spans) {
+  if (spans === null || typeof spans !== 'object' || typeof spans[Symbol.iterator] !== 'function') {
+    throw new VallumError('invalid_argument', `invalid argument \`recognizer\`: recognizer '${name}' must return an array of spans, got ${typeOf(spans)}`)
+  }
+  return JSON.stringify(Array.from(spans))
+}
+
 function encode(args) {
   try {
     return JSON.stringify(args)
@@ -174,9 +182,28 @@ class Memory extends Part {
 /** The spec's `useSecurityPolicy` surface: policies, threats, compliance, PII. */
 class Security extends Part {}
 class Pii extends Part {
-  /** Plugs in a recognizer of your own (client.d.ts; each runtime's transport). */
+  /**
+   * Plugs in a recognizer of your own (client.d.ts). The transport gets it
+   * twice, each returning the spans as JSON text: `sync` for detections on
+   * the calling thread, `later` (async) for those the runtime runs elsewhere.
+   */
   addRecognizer(name, recognize, options) {
-    return this._t.addRecognizer(name, recognize, options)
+    if (typeof recognize !== 'function') {
+      throw new VallumError('invalid_argument', 'invalid argument `recognize`: expected a function')
+    }
+    const entities = options?.entities
+    if (!Array.isArray(entities)) {
+      throw new VallumError('invalid_argument', 'invalid argument `entities`: expected an array of entity names')
+    }
+    const sync = (text) => {
+      const out = recognize(text)
+      if (out !== null && typeof out === 'object' && typeof out.then === 'function') {
+        throw new Error(`recognizer '${name}' returned a Promise: ${this._t.promiseHint}`)
+      }
+      return spansText(name, out)
+    }
+    const later = async (text) => spansText(name, await recognize(text))
+    return this._t.addRecognizer(String(name), entities.map(String), options?.offsets ?? 'utf16', sync, later)
   }
 
   /** Removes a plugged-in recognizer; whether there was one. */

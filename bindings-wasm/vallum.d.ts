@@ -13,6 +13,13 @@ export interface VallumOpenOptions {
   persistence?: false | { database?: string }
   /** Run on a manual clock starting here (epoch ms); move it with `advanceClock`. */
   clockMs?: number
+  /**
+   * The gazetteer pack names and places are looked up in. Default: the
+   * package's English pack (`pkg/data/gazetteer-en.txt`), fetched once per
+   * page and kept in the Cache API. A URL or `{ text }`: another pack;
+   * `false`: the rules alone. A pack that cannot be loaded fails with `not_found`.
+   */
+  gazetteer?: false | string | URL | { text: string }
 }
 
 /** One Vallum instance over the WebAssembly core. */

@@ -34,6 +34,11 @@ for target in web nodejs; do
         --enable-mutable-globals --enable-reference-types --enable-multivalue \
         --strip-debug --strip-producers "$dir/vallum_wasm_bg.wasm" -o "$dir/vallum_wasm_bg.wasm"
 done
+# The English gazetteer pack: a separate asset, fetched on first use (and
+# cached) rather than compiled into the module — it would more than double
+# the module's size. Packs of other languages are loaded the same way.
+mkdir -p "$out/data"
+cp core/data/gazetteer-en.txt "$out/data/"
 # The nodejs glue is CommonJS; keep the package's "type": "module" away from it.
 echo '{"type": "commonjs"}' > "$out/node/package.json"
 cp bindings-node/client.d.ts bindings-wasm/client.d.ts

@@ -50,6 +50,21 @@ def test_cost_arithmetic():
             assert charge["costPicos"] == c["expected"]["cost_picos"], c["name"]
 
 
+def test_calendar_periods_in_time_zones():
+    doc = load("periods.json")
+    assert doc["format"] == "vallum.periods.v1"
+    assert len(doc["cases"]) >= 12
+
+    def ms(t):
+        return t if isinstance(t, int) else round(t.timestamp() * 1000)
+
+    for c in doc["cases"]:
+        v = vallum.Vallum(config={"costManagement": {"timeZone": c["timeZone"]}},
+                          master_key=VECTOR_KEY, in_memory=True, clock_ms=c["nowMs"])
+        r = v.costs.report(period=c["period"])
+        assert (ms(r["start"]), ms(r["end"])) == (c["start"], c["end"]), c["name"]
+
+
 def test_spec_config_loads_and_validates():
     doc = load("config-enterprise.json")
     assert vallum.validate_config(doc) == {"valid": True, "errors": []}

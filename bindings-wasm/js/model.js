@@ -41,6 +41,8 @@ class Transport {
     this.chain = Promise.resolve()
     this.lastSyncTime = null
     this.syncListeners = new Set()
+    /** What a recognizer that returns a Promise is told. */
+    this.promiseHint = 'in the browser the core calls recognizers synchronously; return spans directly (run an async model before the call and look its spans up here)'
   }
 
   /** Runs `f` against the module, mapping errors and panics. */
@@ -137,13 +139,14 @@ class Transport {
     for (const l of this.syncListeners) l()
   }
 
-  /** Not in the browser build (its 1 MB budget): see docs/browser.md. */
-  addRecognizer(name) {
-    throw new VallumError('invalid_argument', `invalid argument \`recognizer\`: '${name}': host recognizers are not in the browser build; run them in @vallum/node, Python or Rust`)
+  /** Plugs in a recognizer (wrapped by the model's `Pii.addRecognizer`); it
+   * runs on this thread, inside the call that detects. */
+  addRecognizer(name, entities, offsets, sync) {
+    this.guard(() => this.core.addRecognizer(name, entities, offsets, sync))
   }
 
-  removeRecognizer() {
-    return false
+  removeRecognizer(name) {
+    return this.guard(() => this.core.removeRecognizer(String(name)))
   }
 
   subscribe(kind, callback) {
@@ -171,12 +174,56 @@ export const ready = new Promise((resolve) => {
  * build in browsers, the `nodejs` build in Node): glue-node.js and
  * glue-web.js call it before exports.js reads `api`.
  */
-export function install(glue) {
-  Object.assign(api, makeApi(glue))
+export function install(glue, host) {
+  Object.assign(api, makeApi(glue, host))
   installed()
 }
 
-function makeApi(glue) {
+function makeApi(glue, host) {
+  /** Pack URL → the promise of its language, once per page. */
+  const packs = new Map()
+
+  /**
+   * The `gazetteer` option → the language of an installed pack (undefined:
+   * none). The English pack is a separate asset of the package, fetched on
+   * first use and kept in the Cache API where the page has it.
+   */
+  function gazetteerFor(option) {
+    if (option === false || option === null) return undefined
+    if (typeof option === 'object' && option !== null && !(option instanceof URL)) {
+      if (typeof option.text !== 'string') {
+        throw new VallumError('invalid_argument', 'invalid argument `gazetteer`: expected false, a URL or { text: string }')
+      }
+      try {
+        return glue.installGazetteer(option.text)
+      } catch (e) {
+        throw fail(e)
+      }
+    }
+    if (option !== undefined && typeof option !== 'string' && !(option instanceof URL)) {
+      throw new VallumError('invalid_argument', `invalid argument \`gazetteer\`: expected false, a URL or { text: string }, got ${typeOf(option)}`)
+    }
+    const url = String(option ?? host.gazetteerUrl)
+    if (!packs.has(url)) {
+      const loading = host.loadText(url).then(
+        (text) => {
+          try {
+            return glue.installGazetteer(text)
+          } catch (e) {
+            throw fail(e)
+          }
+        },
+        (e) => {
+          throw new VallumError('not_found', `could not load the gazetteer pack ${url}: ${e?.message ?? e} (pass \`gazetteer: false\` to run without one)`)
+        },
+      )
+      // A failed load is tried again by the next open().
+      loading.catch(() => packs.delete(url))
+      packs.set(url, loading)
+    }
+    return packs.get(url)
+  }
+
   function callStatic(op, args) {
     const text = encode(args)
     try {
@@ -194,12 +241,17 @@ function makeApi(glue) {
      * Opens an instance. `persistence` names the IndexedDB database that
      * keeps memory across page loads (default "vallum" where IndexedDB
      * exists; `false`: this page only). The master key is never stored.
+     * `gazetteer` is the pack names and places are looked up in: by default
+     * the package's English pack, loaded once per page; a URL of another
+     * pack, `{ text }`, or `false` for the rules alone.
      */
     static async open(options) {
       const o = options ?? {}
       if (o.masterKey === undefined || o.masterKey === null) {
         throw new VallumError('invalid_key', 'invalid argument `masterKey`: required (32 bytes or 64 hex digits); the application supplies it and Vallum never stores it')
       }
+      // Before the key is copied: a failed load leaves no copy behind.
+      const language = await gazetteerFor(o.gazetteer)
       // Always our own copy: the module wipes it once it has the key.
       const key = Uint8Array.from(hexBytes('masterKey', o.masterKey))
       const config = o.config === undefined || o.config === null ? undefined : typeof o.config === 'string' ? o.config : encode(o.config)
@@ -228,7 +280,7 @@ function makeApi(glue) {
       try {
         store = database === null ? null : await openRowStore(database)
         const rows = store ? await store.readAll() : []
-        core = new glue.Core(config, key, o.clockMs, store ? rows : undefined)
+        core = new glue.Core(config, key, o.clockMs, store ? rows : undefined, language)
       } catch (e) {
         if (store) store.close()
         unlock()

@@ -12,11 +12,15 @@
 //! further calls on that instance.
 
 use parking_lot::Mutex;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
+use vallum::pii::Gazetteer;
 use vallum::storage::JournaledBackend;
 use vallum::{Error, ErrorCode};
 use wasm_bindgen::prelude::*;
+
+mod recognizers;
+mod zones;
 
 /// Separates the error code from the message in a thrown error's message.
 const SEP: char = '\u{1f}';
@@ -45,12 +49,28 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         *LAST_PANIC.lock() = Some(info.to_string());
     }));
+    vallum::vocab::set_zone_source(Box::new(zones::IntlZones));
 }
 
 /// The message of the panic that aborted the module, if one did.
 #[wasm_bindgen(js_name = lastPanic)]
 pub fn last_panic() -> Option<String> {
     LAST_PANIC.lock().clone()
+}
+
+/// Gazetteer packs installed in this module, by language.
+static PACKS: Mutex<BTreeMap<String, Arc<Gazetteer>>> = Mutex::new(BTreeMap::new());
+
+/// Parses a gazetteer pack (its text, as `core/data/gazetteer-en.txt`) and
+/// keeps it for instances opened with its language, which it returns. A
+/// pack of the same language replaces the one before, for instances opened
+/// after.
+#[wasm_bindgen(js_name = installGazetteer)]
+pub fn install_gazetteer(text: &str) -> Result<String, JsValue> {
+    let pack = Gazetteer::parse(text).map_err(err)?;
+    let language = pack.language().to_owned();
+    PACKS.lock().insert(language.clone(), Arc::new(pack));
+    Ok(language)
 }
 
 type EventQueue = Arc<Mutex<VecDeque<(u32, String)>>>;
@@ -74,13 +94,15 @@ impl Core {
     /// its rows for `takeChanges`; without it, memory stays in this page and
     /// nothing is journaled. `config_json` is the configuration as JSON
     /// text; `master_key` the 32-byte key; `clock_ms` starts a manual clock
-    /// (tests).
+    /// (tests); `gazetteer` the language of a pack `installGazetteer` loaded
+    /// (none: names and places from the rules alone).
     #[wasm_bindgen(constructor)]
     pub fn new(
         config_json: Option<String>,
         master_key: &mut [u8],
         clock_ms: Option<f64>,
         restore: Option<js_sys::Array>,
+        gazetteer: Option<String>,
     ) -> Result<Core, JsValue> {
         let journal = match restore {
             Some(rows) => {
@@ -95,7 +117,16 @@ impl Core {
             None => None,
         };
         let manual = clock_ms.map(|t| Arc::new(vallum::ManualClock::new(t as i64)));
-        let mut b = vallum::Vallum::builder();
+        let pack = match gazetteer {
+            None => None,
+            Some(language) => Some(PACKS.lock().get(&language).cloned().ok_or_else(|| {
+                bad_arg(
+                    "gazetteer",
+                    format!("no gazetteer pack for language `{language}` is installed"),
+                )
+            })?),
+        };
+        let mut b = vallum::Vallum::builder().gazetteer(pack);
         b = match &journal {
             // One writer: the JavaScript side holds an exclusive Web Lock
             // on the IndexedDB database for as long as this instance lives.
@@ -120,6 +151,30 @@ impl Core {
             subscriptions: Vec::new(),
             next_subscription: 1,
         })
+    }
+
+    /// Plugs in a JavaScript recognizer: `recognize(text)` returns the
+    /// spans as JSON text (the object model's wrapper converts them).
+    #[wasm_bindgen(js_name = addRecognizer)]
+    pub fn add_recognizer(
+        &self,
+        name: &str,
+        entities: Vec<String>,
+        offsets: &str,
+        recognize: js_sys::Function,
+    ) -> Result<(), JsValue> {
+        let unit = vallum::pii::Offsets::parse(offsets).map_err(err)?;
+        let r = recognizers::JsRecognizer::new(recognize);
+        self.inner
+            .pii()
+            .add_recognizer(name, &entities, unit, Arc::new(r))
+            .map_err(err)
+    }
+
+    /// Removes a host recognizer; whether there was one.
+    #[wasm_bindgen(js_name = removeRecognizer)]
+    pub fn remove_recognizer(&self, name: &str) -> bool {
+        self.inner.pii().remove_recognizer(name)
     }
 
     /// Runs an operation of `vallum::api`; returns its result as JSON text.

@@ -108,3 +108,80 @@ test('two tabs on one IndexedDB database: one writer at a time, the audit chain 
     await server.close()
   }
 })
+
+// Names in the browser: the English gazetteer is a separate asset of the
+// package, fetched on first use and kept in the Cache API, so a reload
+// opens without downloading it again. A recognizer of the page's own runs
+// inside the core's detection, as in Node and Python.
+test('a name is masked in the browser; the gazetteer asset is fetched once and cached; a page recognizer plugs in', { timeout: 120_000 }, async () => {
+  const server = await serve(repo)
+  const browser = await launch()
+  try {
+    const page = await browser.context.newPage()
+    const errors = []
+    page.on('pageerror', (e) => errors.push(String(e)))
+    const fetched = []
+    page.on('request', (r) => {
+      if (r.url().endsWith('/gazetteer-en.txt')) fetched.push(r.url())
+    })
+    const url = `${server.url}/bindings-wasm/test/browser/tabs.html`
+    const maskName = () =>
+      page.evaluate(async () => {
+        const v = await window.vallum.Vallum.open({ masterKey: window.KEY, persistence: false })
+        const masked = v.pii.mask('The HR partner is Dana Scott, based in Leeds.').text
+        const again = await window.vallum.Vallum.open({ masterKey: window.KEY, persistence: false })
+        const cached = []
+        for (const name of await caches.keys()) {
+          for (const req of await (await caches.open(name)).keys()) cached.push(`${name} ${req.url}`)
+        }
+        const rulesOnly = await window.vallum.Vallum.open({ masterKey: window.KEY, persistence: false, gazetteer: false })
+        return { masked, again: again.pii.mask('Dana Scott').text, rulesOnly: rulesOnly.pii.mask('Dana Scott').text, cached }
+      })
+    await page.goto(url)
+    await page.waitForFunction(() => window.__ready === true, null, { timeout: 60_000 })
+    const first = await maskName()
+    assert.doesNotMatch(first.masked, /Dana|Scott|Leeds/)
+    assert.match(first.masked, /<PERSON>/)
+    assert.doesNotMatch(first.again, /Dana|Scott/)
+    assert.equal(first.rulesOnly, 'Dana Scott', 'without a gazetteer, a bare name has no cue to go on')
+    assert.equal(fetched.length, 1, 'two instances in one page share one download')
+    assert.ok(first.cached.some((c) => /^vallum-assets-\S+ .*\/gazetteer-en\.txt$/.test(c)), first.cached.join('\n'))
+    // A reload: the pack comes from the Cache API, not the network.
+    await page.reload()
+    await page.waitForFunction(() => window.__ready === true, null, { timeout: 60_000 })
+    const second = await maskName()
+    assert.doesNotMatch(second.masked, /Dana|Scott/)
+    assert.equal(fetched.length, 1, `fetched again after a reload: ${fetched.join(', ')}`)
+    // A recognizer of the page's own, and its typed errors.
+    const plugged = await page.evaluate(async () => {
+      const v = await window.vallum.Vallum.open({ masterKey: window.KEY, persistence: false })
+      v.pii.addRecognizer('projects', (text) => [...text.matchAll(/PRJ-\d{4}/g)].map((m) => ({ entity: 'PROJECT', start: m.index, end: m.index + m[0].length })), { entities: ['PROJECT'] })
+      const masked = v.pii.mask('🚀 PRJ-1234 for Dana Scott').text
+      const err = async (f) => {
+        try {
+          await f()
+          return 'no error'
+        } catch (e) {
+          return `${e.code}: ${e.message}`
+        }
+      }
+      v.pii.addRecognizer('slow', async () => [], { entities: ['SLOW'] })
+      const promise = await err(() => v.pii.detect('x'))
+      v.pii.removeRecognizer('slow')
+      v.pii.addRecognizer('broken', () => { throw new Error('model not loaded') }, { entities: ['BROKEN'] })
+      const thrown = await err(() => v.pii.mask('x'))
+      const removed = v.pii.removeRecognizer('broken')
+      return { masked, promise, thrown, removed, after: v.pii.mask('PRJ-9999').text, entities: v.pii.entities() }
+    })
+    assert.equal(plugged.masked, '🚀 <PROJECT> for <PERSON>')
+    assert.match(plugged.promise, /^invalid_argument: .*returned a Promise/)
+    assert.match(plugged.thrown, /^invalid_argument: .*model not loaded/)
+    assert.equal(plugged.removed, true)
+    assert.equal(plugged.after, '<PROJECT>')
+    assert.ok(plugged.entities.includes('PROJECT') && !plugged.entities.includes('BROKEN'))
+    assert.deepEqual(errors, [])
+  } finally {
+    await browser.close()
+    await server.close()
+  }
+})

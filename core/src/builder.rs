@@ -37,6 +37,9 @@ pub struct VallumBuilder {
     key: KeySource,
     clock: Option<SharedClock>,
     dek_use_limit: u64,
+    /// `None`: the compiled-in pack (`Gazetteer::english`).
+    #[cfg(feature = "names")]
+    gazetteer: Option<Option<Arc<pii::Gazetteer>>>,
 }
 
 impl Vallum {
@@ -54,6 +57,8 @@ impl Default for VallumBuilder {
             key: KeySource::None,
             clock: None,
             dek_use_limit: crypto::DEFAULT_DEK_USE_LIMIT,
+            #[cfg(feature = "names")]
+            gazetteer: None,
         }
     }
 }
@@ -142,6 +147,17 @@ impl VallumBuilder {
         self
     }
 
+    /// The gazetteer pack that names and places are looked up in, instead
+    /// of the one compiled in (feature `gazetteer-en`); `None` runs only
+    /// the rules that need no word lists. The browser build compiles no
+    /// pack in: `@vallum/wasm` loads one as a separate asset and passes it
+    /// here. See `docs/pii.md` on language packs.
+    #[cfg(feature = "names")]
+    pub fn gazetteer(mut self, pack: Option<Arc<pii::Gazetteer>>) -> Self {
+        self.gazetteer = Some(pack);
+        self
+    }
+
     /// Opens storage, checks the master key, and returns the instance.
     pub fn build(self) -> Result<Vallum> {
         self.config.validate()?;
@@ -222,12 +238,13 @@ impl VallumBuilder {
         let policies = assemble::policies(&self.config, clock.clone())?;
         let threats =
             assemble::threat_detector(&self.config, clock.clone(), events.clone(), audit.clone())?;
-        let pii = pii::Pii::new(
-            assemble::pii_parts(&self.config),
-            pii_keys,
-            memory.clone(),
-            clock.clone(),
-        )?;
+        #[allow(unused_mut, reason = "only the names feature sets the pack")]
+        let mut pii_parts = assemble::pii_parts(&self.config);
+        #[cfg(feature = "names")]
+        {
+            pii_parts.gazetteer = self.gazetteer;
+        }
+        let pii = pii::Pii::new(pii_parts, pii_keys, memory.clone(), clock.clone())?;
         let entities = pii.detector().entities();
         let entities: Vec<&str> = entities.iter().map(String::as_str).collect();
         let guard = assemble::guard(&self.config, &limits, &entities)?;

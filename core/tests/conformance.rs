@@ -311,3 +311,42 @@ fn guard_verdicts() {
         .count();
     assert!(v.costs().reservations_held() <= open);
 }
+
+#[test]
+fn report_periods_in_time_zones() {
+    let doc = load("periods.json");
+    assert_eq!(doc["format"], "vallum.periods.v1");
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= 12);
+    let mut failures = Vec::new();
+    for case in cases {
+        let config = json!({"costManagement": {"timeZone": case["timeZone"]}});
+        let v = Vallum::builder()
+            .in_memory()
+            .config(vallum::Config::from_value(config).unwrap())
+            .master_key(MasterKey::from_bytes(b"VALLUM-vector-key-0123456789abcd").unwrap())
+            .clock(Arc::new(ManualClock::new(case["nowMs"].as_i64().unwrap())))
+            .build()
+            .unwrap();
+        let period = vallum::cost::Period::parse(case["period"].as_str().unwrap()).unwrap();
+        let r = v
+            .costs()
+            .report(&vallum::cost::ReportRequest::new(
+                period,
+                vallum::cost::UsageField::Department,
+            ))
+            .unwrap();
+        let want = (
+            case["start"].as_i64().unwrap(),
+            case["end"].as_i64().unwrap(),
+        );
+        if (r.start, r.end) != want {
+            failures.push(format!(
+                "{}: got {:?}, want {want:?}",
+                case["name"],
+                (r.start, r.end)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -96,6 +96,8 @@ pub(crate) fn pii_parts(config: &Config) -> pii::PiiParts {
         default_operator: p.default_operator,
         rules: p.masking_rules.unwrap_or_default(),
         levels: p.classification.unwrap_or_default(),
+        #[cfg(feature = "names")]
+        gazetteer: None,
     }
 }
 

@@ -26,8 +26,8 @@ use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::{BudgetEvent, Event, EventBus};
 use crate::storage::{Backend, UsageRow};
+use crate::vocab::Zone;
 use budget::{Ledger, Line, LineKey};
-use chrono_tz::Tz;
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -82,7 +82,7 @@ pub(crate) struct CostsInner {
     store: Arc<dyn Backend>,
     clock: SharedClock,
     events: EventBus,
-    tz: Tz,
+    tz: Zone,
     ttl_ms: i64,
 }
 
@@ -266,7 +266,7 @@ impl Costs {
             .get(key)
             .is_none_or(|l| now >= l.period_end || now < l.period_start);
         if stale {
-            let (start, end) = b.period.bounds(self.inner.tz, now);
+            let (start, end) = b.period.bounds(&self.inner.tz, now);
             let filter = match (b.level.field(), &b.subject, &key.2) {
                 (None, _, _) => None,
                 (Some(f), Some(s), _) => Some((f, s.as_str())),
@@ -563,8 +563,8 @@ impl Costs {
         self.inner.clock.now_ms()
     }
 
-    pub(crate) fn tz(&self) -> Tz {
-        self.inner.tz
+    pub(crate) fn tz(&self) -> &Zone {
+        &self.inner.tz
     }
 }
 

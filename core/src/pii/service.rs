@@ -44,6 +44,9 @@ pub(crate) struct PiiParts {
     pub default_operator: Option<Operator>,
     pub rules: Vec<String>,
     pub levels: BTreeMap<String, Classification>,
+    /// The gazetteer pack, when not the compiled-in one.
+    #[cfg(feature = "names")]
+    pub gazetteer: Option<Option<Arc<super::Gazetteer>>>,
 }
 
 impl Pii {
@@ -53,7 +56,13 @@ impl Pii {
         memory: Memory,
         clock: crate::clock::SharedClock,
     ) -> Result<Pii> {
-        let detector = Arc::new(Detector::with_settings(&parts.settings, clock)?);
+        #[allow(unused_mut, reason = "only the names feature sets the pack")]
+        let mut detector = Detector::with_settings(&parts.settings, clock)?;
+        #[cfg(feature = "names")]
+        if let Some(pack) = parts.gazetteer {
+            detector.set_gazetteer(pack);
+        }
+        let detector = Arc::new(detector);
         let mut masker = Masker::new(detector.clone())
             .with_keys(keys)
             .with_named_rules(&parts.rules)?;

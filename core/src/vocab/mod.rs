@@ -7,8 +7,11 @@
 mod kinds;
 mod period;
 mod scope;
+mod zone;
 
 pub use kinds::{Effect, Severity, Stage, ThreatKind, ThreatRecord};
 pub use period::Period;
 pub(crate) use scope::{check_key, check_user_key};
 pub use scope::{Context, OwnerRef, Scope, Subject, GLOBAL_WRITE, RESERVED_PREFIX};
+pub use zone::Zone;
+pub use zone::{set_zone_source, ZoneSource};

@@ -1,9 +1,9 @@
 //! One typed period for budgets, cost reports, threat summaries and
 //! performance reports: the same names and the same calendar everywhere.
 
+use super::Zone;
 use crate::error::{Error, Result};
-use chrono::{Datelike, Months, NaiveDate, TimeZone, Timelike};
-use chrono_tz::Tz;
+use chrono::{Datelike, Months, NaiveDate, Timelike};
 use serde::{Deserialize, Serialize};
 
 /// A period of the calendar. Serialized as `hourly`, `daily`, `weekly`,
@@ -95,17 +95,16 @@ impl Period {
 
     /// The calendar period containing `now_ms` in `tz`: (start, end) in ms
     /// since the epoch.
-    pub fn bounds(self, tz: Tz, now_ms: i64) -> (i64, i64) {
-        let local_dt = match tz.timestamp_millis_opt(now_ms) {
-            chrono::LocalResult::Single(dt) => dt.naive_local(),
-            // Only for instants outside chrono's range.
-            _ => chrono::NaiveDateTime::default(),
-        };
+    pub fn bounds(self, tz: &Zone, now_ms: i64) -> (i64, i64) {
+        let local_dt = tz.local(now_ms);
         let local = local_dt.date();
         if self == Period::Hourly {
-            let hour = local_dt.with_minute(0).and_then(|t| t.with_second(0));
-            let hour = hour.and_then(|t| t.with_nanosecond(0)).unwrap_or(local_dt);
-            let start = first_instant_at(tz, hour);
+            // The local clock hour containing `now_ms`, at the offset in
+            // force now: the hour a fall-back repeats is an hour of its own
+            // (its local start time names an earlier instant too).
+            let into_hour = i64::from(local_dt.minute() * 60 + local_dt.second()) * 1000
+                + i64::from(local_dt.nanosecond() / 1_000_000);
+            let start = now_ms - into_hour;
             return (start, start + 3_600_000);
         }
         let ymd = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(local);
@@ -164,20 +163,19 @@ impl std::fmt::Display for Period {
     }
 }
 
-fn first_instant(tz: Tz, d: NaiveDate) -> i64 {
+fn first_instant(tz: &Zone, d: NaiveDate) -> i64 {
     first_instant_at(tz, d.and_hms_opt(0, 0, 0).unwrap_or_default())
 }
 
 /// The first instant at or after local time `t` that exists in `tz` (where
 /// a DST jump skips it, the period starts when the clock resumes).
-fn first_instant_at(tz: Tz, t: chrono::NaiveDateTime) -> i64 {
+fn first_instant_at(tz: &Zone, t: chrono::NaiveDateTime) -> i64 {
     for minutes in (0..=180).step_by(30) {
-        let t = t + chrono::Duration::minutes(minutes);
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt.timestamp_millis();
+        if let Some(ms) = tz.earliest(t + chrono::Duration::minutes(minutes)) {
+            return ms;
         }
     }
-    tz.from_utc_datetime(&t).timestamp_millis()
+    t.and_utc().timestamp_millis()
 }
 
 #[cfg(test)]
@@ -205,23 +203,23 @@ mod tests {
 
     #[test]
     fn a_month_is_a_calendar_month_both_ways() {
-        let (s, e) = Period::Monthly.bounds(Tz::UTC, MAR_31_2024_NOON_UTC);
+        let (s, e) = Period::Monthly.bounds(&Zone::UTC, MAR_31_2024_NOON_UTC);
         assert_eq!(s, 1_709_251_200_000); // 2024-03-01
         assert_eq!(e, 1_711_929_600_000); // 2024-04-01
         let (s, e) = Period::Monthly.trailing(MAR_31_2024_NOON_UTC);
         assert_eq!(e, MAR_31_2024_NOON_UTC);
         assert_eq!(s, 1_709_208_000_000); // 2024-02-29 12:00, not 30 days back
-        let (s, _) = Period::Hourly.bounds(Tz::UTC, MAR_31_2024_NOON_UTC + 1_234_567);
+        let (s, _) = Period::Hourly.bounds(&Zone::UTC, MAR_31_2024_NOON_UTC + 1_234_567);
         assert_eq!(s, MAR_31_2024_NOON_UTC);
     }
 
     #[test]
     fn quarters_and_years_roll_over() {
         let dec_15_2024 = 1_734_264_000_000;
-        let (s, e) = Period::Quarterly.bounds(Tz::UTC, dec_15_2024);
+        let (s, e) = Period::Quarterly.bounds(&Zone::UTC, dec_15_2024);
         assert_eq!(s, 1_727_740_800_000); // 2024-10-01
         assert_eq!(e, 1_735_689_600_000); // 2025-01-01
-        let (_, e) = Period::Annual.bounds(Tz::UTC, dec_15_2024);
+        let (_, e) = Period::Annual.bounds(&Zone::UTC, dec_15_2024);
         assert_eq!(e, 1_735_689_600_000);
     }
 }

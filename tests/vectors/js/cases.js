@@ -15,6 +15,7 @@ export const VECTOR_FILES = [
   'cost.json',
   'crypto-kat.json',
   'guard.json',
+  'periods.json',
   'pii.json',
   'policy.json',
   'presidio-recognizers.json',
@@ -113,6 +114,20 @@ export const cases = [
           check.equal(charge.costMicros, c.expected.cost_micros, c.name)
           check.equal(charge.costPicos, c.expected.cost_picos, c.name)
         }
+      }
+    },
+  },
+  {
+    name: 'calendar periods in time zones',
+    async run({ load, open }) {
+      const doc = await load('periods.json')
+      check.equal(doc.format, 'vallum.periods.v1')
+      check.ok(doc.cases.length >= 12)
+      for (const c of doc.cases) {
+        const v = await open({ costManagement: { timeZone: c.timeZone } }, { clockMs: c.nowMs })
+        const r = await v.costs.report({ period: c.period })
+        const ms = (t) => (t instanceof Date ? t.getTime() : t)
+        check.deepEqual([ms(r.start), ms(r.end)], [c.start, c.end], c.name)
       }
     },
   },
