@@ -18,6 +18,12 @@ export interface VallumOptions {
   masterKeyEnv?: string
   /** Run on a manual clock starting here (epoch ms); move it with `advanceClock`. */
   clockMs?: number
+  /**
+   * The gazetteer pack names and places are looked up in. Default: the
+   * built-in English pack. A file path (or `file:` URL) or `{ text }`:
+   * another pack (docs/pii.md); `false`: the rules alone.
+   */
+  gazetteer?: boolean | string | URL | { text: string }
 }
 
 /** One Vallum instance over the native core: the `VallumClient` members

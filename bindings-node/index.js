@@ -100,6 +100,16 @@ function configText(config) {
   return encode(config)
 }
 
+/** The `gazetteer` option → the native constructor's fields. */
+function gazetteerOption(g) {
+  if (g === undefined || g === null || g === true) return {}
+  if (g === false) return { gazetteer: false }
+  if (typeof g === 'string') return { gazetteerPath: g }
+  if (g instanceof URL && g.protocol === 'file:') return { gazetteerPath: require('node:url').fileURLToPath(g) }
+  if (typeof g === 'object' && typeof g.text === 'string') return { gazetteerText: g.text }
+  throw new VallumError('invalid_argument', 'invalid argument `gazetteer`: expected false, a pack file path or file URL, or { text: string }')
+}
+
 /** One Vallum instance: implements `VallumClient` (client.d.ts). */
 class Vallum extends Client {
   constructor(options) {
@@ -114,6 +124,7 @@ class Vallum extends Client {
         masterKey: key,
         masterKeyEnv: o.masterKeyEnv ?? undefined,
         clockMs: o.clockMs ?? undefined,
+        ...gazetteerOption(o.gazetteer),
       })
     } catch (e) {
       throw fail(e)

@@ -84,6 +84,12 @@ pub struct CoreOptions {
     /// Start a manual clock at this instant (ms since the epoch); tests and
     /// simulations move it with `advanceClock`.
     pub clock_ms: Option<i64>,
+    /// The gazetteer pack: omitted, the compiled-in one; `false`, none.
+    pub gazetteer: Option<bool>,
+    /// A gazetteer pack file to use instead.
+    pub gazetteer_path: Option<String>,
+    /// A gazetteer pack's text to use instead.
+    pub gazetteer_text: Option<String>,
 }
 
 /// The core instance. Use `Vallum` from `index.js`, which wraps it.
@@ -108,6 +114,13 @@ impl Core {
             }
             if let Some(c) = options.config_json {
                 b = b.config_json(&c)?;
+            }
+            if let Some(path) = options.gazetteer_path {
+                b = b.gazetteer(Some(Arc::new(vallum::pii::Gazetteer::from_file(path)?)));
+            } else if let Some(text) = options.gazetteer_text {
+                b = b.gazetteer(Some(Arc::new(vallum::pii::Gazetteer::parse(&text)?)));
+            } else if options.gazetteer == Some(false) {
+                b = b.gazetteer(None);
             }
             b = match options.db_path {
                 Some(p) => b.sqlite(p),

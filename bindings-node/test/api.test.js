@@ -454,3 +454,31 @@ test('host recognizer failures and bad spans are typed errors naming the recogni
   assert.throws(() => v.pii.addRecognizer('x', 'not a function', { entities: ['X'] }), isVallumError('invalid_argument', /recognize/))
   assert.throws(() => v.pii.addRecognizer('x', () => [], {}), isVallumError('invalid_argument', /entities/))
 })
+
+test('gazetteer packs per instance: a file, text, or none; typed errors name the file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vallum-pack-'))
+  const pack = path.join(dir, 'gazetteer-xx.txt')
+  fs.writeFileSync(pack, '#vallum-gazetteer 1 xx\n@given\nzorblax\n@surname\nquimby\n')
+  const text = 'Zorblax Quimby wrote. Dana Scott stayed.'
+  const people = (options) =>
+    new Vallum({ masterKey: VECTOR_KEY, ...options }).pii
+      .detect(text)
+      .filter((f) => f.entity === 'PERSON')
+      .map((f) => text.slice(f.start, f.end))
+  assert.deepEqual(people({}), ['Dana Scott'])
+  assert.deepEqual(people({ gazetteer: pack }), ['Zorblax Quimby'])
+  assert.deepEqual(people({ gazetteer: new URL(`file://${pack}`) }), ['Zorblax Quimby'])
+  assert.deepEqual(people({ gazetteer: { text: fs.readFileSync(pack, 'utf8') } }), ['Zorblax Quimby'])
+  assert.deepEqual(people({ gazetteer: false }), [])
+  const code = (options) => {
+    try {
+      people(options)
+      return 'no error'
+    } catch (e) {
+      return `${e.code}: ${e.message}`
+    }
+  }
+  assert.match(code({ gazetteer: path.join(dir, 'nope.txt') }), /^not_found: .*nope\.txt/)
+  assert.match(code({ gazetteer: { text: '#vallum-gazetteer 1 xx\n@colours\nred\n' } }), /^invalid_argument: .*line 2/)
+  assert.match(code({ gazetteer: 42 }), /^invalid_argument: .*gazetteer/)
+})

@@ -502,7 +502,11 @@ struct Core {
 #[pymethods]
 impl Core {
     #[new]
-    #[pyo3(signature = (config_json=None, db_path=None, master_key=None, master_key_env=None, in_memory=false, clock_ms=None))]
+    #[pyo3(signature = (config_json=None, db_path=None, master_key=None, master_key_env=None, in_memory=false, clock_ms=None, gazetteer=None))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the Python constructor's keyword arguments"
+    )]
     fn new(
         py: Python<'_>,
         config_json: Option<String>,
@@ -511,12 +515,37 @@ impl Core {
         master_key_env: Option<String>,
         in_memory: bool,
         clock_ms: Option<i64>,
+        gazetteer: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         no_panic(|| {
             let manual = clock_ms.map(|t| Arc::new(vallum::ManualClock::new(t)));
             let clock = manual.clone();
+            // None or True: the compiled-in pack; False: none; a path: that pack.
+            let pack: Option<Option<std::path::PathBuf>> = match gazetteer {
+                None => None,
+                Some(g) if g.is_instance_of::<pyo3::types::PyBool>() => {
+                    if g.is_truthy()? {
+                        None
+                    } else {
+                        Some(None)
+                    }
+                }
+                Some(g) => Some(Some(g.extract().map_err(|_| {
+                    bad_arg(
+                        "gazetteer",
+                        "expected a path to a pack file, True (the built-in pack) or False (none)",
+                    )
+                })?)),
+            };
             py.detach(|| {
                 let mut b = vallum::Vallum::builder();
+                if let Some(pack) = pack {
+                    let pack = match pack {
+                        Some(path) => Some(Arc::new(vallum::pii::Gazetteer::from_file(path)?)),
+                        None => None,
+                    };
+                    b = b.gazetteer(pack);
+                }
                 if let Some(c) = clock {
                     b = b.clock(c);
                 }

@@ -301,3 +301,28 @@ def test_host_recognizers_run_from_many_threads():
     for t in threads:
         t.join()
     assert not errors
+
+
+PACK = "#vallum-gazetteer 1 xx\n@given\nzorblax\n@surname\nquimby\n"
+PACK_TEXT = "Zorblax Quimby wrote. Dana Scott stayed."
+
+
+def _people(v):
+    return [PACK_TEXT[f["start"]:f["end"]] for f in v.pii.detect(PACK_TEXT) if f["entity"] == "PERSON"]
+
+
+def test_gazetteer_packs_per_instance(tmp_path):
+    pack = tmp_path / "gazetteer-xx.txt"
+    pack.write_text(PACK)
+    assert _people(make()) == ["Dana Scott"]
+    assert _people(make(gazetteer=True)) == ["Dana Scott"]
+    assert _people(make(gazetteer=pack)) == ["Zorblax Quimby"]
+    assert _people(make(gazetteer=str(pack))) == ["Zorblax Quimby"]
+    assert _people(make(gazetteer=False)) == []
+    with pytest.raises(vallum.NotFound, match="nope.txt"):
+        make(gazetteer=tmp_path / "nope.txt")
+    pack.write_text("#vallum-gazetteer 1 xx\n@colours\nred\n")
+    with pytest.raises(vallum.InvalidArgument, match="gazetteer-xx.txt.*line 2"):
+        make(gazetteer=pack)
+    with pytest.raises(vallum.InvalidArgument, match="gazetteer"):
+        make(gazetteer=42)

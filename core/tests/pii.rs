@@ -549,3 +549,60 @@ fn settings_serialize_with_camel_case() {
 fn encrypt() -> Operator {
     serde_json::from_value(json!({"type": "encrypt"})).unwrap()
 }
+
+/// Language packs: an instance takes another pack from a file, or none;
+/// a missing or malformed file is a typed error naming it.
+#[test]
+fn an_instance_uses_the_gazetteer_pack_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("gazetteer-xx.txt");
+    std::fs::write(
+        &pack,
+        "#vallum-gazetteer 1 xx\n@given\nzorblax\n@surname\nquimby\n@city\nvelmora\n",
+    )
+    .unwrap();
+    let build = |pack: Option<Option<Arc<vallum::pii::Gazetteer>>>| {
+        let mut b = vallum::Vallum::builder().in_memory().master_key(
+            vallum::MasterKey::from_bytes(b"VALLUM-vector-key-0123456789abcd").unwrap(),
+        );
+        if let Some(p) = pack {
+            b = b.gazetteer(p);
+        }
+        b.build().unwrap()
+    };
+    let entities = |v: &vallum::Vallum, text: &str| -> Vec<String> {
+        v.pii()
+            .detect(text)
+            .unwrap()
+            .into_iter()
+            .map(|f| format!("{} {}", f.entity, f.text(text)))
+            .collect()
+    };
+    let text = "Zorblax Quimby wrote. Velmora is lovely. Dana Scott stayed.";
+    let default = build(None);
+    assert_eq!(entities(&default, text), ["PERSON Dana Scott"]);
+    let custom = vallum::pii::Gazetteer::from_file(&pack).unwrap();
+    assert_eq!(custom.language(), "xx");
+    let other = build(Some(Some(Arc::new(custom))));
+    assert_eq!(
+        entities(&other, text),
+        ["PERSON Zorblax Quimby", "LOCATION Velmora"]
+    );
+    let none = build(Some(None));
+    assert!(entities(&none, text).is_empty());
+
+    let missing = vallum::pii::Gazetteer::from_file(dir.path().join("nope.txt")).unwrap_err();
+    assert_eq!(missing.code(), ErrorCode::NotFound);
+    assert!(missing.to_string().contains("nope.txt"), "{missing}");
+    std::fs::write(
+        &pack,
+        "#vallum-gazetteer 1 xx\n@given\nzorblax\n@colours\nred\n",
+    )
+    .unwrap();
+    let bad = vallum::pii::Gazetteer::from_file(&pack).unwrap_err();
+    assert_eq!(bad.code(), ErrorCode::InvalidArgument);
+    assert!(
+        bad.to_string().contains("gazetteer-xx.txt") && bad.to_string().contains("line 4"),
+        "{bad}"
+    );
+}

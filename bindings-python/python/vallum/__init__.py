@@ -517,13 +517,17 @@ class Vallum:
     ``in_memory``); the master key is 32 ``bytes`` or the name of an
     environment variable holding it (hex or base64) in ``master_key_env``.
     ``clock_ms`` runs the instance on a manual clock starting there, moved
-    with ``advance_clock`` (deterministic tests).
+    with ``advance_clock`` (deterministic tests). ``gazetteer`` is the pack
+    names and places are looked up in: the built-in English pack by default,
+    a path to another pack file (``docs/pii.md``), or ``False`` for the rules
+    alone.
     """
 
     def __init__(self, config: _Union[None, str, _os.PathLike[str], _Mapping[str, _Any]] = None, *,
                  db_path: _Union[None, str, _os.PathLike[str]] = None,
                  master_key: _Optional[bytes] = None, master_key_env: _Optional[str] = None,
-                 in_memory: bool = False, clock_ms: _Optional[int] = None) -> None:
+                 in_memory: bool = False, clock_ms: _Optional[int] = None,
+                 gazetteer: _Union[None, bool, str, _os.PathLike[str]] = None) -> None:
         self._core = _vallum.Core(
             _config_text(config),
             None if db_path is None else _os.fspath(db_path),
@@ -531,6 +535,7 @@ class Vallum:
             master_key_env,
             in_memory,
             clock_ms,
+            gazetteer,
         )
         core = self._core
         self.memory = Memory(core)

@@ -2,7 +2,8 @@
 binding). Use ``vallum.Vallum``; this layer only converts values and errors."""
 
 import datetime
-from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, final
+import os
+from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Union, final
 
 __all__ = [
     "__version__",
@@ -167,6 +168,7 @@ class Core:
         master_key_env: Optional[str] = None,
         in_memory: bool = False,
         clock_ms: Optional[int] = None,
+        gazetteer: Union[None, bool, str, "os.PathLike[str]"] = None,
     ) -> "Core": ...
     def call(
         self, op: _Operation, a: Any = None, b: Any = None, c: Any = None,

@@ -104,6 +104,26 @@ fn key_chars<'a>(words: &'a [&'a str]) -> impl Iterator<Item = char> + 'a {
 }
 
 impl Gazetteer {
+    /// Reads and parses a pack file: `not_found` when the file is missing,
+    /// `invalid_argument` when it cannot be read or does not parse (naming
+    /// the file, and the line).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Gazetteer> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound {
+                what: format!("gazetteer pack {}", path.display()),
+            },
+            _ => Error::invalid_arg("gazetteer", format!("{}: {e}", path.display())),
+        })?;
+        Gazetteer::parse(&text).map_err(|e| match e {
+            Error::InvalidArgument { message, .. } => {
+                Error::invalid_arg("gazetteer", format!("{}: {message}", path.display()))
+            }
+            other => other,
+        })
+    }
+
     /// Parses a pack. A malformed pack is an `invalid_argument` error
     /// naming the line.
     pub fn parse(text: &str) -> Result<Gazetteer> {
