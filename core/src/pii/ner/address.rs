@@ -29,11 +29,7 @@ static CONNECTORS: WordSet = WordSet::new(&[
 impl Ner<'_> {
     fn street_type(&self, j: usize) -> bool {
         let w = self.t(j);
-        self.in_set(j, &words::STREET_TYPES)
-            || w.len() > 5
-                && words::GLUED_STREET_TYPES
-                    .iter()
-                    .any(|s| words::ends_with_lower(w, s, 3))
+        self.in_set(j, &words::STREET_TYPES) || w.len() > 5 && words::GLUED_STREET_TYPES.ends(w, 3)
     }
 
     fn address_word(&self, j: usize, first: bool) -> bool {

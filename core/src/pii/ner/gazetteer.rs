@@ -230,15 +230,41 @@ impl Gazetteer {
         if words.is_empty() || words.len() > self.max_words {
             return 0;
         }
+        // ASCII text (most of it) hashes and compares byte by byte; the
+        // hash is the same either way.
+        let ascii = words.iter().all(|w| w.is_ascii());
+        let ascii_bytes = || {
+            words.iter().enumerate().flat_map(|(k, w)| {
+                let sep = (k > 0).then_some(b' ');
+                sep.into_iter()
+                    .chain(w.bytes().map(|b| b.to_ascii_lowercase()))
+            })
+        };
         let mut h = Hasher::new();
-        key_chars(words).for_each(|c| h.char(c));
+        if ascii {
+            for w in words.iter().enumerate() {
+                if w.0 > 0 {
+                    h.byte(b' ');
+                }
+                w.1.bytes().for_each(|b| h.byte(b.to_ascii_lowercase()));
+            }
+        } else {
+            key_chars(words).for_each(|c| h.char(c));
+        }
+        let len = words.iter().map(|w| w.len()).sum::<usize>() + words.len() - 1;
         let mut i = (h.finish() as usize) & self.mask;
         loop {
             let s = self.slots[i];
             if s.flags == 0 {
                 return 0;
             }
-            if key_chars(words).eq(self.entry(s).chars()) {
+            let e = self.entry(s);
+            let same = if ascii {
+                e.len() == len && ascii_bytes().eq(e.bytes())
+            } else {
+                key_chars(words).eq(e.chars())
+            };
+            if same {
                 return s.flags;
             }
             i = (i + 1) & self.mask;
@@ -273,7 +299,7 @@ impl Gazetteer {
 
     /// Shorthand for a one-word lookup.
     pub(crate) fn word(&self, w: &str) -> u8 {
-        self.lookup(&[w])
+        self.word_hashed(w, super::words::hash_lower(w))
     }
 
     /// The pack's language tag (`en`).

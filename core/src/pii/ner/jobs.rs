@@ -177,21 +177,16 @@ static HEADS: WordSet = WordSet::new(&[
 
 /// Suffixes that make a word an occupation on its own (`Mineralogist`,
 /// `Statistician`, `Salesperson`, `Locksmith`).
-const HEAD_SUFFIXES: &[&str] = &[
+static HEAD_SUFFIXES: words::SuffixSet = words::SuffixSet::new(&[
     "logist", "ician", "ographer", "person", "maker", "keeper", "smith", "wright",
-];
+]);
 
 impl Ner<'_> {
     fn job_head(&self, k: usize) -> bool {
         let Some(t) = self.toks.get(k) else {
             return false;
         };
-        t.is_word()
-            && self.free(k)
-            && (self.in_set(k, &HEADS)
-                || HEAD_SUFFIXES
-                    .iter()
-                    .any(|s| words::ends_with_lower(self.t(k), s, 3)))
+        t.is_word() && self.free(k) && (self.in_set(k, &HEADS) || HEAD_SUFFIXES.ends(self.t(k), 3))
     }
 
     /// A word that may stand before the head noun in a title.

@@ -18,10 +18,56 @@ pub(crate) fn hash_lower(w: &str) -> u64 {
     h.finish()
 }
 
-/// A closed list of lower-case words, looked up by hash (sorted once).
+/// A set of word hashes: open addressing at a load of at most one half, so
+/// most lookups read one slot (a sorted list's binary search cost a third
+/// of the name rules' time).
+pub(crate) struct HashTable {
+    slots: Box<[u64]>,
+    bits: u32,
+}
+
+impl HashTable {
+    pub(crate) fn new(hashes: impl IntoIterator<Item = u64>) -> HashTable {
+        let hashes: Vec<u64> = hashes.into_iter().map(|h| h.max(1)).collect();
+        let cap = (hashes.len() * 2).next_power_of_two().max(8);
+        let mut t = HashTable {
+            slots: vec![0; cap].into_boxed_slice(),
+            bits: cap.trailing_zeros(),
+        };
+        let mask = cap - 1;
+        for h in hashes {
+            let mut i = t.home(h);
+            while t.slots[i] != 0 && t.slots[i] != h {
+                i = (i + 1) & mask;
+            }
+            t.slots[i] = h;
+        }
+        t
+    }
+
+    fn home(&self, h: u64) -> usize {
+        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.bits)) as usize
+    }
+
+    pub(crate) fn contains(&self, h: u64) -> bool {
+        // 0 marks an empty slot; a word hashed 0 is stored as 1.
+        let h = h.max(1);
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(h);
+        loop {
+            match self.slots[i] {
+                s if s == h => return true,
+                0 => return false,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+}
+
+/// A closed list of lower-case words, looked up by hash.
 pub(crate) struct WordSet {
     words: &'static [&'static str],
-    hashes: OnceLock<Vec<u64>>,
+    hashes: OnceLock<HashTable>,
 }
 
 impl WordSet {
@@ -34,13 +80,8 @@ impl WordSet {
 
     pub(crate) fn has_hash(&self, h: u64) -> bool {
         self.hashes
-            .get_or_init(|| {
-                let mut v: Vec<u64> = self.words.iter().map(|w| hash_lower(w)).collect();
-                v.sort_unstable();
-                v
-            })
-            .binary_search(&h)
-            .is_ok()
+            .get_or_init(|| HashTable::new(self.words.iter().map(|w| hash_lower(w))))
+            .contains(h)
     }
 
     /// Whether `w` (any case) is in the list.
@@ -49,8 +90,8 @@ impl WordSet {
     }
 }
 
-/// Each cue's word hashes, and the sorted first and last word hashes.
-type CueHashes = (Vec<Vec<u64>>, Vec<u64>, Vec<u64>);
+/// Each cue's word hashes, and the sets of first and last word hashes.
+type CueHashes = (Vec<Vec<u64>>, HashTable, HashTable);
 
 /// Cue phrases (sequences of lower-case words and punctuation), looked up
 /// by hash.
@@ -74,10 +115,8 @@ impl CueSet {
                 .iter()
                 .map(|c| c.iter().map(|w| hash_lower(w)).collect())
                 .collect();
-            let mut first: Vec<u64> = cues.iter().filter_map(|c| c.first().copied()).collect();
-            let mut last: Vec<u64> = cues.iter().filter_map(|c| c.last().copied()).collect();
-            first.sort_unstable();
-            last.sort_unstable();
+            let first = HashTable::new(cues.iter().filter_map(|c| c.first().copied()));
+            let last = HashTable::new(cues.iter().filter_map(|c| c.last().copied()));
             (cues, first, last)
         })
     }
@@ -89,12 +128,53 @@ impl CueSet {
 
     /// Whether some cue starts with the word hashed `h`.
     pub(crate) fn may_start(&self, h: u64) -> bool {
-        self.init().1.binary_search(&h).is_ok()
+        self.init().1.contains(h)
     }
 
     /// Whether some cue ends with the word hashed `h`.
     pub(crate) fn may_end(&self, h: u64) -> bool {
-        self.init().2.binary_search(&h).is_ok()
+        self.init().2.contains(h)
+    }
+}
+
+/// A closed list of lower-case suffixes, checked by hashing the word's
+/// last few bytes once per distinct suffix length instead of comparing
+/// every suffix.
+pub(crate) struct SuffixSet {
+    suffixes: &'static [&'static str],
+    table: OnceLock<(Vec<usize>, HashTable)>,
+}
+
+impl SuffixSet {
+    pub(crate) const fn new(suffixes: &'static [&'static str]) -> SuffixSet {
+        SuffixSet {
+            suffixes,
+            table: OnceLock::new(),
+        }
+    }
+
+    /// Whether `w` ends with one of the suffixes (ignoring case) after at
+    /// least `min_stem` characters.
+    pub(crate) fn ends(&self, w: &str, min_stem: usize) -> bool {
+        let (lens, table) = self.table.get_or_init(|| {
+            let mut lens: Vec<usize> = self.suffixes.iter().map(|s| s.len()).collect();
+            lens.sort_unstable();
+            lens.dedup();
+            (
+                lens,
+                HashTable::new(self.suffixes.iter().map(|s| hash_lower(s))),
+            )
+        });
+        lens.iter().any(|&n| {
+            w.len() >= n + min_stem
+                && w.is_char_boundary(w.len() - n)
+                && table.contains(hash_lower(&w[w.len() - n..]))
+                && w[..w.len() - n].chars().count() >= min_stem
+                && self
+                    .suffixes
+                    .iter()
+                    .any(|s| s.len() == n && ends_with_lower(w, s, min_stem))
+        })
     }
 }
 
@@ -439,12 +519,12 @@ pub(crate) static STREET_TYPES: WordSet = WordSet::new(&[
 ]);
 
 /// Street types written into the street's name (`Hauptstraße`, `Ringvej`).
-pub(crate) const GLUED_STREET_TYPES: &[&str] = &[
+pub(crate) static GLUED_STREET_TYPES: SuffixSet = SuffixSet::new(&[
     "straße", "strasse", "str", "weg", "gasse", "platz", "allee", "damm", "ring", "vej", "gade",
     "gatan", "vägen", "vagen", "veien", "vegen", "gata", "katu", "tie", "straat", "laan", "plein",
     "gracht", "utca", "ulica", "cesta", "vegur", "stræti", "straeti", "braut", "stígur", "stigur",
     "gränd", "stræde", "vænget", "alle", "bakken", "polku", "kuja", "iela", "gatvė", "tänav",
-];
+]);
 
 /// Unit designators (`Apt. 4B`, `Suite 200`).
 pub(crate) static UNITS: WordSet = WordSet::new(&[
@@ -789,3 +869,27 @@ pub(crate) static SENTENCE_VERBS: WordSet = WordSet::new(&[
     "hey", "hi", "invite", "join", "meet", "message", "ping", "please", "remind", "reply", "see",
     "send", "tell", "text", "thank", "thanks", "visit", "welcome", "write",
 ]);
+
+#[cfg(test)]
+mod table_tests {
+    use super::HashTable;
+
+    #[test]
+    fn hash_table_holds_exactly_its_members() {
+        for n in [0usize, 1, 7, 8, 9, 100, 1000] {
+            let members: Vec<u64> = (0..n as u64)
+                .map(|i| i.wrapping_mul(0x2545_F491_4F6C_DD1D))
+                .collect();
+            let t = HashTable::new(members.iter().copied().chain(members.iter().copied()));
+            for &m in &members {
+                assert!(t.contains(m), "{n}: {m}");
+            }
+            for i in 0..2000u64 {
+                let other = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1 << 63;
+                assert_eq!(t.contains(other), members.contains(&other), "{n}: {other}");
+            }
+        }
+        // 0 is a word hash like any other.
+        assert!(HashTable::new([0]).contains(0));
+    }
+}
