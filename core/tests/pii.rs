@@ -441,6 +441,10 @@ const SAMPLES: &[&str] = &[
     "+41 (0)23 542 56 95",
     "001-415-555-0199 ext. 12",
     "NHS number 401 023 2137",
+    "Send it to:\nMinea Martinsson\n2674 Ilichova 26",
+    "here's Vidoslav's address",
+    "They had 6: Alistair, Sarah, Cathy and Shawn.",
+    "join accounts with ms. Ranko",
 ];
 const WORDS: &[&str] = &[
     "the", "copilot", "sends", "reply", "please", "and", "data", "to", "from", "customer", "order",

@@ -25,6 +25,60 @@ static PLACE_PREPOSITIONS: words::CueSet = words::CueSet::new(&[
     &["through"],
 ]);
 
+/// Nouns that only people have, after a possessive (`Teake's address`).
+static PERSONAL_NOUNS: WordSet = WordSet::new(&[
+    "address",
+    "phone",
+    "number",
+    "email",
+    "e-mail",
+    "mobile",
+    "wife",
+    "husband",
+    "partner",
+    "mother",
+    "father",
+    "mom",
+    "mum",
+    "dad",
+    "son",
+    "daughter",
+    "kid",
+    "kids",
+    "child",
+    "children",
+    "brother",
+    "sister",
+    "boss",
+    "manager",
+    "birthday",
+    "boyfriend",
+    "girlfriend",
+    "fiancé",
+    "fiancee",
+    "family",
+    "parents",
+    "grandmother",
+    "grandfather",
+    "uncle",
+    "aunt",
+    "cousin",
+    "nephew",
+    "niece",
+    "colleague",
+    "assistant",
+    "lawyer",
+    "doctor",
+    "diagnosis",
+    "salary",
+    "passport",
+    "ssn",
+    "home",
+    "flat",
+    "apartment",
+    "house",
+]);
+
 /// How far after a person a repeated name word is still found (bytes
 /// between the end of the first mention and the start of the next).
 const REPEAT_REACH: usize = 40;
@@ -106,15 +160,22 @@ impl Ner<'_> {
         // Honorific + name: `Dr. Rodriguez`, `Mrs. Anna Meza`.
         let mut i = 0;
         while i < n {
-            if self.free(i) && self.toks[i].is_cap() && self.in_set(i, &words::HONORIFICS) {
-                let dot = self
-                    .toks
-                    .get(i + 1)
-                    .is_some_and(|t| t.is_punct('.') && !t.space_before);
+            let dot = self
+                .toks
+                .get(i + 1)
+                .is_some_and(|t| t.is_punct('.') && !t.space_before);
+            // Lower-case (`ms. Ranko`) only with its dot: `dr` alone may be a drive.
+            if self.free(i)
+                && (self.toks[i].is_cap() || dot && self.toks[i].is_word())
+                && self.in_set(i, &words::HONORIFICS)
+            {
                 let first = if dot { i + 2 } else { i + 1 };
                 if self.name_word(first) && !self.stop_word(first) {
                     let (end, _) = self.extend_name(first, 4, false);
-                    self.emit(NerKind::Title, i, first, 0.75);
+                    // A lower-case honorific (`ms. Ranko`) is only the cue.
+                    if self.toks[i].is_cap() {
+                        self.emit(NerKind::Title, i, first, 0.75);
+                    }
                     self.emit(NerKind::Person, first, end, 0.85);
                     i = end;
                     continue;
@@ -247,7 +308,178 @@ impl Ner<'_> {
             }
             i += 1;
         }
+        self.possessives();
+        self.signature_lines();
+        self.coordinated();
         self.same_person_again();
+    }
+
+    /// `Vidoslav's address`, `Rubija's kid`: a capitalised word before a
+    /// possessive and a noun that only people have (kin, contact details,
+    /// a home) is a person, known name or not.
+    fn possessives(&mut self) {
+        for i in 0..self.toks.len() {
+            let apostrophe = self
+                .toks
+                .get(i + 1)
+                .is_some_and(|t| (t.is_punct('\'') || t.is_punct('\u{2019}')) && !t.space_before);
+            if !apostrophe
+                || !self.is(i + 2, "s")
+                || self.toks[i + 2].space_before
+                || !self.in_set(i + 3, &PERSONAL_NOUNS)
+                || !self.name_word(i)
+                || self.toks[i].shape != Shape::Title
+                || self.stop_word(i)
+                || self.flags(i) & (flag::PLACE | flag::NAME) == flag::PLACE
+            {
+                continue;
+            }
+            // With the name word before it, if there is one (`Isolda Marrero's`).
+            let start = if i > 0
+                && self.name_word(i - 1)
+                && self.toks[i].space_before
+                && !self.stop_word(i - 1)
+                && !self.sentence_start(i - 1)
+            {
+                i - 1
+            } else {
+                i
+            };
+            self.emit(NerKind::Person, start, i + 1, 0.65);
+        }
+    }
+
+    /// The first line of a contact block ([`Self::block_start`]): two or
+    /// three capitalised words alone on it, followed by a line that starts with
+    /// a street address or an international phone number, or holds an
+    /// e-mail address
+    /// (`Klaudijo Kundid` / `2674 Ilichova 26` …). Known names on such a
+    /// line are found above; this takes unknown ones.
+    fn signature_lines(&mut self) {
+        let n = self.toks.len();
+        let mut i = 0;
+        while i < n {
+            if !(self.block_start(i) && self.name_word(i) && !self.stop_word(i)) {
+                i += 1;
+                continue;
+            }
+            let (end, _) = self.extend_name(i, 3, false);
+            let alone = end >= i + 2 && self.toks.get(end).is_none_or(|t| t.kind == Kind::Break);
+            if alone {
+                let mut j = end;
+                while j < n && self.toks[j].kind == Kind::Break {
+                    j += 1;
+                }
+                let next_line_end = (j..n)
+                    .find(|&k| self.toks[k].kind == Kind::Break)
+                    .unwrap_or(n);
+                // A house number and a street (`2674 Ilichova`), a phone
+                // in international form, or an e-mail address; not a
+                // numbered list (`1. Ship it`) or a date.
+                let street = self.toks.get(j).is_some_and(|t| t.kind == Kind::Num)
+                    && self
+                        .toks
+                        .get(j + 1)
+                        .is_some_and(|t| t.is_cap() && t.space_before);
+                let phone = self.toks.get(j).is_some_and(|t| t.is_punct('+'))
+                    && self.toks.get(j + 1).is_some_and(|t| t.kind == Kind::Num);
+                let contact = j < n
+                    && (street || phone || (j..next_line_end).any(|k| self.toks[k].is_punct('@')));
+                let places = (i..end).all(|k| self.flags(k) & flag::PLACE != 0);
+                let title_case = (i..end).any(|k| self.toks[k].shape == Shape::Title);
+                if contact && !places && title_case {
+                    self.emit(NerKind::Person, i, end, 0.55);
+                }
+            }
+            i = end.max(i + 1);
+        }
+    }
+
+    /// Token `i` opens a block: the text's first line, or a line after a
+    /// blank line or after a line ending with a colon (`Send it to:`),
+    /// bullets before it on its line allowed.
+    fn block_start(&self, i: usize) -> bool {
+        let mut j = i;
+        while j > 0 && matches!(self.toks[j - 1].kind, Kind::Punct(_)) {
+            j -= 1;
+        }
+        if j == 0 {
+            return true;
+        }
+        if self.toks[j - 1].kind != Kind::Break {
+            return false;
+        }
+        j -= 1;
+        j == 0
+            || self.toks[j - 1].kind == Kind::Break
+            || self.toks[j - 1].is_punct(':')
+            || (0..j).all(|k| matches!(self.toks[k].kind, Kind::Break | Kind::Punct(_)))
+    }
+
+    /// People named in a list (`Alistair, Sarah, Cathy and Shawn`,
+    /// `founders: Bodrov, Wilson and Bennett`): where one member is a
+    /// person already, the other single capitalised words of the same
+    /// list are people too.
+    fn coordinated(&mut self) {
+        let n = self.toks.len();
+        let person_at = |out: &[super::Span], t: &Tok| {
+            out.iter()
+                .any(|s| s.kind == NerKind::Person && s.start == t.start)
+        };
+        let mut i = 0;
+        while i < n {
+            // A list: members separated by `,` and closed by `and`/`or`/`&`.
+            let mut members: Vec<(usize, usize)> = Vec::new();
+            let mut j = i;
+            let mut closed = false;
+            while let Some(t) = self.toks.get(j) {
+                // A member: one free name word, or a person span found before.
+                let place_only = self.flags(j) & (flag::PLACE | flag::NAME) == flag::PLACE;
+                let member_end = if self.name_word(j) && !self.stop_word(j) && !place_only {
+                    Some(j + 1)
+                } else if t.is_word() && self.claimed[j] && person_at(&self.out, t) {
+                    let mut e = j + 1;
+                    while e < n && self.claimed[e] && self.toks[e].is_word() {
+                        e += 1;
+                    }
+                    Some(e)
+                } else {
+                    None
+                };
+                let Some(e) = member_end else { break };
+                members.push((j, e));
+                if closed {
+                    break;
+                }
+                if self.toks.get(e).is_some_and(|t| t.is_punct(',')) {
+                    j = e + 1;
+                    if self.is(j, "and") || self.is(j, "or") {
+                        j += 1;
+                        closed = true;
+                    }
+                } else if self.is(e, "and")
+                    || self.is(e, "or")
+                    || self.toks.get(e).is_some_and(|t| t.is_punct('&'))
+                {
+                    j = e + 1;
+                    closed = true;
+                } else {
+                    break;
+                }
+            }
+            let people = members
+                .iter()
+                .filter(|&&(s, _)| person_at(&self.out, &self.toks[s]))
+                .count();
+            if closed && members.len() >= 3 && people >= 1 && people < members.len() {
+                for &(s, e) in &members {
+                    if e == s + 1 && self.free(s) {
+                        self.emit(NerKind::Person, s, e, 0.55);
+                    }
+                }
+            }
+            i = members.last().map_or(i + 1, |&(_, e)| e.max(i + 1));
+        }
     }
 
     /// `Tihomila Z. Crnić`, `Sigríður Þ Ottarsdóttir`: a capitalised word,

@@ -473,3 +473,76 @@ fn role_nouns_apposition_ages_and_street_word_surnames() {
     ));
     assert!(none_of("Order 4471, 12, shipped", "AGE"));
 }
+
+#[test]
+fn lower_case_honorifics_are_cues_not_titles() {
+    let t = "I'd like to join accounts with ms. Ranko";
+    assert!(has(t, "PERSON", "Ranko"), "{:?}", spans(t));
+    assert!(none_of(t, "TITLE"), "{:?}", spans(t));
+    // Without its dot a lower-case honorific is just a word.
+    assert!(none_of("take the dr exit", "PERSON"));
+}
+
+#[test]
+fn possessives_before_what_only_people_have() {
+    let t = "As promised, here's Vidoslav's address: 12 Main Street";
+    assert!(has(t, "PERSON", "Vidoslav"), "{:?}", spans(t));
+    assert!(has("It was Rubija's kid.", "PERSON", "Rubija"));
+    assert!(has(
+        "the verses from Isolda Marrero's wife",
+        "PERSON",
+        "Isolda Marrero"
+    ));
+    // Places, acronyms and things that are not personal stay.
+    for t in [
+        "London's mayor spoke.",
+        "IBM's address changed.",
+        "Zorblax's roadmap slipped.",
+    ] {
+        assert!(none_of(t, "PERSON"), "{t}: {:?}", spans(t));
+    }
+}
+
+#[test]
+fn contact_blocks_start_with_a_name() {
+    let t = "Please send it to:\nMinea Martinsson\n2674 Ilichova 26\nLjubljana";
+    assert!(has(t, "PERSON", "Minea Martinsson"), "{:?}", spans(t));
+    let t = "Klaudijo Kundid\nklaudijo@example.com";
+    assert!(has(t, "PERSON", "Klaudijo Kundid"), "{:?}", spans(t));
+    // Headings of common words, lines in the middle of a block, and
+    // all-caps lines are not names.
+    for t in [
+        "Action Items\n1. Ship it",
+        "Notes from today\nVidol Partners\n12 Main Street",
+        "ACME CORP\n12 Main Street",
+    ] {
+        assert!(none_of(t, "PERSON"), "{t}: {:?}", spans(t));
+    }
+}
+
+#[test]
+fn lists_of_people_share_their_entity() {
+    let t = "They had 6: Alistair, Sarah, Cathy, Shawn, Michael and William.";
+    for name in ["Alistair", "Sarah", "Cathy", "Shawn", "Michael", "William"] {
+        assert!(has(t, "PERSON", name), "{name}: {:?}", spans(t));
+    }
+    // A list without a person in it, or of places, stays as it is.
+    for t in [
+        "We ship to Paris, London, Berlin and Madrid.",
+        "Compare Zorblax, Quimbly and Vantor on price.",
+    ] {
+        assert!(none_of(t, "PERSON"), "{t}: {:?}", spans(t));
+    }
+}
+
+#[test]
+fn a_name_line_at_the_very_end_is_not_out_of_bounds() {
+    for t in [
+        "Minea Martinsson",
+        "Minea Martinsson\n",
+        "Send to:\nMinea Martinsson\n\n",
+        "Alistair, Sarah and",
+    ] {
+        let _ = spans(t);
+    }
+}
