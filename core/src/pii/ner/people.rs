@@ -426,10 +426,11 @@ impl Ner<'_> {
             out.iter()
                 .any(|s| s.kind == NerKind::Person && s.start == t.start)
         };
+        let mut members: Vec<(usize, usize)> = Vec::new();
         let mut i = 0;
         while i < n {
             // A list: members separated by `,` and closed by `and`/`or`/`&`.
-            let mut members: Vec<(usize, usize)> = Vec::new();
+            members.clear();
             let mut j = i;
             let mut closed = false;
             while let Some(t) = self.toks.get(j) {
