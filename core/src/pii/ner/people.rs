@@ -893,8 +893,14 @@ impl Ner<'_> {
         while j < self.toks.len() && j < i + 3 && self.toks[j].is_cap() {
             j += 1;
         }
+        // `Town, Country`, or `Town` alone on the line above `Country` in
+        // an address block (a line with lines above it: not a heading).
+        let line_start = i > 0 && self.toks[i - 1].kind == Kind::Break;
         j > i
-            && self.toks.get(j).is_some_and(|t| t.is_punct(','))
+            && self
+                .toks
+                .get(j)
+                .is_some_and(|t| t.is_punct(',') || line_start && t.kind == Kind::Break)
             && (j + 1..(j + 4).min(self.toks.len()))
                 .any(|e| self.lookup(j + 1, e + 1) & (flag::COUNTRY | flag::REGION) != 0)
     }

@@ -546,3 +546,22 @@ fn a_name_line_at_the_very_end_is_not_out_of_bounds() {
         let _ = spans(t);
     }
 }
+
+#[test]
+fn places_after_more_cues_and_above_a_country() {
+    for (t, place) in [
+        ("Mr. Zubarev grew up in Melliste.", "Melliste"),
+        ("We moved here from Korbous", "Korbous"),
+        ("we returned to Križe by helicopter", "Križe"),
+        ("the economy of his home city Nuussuaq", "Nuussuaq"),
+        ("Joseph Tolbert\n\nKustja\nEstonia", "Kustja"),
+    ] {
+        assert!(has(t, "LOCATION", place), "{t}: {:?}", spans(t));
+    }
+    // A heading above a country name is not a town.
+    assert!(!has(
+        "Quarterly Report\nEstonia",
+        "LOCATION",
+        "Quarterly Report"
+    ));
+}
