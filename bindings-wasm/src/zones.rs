@@ -46,21 +46,18 @@ fn parse_offset(text: &str) -> Option<i32> {
     let Some(sign) = rest.chars().next() else {
         return Some(0);
     };
+    let digits = &rest[sign.len_utf8()..];
     let sign = match sign {
         '+' => 1,
         '-' | '\u{2212}' => -1,
         _ => return Some(0),
     };
     let mut seconds = 0;
-    for (i, part) in rest[sign_len(rest)..].split(':').take(3).enumerate() {
+    for (i, part) in digits.split(':').take(3).enumerate() {
         let n: i32 = part.trim().parse().ok()?;
         seconds += n * [3600, 60, 1][i];
     }
     Some(sign * seconds)
-}
-
-fn sign_len(rest: &str) -> usize {
-    rest.chars().next().map_or(0, char::len_utf8)
 }
 
 /// The core's [`vallum::vocab::ZoneSource`] over `Intl.DateTimeFormat`.

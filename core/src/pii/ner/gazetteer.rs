@@ -19,6 +19,7 @@
 //! array of `(offset, length, flags)` into the pack's own text: about 8
 //! bytes per entry plus the text itself.
 
+use super::sets::{hash_lower, Hasher};
 use crate::error::{Error, Result};
 
 /// Entry flags: which sections an entry appears in.
@@ -68,29 +69,6 @@ impl std::fmt::Debug for Gazetteer {
             .field("language", &self.language)
             .field("entries", &self.entries)
             .finish_non_exhaustive()
-    }
-}
-
-/// FNV-1a over the bytes of lower-cased characters.
-#[derive(Clone, Copy)]
-pub(crate) struct Hasher(u64);
-
-impl Hasher {
-    pub(crate) fn new() -> Hasher {
-        Hasher(0xcbf2_9ce4_8422_2325)
-    }
-    pub(crate) fn byte(&mut self, b: u8) {
-        self.0 ^= u64::from(b);
-        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-    }
-    pub(crate) fn char(&mut self, c: char) {
-        let mut buf = [0u8; 4];
-        for b in c.encode_utf8(&mut buf).bytes() {
-            self.byte(b);
-        }
-    }
-    pub(crate) fn finish(self) -> u64 {
-        self.0 ^ (self.0 >> 29)
     }
 }
 
@@ -242,12 +220,7 @@ impl Gazetteer {
         };
         let mut h = Hasher::new();
         if ascii {
-            for w in words.iter().enumerate() {
-                if w.0 > 0 {
-                    h.byte(b' ');
-                }
-                w.1.bytes().for_each(|b| h.byte(b.to_ascii_lowercase()));
-            }
+            ascii_bytes().for_each(|b| h.byte(b));
         } else {
             key_chars(words).for_each(|c| h.char(c));
         }
@@ -299,7 +272,7 @@ impl Gazetteer {
 
     /// Shorthand for a one-word lookup.
     pub(crate) fn word(&self, w: &str) -> u8 {
-        self.word_hashed(w, super::words::hash_lower(w))
+        self.word_hashed(w, hash_lower(w))
     }
 
     /// The pack's language tag (`en`).

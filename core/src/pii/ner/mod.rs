@@ -14,6 +14,7 @@ mod address;
 mod gazetteer;
 mod jobs;
 mod people;
+mod sets;
 mod tokens;
 mod words;
 
