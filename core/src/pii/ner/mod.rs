@@ -13,7 +13,9 @@
 mod address;
 mod gazetteer;
 mod jobs;
+mod orgs;
 mod people;
+mod places;
 mod sets;
 mod tokens;
 mod words;

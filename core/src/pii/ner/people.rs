@@ -1,29 +1,8 @@
-//! People, organizations and places.
+//! People: honorifics, cue phrases, known names by shape, initials,
+//! speakers, possessives, contact blocks, lists and repeated mentions.
 
 use super::words::{self, WordSet};
 use super::{flag, Kind, Ner, NerKind, Shape, Tok};
-
-static ORG_CONNECTORS: WordSet =
-    WordSet::new(&["and", "of", "the", "de", "du", "des", "für", "und"]);
-static PLACE_CONNECTORS: WordSet = WordSet::new(&[
-    "of", "de", "la", "del", "do", "da", "and", "upon", "on", "am", "an", "der", "sur", "en",
-]);
-
-static PLACE_PREPOSITIONS: words::CueSet = words::CueSet::new(&[
-    &["in"],
-    &["from"],
-    &["to"],
-    &["at"],
-    &["near"],
-    &["via"],
-    &["around"],
-    &["of"],
-    &["visit"],
-    &["visiting"],
-    &["outside"],
-    &["across"],
-    &["through"],
-]);
 
 /// Nouns that only people have, after a possessive (`Teake's address`).
 static PERSONAL_NOUNS: WordSet = WordSet::new(&[
@@ -85,7 +64,7 @@ const REPEAT_REACH: usize = 40;
 
 impl Ner<'_> {
     /// A capitalised word or an initial, free to take.
-    fn name_word(&self, i: usize) -> bool {
+    pub(super) fn name_word(&self, i: usize) -> bool {
         self.free(i) && self.toks.get(i).is_some_and(Tok::is_cap)
     }
 
@@ -137,7 +116,7 @@ impl Ner<'_> {
 
     /// A word that ends a name even when capitalised: common words, places
     /// only known as places, street types and company forms.
-    fn stop_word(&self, j: usize) -> bool {
+    pub(super) fn stop_word(&self, j: usize) -> bool {
         let w = self.t(j);
         let f = self.flags(j);
         self.function_word(j)
@@ -267,7 +246,7 @@ impl Ner<'_> {
                 } else if f & (flag::COUNTRY | flag::REGION) == 0
                     // Title Case text (`Carry Me Back To …`) is not a name.
                     && !(self.toks.get(i + 1).is_some_and(Tok::is_cap) && self.function_word(i + 1))
-                    && !(f & flag::CITY != 0 && self.cue_before(i, &PLACE_PREPOSITIONS))
+                    && !(f & flag::CITY != 0 && self.cue_before(i, &words::PLACE_PREPOSITIONS))
                     && !(self.sentence_start(i) && f & flag::SURNAME == 0 && self.toks[i].shape == Shape::Upper)
                 {
                     self.emit(
@@ -628,280 +607,5 @@ impl Ner<'_> {
             i += 1;
         }
         self.person_words = earlier;
-    }
-
-    /// Company forms (`Cano Health Inc.`, `Assystem SA`, `IwaiCosmo
-    /// HoldingsInc.`) and employers after `works for`.
-    pub(super) fn organizations(&mut self) {
-        let n = self.toks.len();
-        for pass in 0..2 {
-            for k in 0..n {
-                if !self.free(k) || !self.toks[k].is_word() {
-                    continue;
-                }
-                let w = self.t(k);
-                let glued = words::GLUED_ORG_SUFFIXES.iter().any(|s| {
-                    w.len() > s.len() + 1
-                        && w.ends_with(s)
-                        && w[..w.len() - s.len()]
-                            .chars()
-                            .last()
-                            .is_some_and(char::is_alphabetic)
-                });
-                let dotted = self.dotted_suffix(k);
-                let strong =
-                    glued || dotted.is_some() || self.in_set(k, &words::ORG_SUFFIXES_STRONG);
-                let weak =
-                    !strong && self.toks[k].is_cap() && self.in_set(k, &words::ORG_SUFFIXES_WEAK);
-                if !strong && !weak || (pass == 0) != strong {
-                    continue;
-                }
-                // Short forms (`SA`, `AG`, `Co`) must be capitalised.
-                if !glued && w.len() <= 3 && !self.toks[k].is_cap() {
-                    continue;
-                }
-                let start = self.org_start(k);
-                if start == k && !glued {
-                    continue;
-                }
-                // Further company forms (`Health Inc.`, `Holdings Co., Ltd.`).
-                let mut end = dotted.unwrap_or(k + 1);
-                loop {
-                    if self
-                        .toks
-                        .get(end)
-                        .is_some_and(|t| t.is_punct('.') && !t.space_before)
-                    {
-                        end += 1;
-                    }
-                    let next_form = |j: usize| {
-                        self.free(j)
-                            && self.toks.get(j).is_some_and(|t| {
-                                t.is_word() && (t.space_before || self.toks[j - 1].is_punct('.'))
-                            })
-                            && (self.in_set(j, &words::ORG_SUFFIXES_STRONG)
-                                || self.toks[j].is_cap()
-                                    && self.in_set(j, &words::ORG_SUFFIXES_WEAK))
-                    };
-                    if next_form(end) {
-                        end += 1;
-                    } else if self.is(end, ",") && next_form(end + 1) {
-                        end += 2;
-                    } else {
-                        break;
-                    }
-                }
-                self.emit(
-                    NerKind::Organization,
-                    start,
-                    end,
-                    if strong { 0.75 } else { 0.55 },
-                );
-            }
-        }
-        for i in 0..n {
-            if self.free(i) && self.toks[i].is_cap() && self.cue_before(i, &words::ORG_CUES) {
-                let mut end = i;
-                while end < n && self.free(end) && self.org_word(end) {
-                    end += 1;
-                }
-                if end > i {
-                    self.emit(NerKind::Organization, i, end, 0.55);
-                }
-            }
-        }
-    }
-
-    /// A company form written with dots between its letters (`N.V.`,
-    /// `S.A.`, `L.L.C.`) starting at `k`: the end of its last dot.
-    fn dotted_suffix(&self, k: usize) -> Option<usize> {
-        let letter = |j: usize| {
-            self.toks
-                .get(j)
-                .is_some_and(|t| t.is_cap() && t.end - t.start == 1)
-        };
-        let dot = |j: usize| {
-            self.toks
-                .get(j)
-                .is_some_and(|t| t.is_punct('.') && !t.space_before)
-        };
-        if !letter(k) || !self.toks[k].space_before {
-            return None;
-        }
-        let mut joined = String::new();
-        let mut j = k;
-        while letter(j) && (j == k || !self.toks[j].space_before) && dot(j + 1) && j < k + 8 {
-            joined.push_str(self.t(j));
-            j += 2;
-        }
-        (joined.len() >= 2 && words::ORG_SUFFIXES_STRONG.has(&joined.to_ascii_lowercase()))
-            .then_some(j)
-    }
-
-    /// Tokens that can be part of an organization's name.
-    fn org_word(&self, j: usize) -> bool {
-        let t = self.toks[j];
-        match t.kind {
-            Kind::Word => t.is_cap() || t.shape == Shape::Other,
-            Kind::Num => true,
-            Kind::Punct('&' | '/' | '-' | '.' | '\'') => {
-                !t.space_before
-                    || self.toks.get(j + 1).is_some_and(|n| !n.space_before)
-                    // `Great Lakes Dredge & Dock`
-                    || t.kind == Kind::Punct('&')
-                        && j > 0
-                        && self.toks[j - 1].is_cap()
-                        && self.toks.get(j + 1).is_some_and(Tok::is_cap)
-            }
-            _ => false,
-        }
-    }
-
-    /// The first token of the organization name that ends at suffix `k`.
-    fn org_start(&self, k: usize) -> usize {
-        let mut start = k;
-        let mut taken = 0;
-        while start > 0 && taken < 8 {
-            let j = start - 1;
-            if !self.free(j) {
-                break;
-            }
-            let t = self.toks[j];
-            // `of` and `and` join a company's words, not a person to a
-            // company (`Judith Kerr of Assystem SA`).
-            let connector = t.kind == Kind::Word
-                && t.shape == Shape::Lower
-                && self.in_set(j, &ORG_CONNECTORS)
-                && j > 0
-                && self.org_word(j - 1)
-                && self.flags(j - 1) & flag::NAME == 0;
-            let paren = t.is_punct('(') || t.is_punct(')');
-            // A sentence may start with the company's name (`Golden Leaf
-            // Holdings Ltd. is …`), not with a function word or a verb.
-            let opener = t.is_word()
-                && self.sentence_start(j)
-                && (self.function_word(j) && !self.is(j, "the")
-                    || self.in_set(j, &words::SENTENCE_VERBS));
-            if !(self.org_word(j) || connector || paren) || opener {
-                break;
-            }
-            start = j;
-            taken += 1;
-            if self.sentence_start(j) {
-                break;
-            }
-        }
-        // Do not start on punctuation.
-        while start < k && self.toks[start].kind != Kind::Word && self.toks[start].kind != Kind::Num
-        {
-            start += 1;
-        }
-        start
-    }
-
-    /// Countries, regions and cities from the gazetteer; unknown
-    /// capitalised words after a place cue or before `, <country>`.
-    pub(super) fn places(&mut self) {
-        let n = self.toks.len();
-        let max = self.gaz.map_or(1, |g| g.max_words()).min(6);
-        let mut i = 0;
-        while i < n {
-            // `Mobile:` is a label, not the city in Alabama.
-            if !self.name_word(i) || self.in_set(i, &words::LABELS) && self.is(i + 1, ":") {
-                i += 1;
-                continue;
-            }
-            // Longest gazetteer entry starting here.
-            let mut best: Option<(usize, u8)> = None;
-            let mut end = i;
-            let mut words_seen = 0;
-            while end < n && words_seen < max {
-                let t = self.toks[end];
-                let ok = self.free(end)
-                    && (t.is_cap()
-                        || (end > i
-                            && t.shape == Shape::Lower
-                            && self.in_set(end, &PLACE_CONNECTORS)))
-                    && (end == i || t.space_before || t.is_punct('-'));
-                if !ok {
-                    break;
-                }
-                end += 1;
-                words_seen += 1;
-                let f = self.lookup(i, end);
-                if f & flag::PLACE != 0 {
-                    best = Some((end, f));
-                }
-            }
-            if let Some((end, f)) = best {
-                let multi = end > i + 1;
-                let cue = self.cue_before(i, &PLACE_PREPOSITIONS)
-                    || self.cue_before(i, &words::PLACE_CUES)
-                    || self.toks.get(end).is_some_and(|t| t.is_punct(','))
-                        && self
-                            .toks
-                            .get(end + 1)
-                            .is_some_and(|_| self.flags(end + 1) & flag::PLACE != 0);
-                let ambiguous = f & (flag::COMMON | flag::NAME) != 0;
-                // Many countries are also surnames (`Portugal`, `Finland`):
-                // only a given name or a common word makes one ambiguous.
-                let country_ambiguous = f & (flag::COMMON | flag::GIVEN) != 0;
-                let score =
-                    if f & (flag::COUNTRY | flag::REGION) != 0 && (!country_ambiguous || cue) {
-                        0.75
-                    } else if multi || cue {
-                        0.7
-                    } else if !ambiguous && !self.sentence_start(i) {
-                        0.6
-                    } else if !ambiguous {
-                        0.5
-                    } else {
-                        0.0
-                    };
-                if score > 0.0 {
-                    self.emit(NerKind::Location, i, end, score);
-                    i = end;
-                    continue;
-                }
-            }
-            // Unknown words after a strong place cue, or before
-            // `, <country or region>`.
-            if self.cue_before(i, &words::PLACE_CUES) || self.before_country(i) {
-                let mut end = i + 1;
-                while end < n
-                    && end < i + 3
-                    && self.name_word(end)
-                    && self.toks[end].space_before
-                    && !self.stop_word(end)
-                {
-                    end += 1;
-                }
-                if self.flags(i) & flag::COMMON == 0 {
-                    self.emit(NerKind::Location, i, end, 0.55);
-                    i = end;
-                    continue;
-                }
-            }
-            i += 1;
-        }
-    }
-
-    /// `Town, Country`: token `i` starts up to three capitalised words
-    /// followed by a comma and a known country or region.
-    fn before_country(&self, i: usize) -> bool {
-        let mut j = i;
-        while j < self.toks.len() && j < i + 3 && self.toks[j].is_cap() {
-            j += 1;
-        }
-        // `Town, Country`, or `Town` alone on the line above `Country` in
-        // an address block (a line with lines above it: not a heading).
-        let line_start = i > 0 && self.toks[i - 1].kind == Kind::Break;
-        j > i
-            && self
-                .toks
-                .get(j)
-                .is_some_and(|t| t.is_punct(',') || line_start && t.kind == Kind::Break)
-            && (j + 1..(j + 4).min(self.toks.len()))
-                .any(|e| self.lookup(j + 1, e + 1) & (flag::COUNTRY | flag::REGION) != 0)
     }
 }

@@ -662,3 +662,27 @@ pub(crate) static SENTENCE_VERBS: WordSet = WordSet::new(&[
     "hey", "hi", "invite", "join", "meet", "message", "ping", "please", "remind", "reply", "see",
     "send", "tell", "text", "thank", "thanks", "visit", "welcome", "write",
 ]);
+
+/// Words that join the parts of an organization's or a place's name, and
+/// the prepositions before a place.
+pub(crate) static ORG_CONNECTORS: WordSet =
+    WordSet::new(&["and", "of", "the", "de", "du", "des", "für", "und"]);
+pub(crate) static PLACE_CONNECTORS: WordSet = WordSet::new(&[
+    "of", "de", "la", "del", "do", "da", "and", "upon", "on", "am", "an", "der", "sur", "en",
+]);
+
+pub(crate) static PLACE_PREPOSITIONS: CueSet = CueSet::new(&[
+    &["in"],
+    &["from"],
+    &["to"],
+    &["at"],
+    &["near"],
+    &["via"],
+    &["around"],
+    &["of"],
+    &["visit"],
+    &["visiting"],
+    &["outside"],
+    &["across"],
+    &["through"],
+]);
