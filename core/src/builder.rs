@@ -37,6 +37,9 @@ pub struct VallumBuilder {
     key: KeySource,
     clock: Option<SharedClock>,
     dek_use_limit: u64,
+    /// Set by [`VallumBuilder::durability`]; wins over the config whatever
+    /// the order of the calls.
+    durability: Option<config::Durability>,
     /// `None`: the compiled-in pack (`Gazetteer::english`).
     #[cfg(feature = "names")]
     gazetteer: Option<Option<Arc<pii::Gazetteer>>>,
@@ -57,6 +60,7 @@ impl Default for VallumBuilder {
             key: KeySource::None,
             clock: None,
             dek_use_limit: crypto::DEFAULT_DEK_USE_LIMIT,
+            durability: None,
             #[cfg(feature = "names")]
             gazetteer: None,
         }
@@ -127,11 +131,11 @@ impl VallumBuilder {
         self
     }
 
-    /// Sets storage durability (overrides `enterpriseMemory.storage.durability`).
+    /// Sets storage durability. It overrides
+    /// `enterpriseMemory.storage.durability` of any configuration given to
+    /// this builder, before or after this call.
     pub fn durability(mut self, durability: config::Durability) -> Self {
-        let mut mem = self.config.memory();
-        mem.storage.durability = durability;
-        self.config.enterprise_memory = Some(mem);
+        self.durability = Some(durability);
         self
     }
 
@@ -159,7 +163,12 @@ impl VallumBuilder {
     }
 
     /// Opens storage, checks the master key, and returns the instance.
-    pub fn build(self) -> Result<Vallum> {
+    pub fn build(mut self) -> Result<Vallum> {
+        if let Some(d) = self.durability {
+            let mut mem = self.config.memory();
+            mem.storage.durability = d;
+            self.config.enterprise_memory = Some(mem);
+        }
         self.config.validate()?;
         let master =
             match self.key {
@@ -181,15 +190,15 @@ impl VallumBuilder {
             StorageChoice::InMemory => Arc::new(MemoryBackend::new()),
             StorageChoice::Custom(b) | StorageChoice::Exclusive(b) => b,
             #[cfg(feature = "sqlite")]
-            StorageChoice::Sqlite(p) => Arc::new(crate::storage::SqliteBackend::open(
+            StorageChoice::Sqlite(p) => Arc::new(crate::storage::SqliteBackend::open_with(
                 p,
-                mem_cfg.storage.durability,
+                mem_cfg.storage.sqlite_options(),
             )?),
             StorageChoice::Default => match &self.config.database_path {
                 #[cfg(feature = "sqlite")]
-                Some(p) => Arc::new(crate::storage::SqliteBackend::open(
+                Some(p) => Arc::new(crate::storage::SqliteBackend::open_with(
                     p,
-                    mem_cfg.storage.durability,
+                    mem_cfg.storage.sqlite_options(),
                 )?),
                 #[cfg(not(feature = "sqlite"))]
                 Some(_) => {
@@ -228,16 +237,20 @@ impl VallumBuilder {
         let pii_keys = pii::PiiKeys::from_keyring(keyring.clone(), store.clone());
         let memory = Memory::new(
             mem_cfg,
-            store,
+            store.clone(),
             keyring.clone(),
             clock.clone(),
             events.clone(),
             audit.clone(),
         )?;
         let (rbac, limits) = assemble::security(&self.config, clock.clone())?;
+        // Run-time state kept in the store: counters, policies, threats.
+        let limits = limits.with_store(store.clone())?;
         let policies = assemble::policies(&self.config, clock.clone())?;
+        policies.load_from(store.clone())?;
         let threats =
             assemble::threat_detector(&self.config, clock.clone(), events.clone(), audit.clone())?;
+        threats.load_from(store)?;
         #[allow(unused_mut, reason = "only the names feature sets the pack")]
         let mut pii_parts = assemble::pii_parts(&self.config);
         #[cfg(feature = "names")]

@@ -406,6 +406,14 @@ impl Vallum {
         Ok(n)
     }
 
+    /// Writes everything still queued and returns once it is on disk: in
+    /// `fast` durability, the store's queued writes; and the state kept
+    /// for restarts (metrics, counters). A `durable` store has nothing
+    /// queued. Close, drop and the bindings' exit handlers flush too.
+    pub fn flush(&self) -> Result<()> {
+        self.inner.memory.store().flush()
+    }
+
     /// Closes the store and releases its writer lock, so another instance
     /// (or process) can open it. Every later call that touches storage
     /// fails with `storage_error`; closing twice is harmless. Dropping the

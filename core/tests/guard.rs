@@ -297,7 +297,7 @@ fn the_budget_runs_out_and_the_prompt_is_denied_without_a_hold() {
         allowed += 1;
         v.guard_response(&answer(&p, &verdict, "ok")).unwrap();
         // stay under the rate limit
-        v.limits().reset("acme\u{1f}bob");
+        v.limits().reset("acme\u{1f}bob").unwrap();
     }
     let denied = last.expect("the budget ran out");
     assert_eq!(allowed, 22); // 22 × 900 = 19,800; the 23rd would need 1,028 more

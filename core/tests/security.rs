@@ -207,6 +207,14 @@ impl Backend for Racing {
     fn usage_between(&self, from: i64, to: i64) -> vallum::Result<Vec<vallum::storage::UsageRow>> {
         self.inner.usage_between(from, to)
     }
+    fn state(
+        &self,
+        kind: &str,
+        after: &str,
+        limit: usize,
+    ) -> vallum::Result<Vec<(String, Vec<u8>)>> {
+        self.inner.state(kind, after, limit)
+    }
     fn usage_total(
         &self,
         from: i64,

@@ -38,6 +38,9 @@ operations! {
             subscriber_panics: v.subscriber_panics(),
             dropped_events: v.dropped_events(),
         });
+    /// Writes every write still queued (`fast` durability) and returns once it is on disk.
+    "flush" [async "flush"] () -> "void"
+        => v.flush();
     /// Re-wraps every data key under a new master key (hex or base64); the number re-wrapped.
     "rotateMasterKey" [async "rotateMasterKey"] (newKey: String) -> "number"
         => { let mut k = newKey; v.rotate_master_key(&MasterKey::take_encoded(&mut k)?) };

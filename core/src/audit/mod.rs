@@ -11,13 +11,14 @@
 use crate::clock::SharedClock;
 use crate::crypto::{DataKey, Keyring};
 use crate::error::{Error, Result};
-use crate::storage::{AuditFilter, AuditRow, Backend, Op};
+use crate::storage::{AuditFilter, AuditRow, Backend, ChainedAudit, Op};
 use crate::vocab::Scope;
 use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 mod verify;
@@ -164,7 +165,10 @@ pub(crate) struct AuditInner {
     clock: SharedClock,
     enabled: bool,
     retention_days: u32,
+    /// Serializes purges.
     append: Mutex<()>,
+    /// See [`Audit::genesis`].
+    genesis: Mutex<Option<(u64, String)>>,
 }
 
 /// The audit API. Cheap to clone; `Send + Sync`.
@@ -197,6 +201,7 @@ impl Audit {
                 enabled,
                 retention_days,
                 append: Mutex::new(()),
+                genesis: Mutex::new(None),
             }),
         }
     }
@@ -232,34 +237,55 @@ impl Audit {
     }
 
     /// Appends a record; returns its sequence number (0 when auditing is off).
+    ///
+    /// The store links the record to the chain when it writes it, in the
+    /// order writes reach it, so concurrent appends share one commit
+    /// instead of taking turns across it.
     pub fn append(&self, entry: AuditEntry) -> Result<u64> {
         if !self.inner.enabled {
             return Ok(0);
         }
         let key = self.key()?;
-        let _one_writer = self.inner.append.lock();
-        let store = &*self.inner.store;
-        let (seq, prev) = match store.audit_last()? {
-            Some(last) => (last.seq + 1, last.mac),
-            None => match self.anchor()? {
-                Some(a) => (a.seq + 1, a.mac),
-                None => (1, ZERO.to_string()),
-            },
+        let genesis = self.genesis()?;
+        let assigned = Arc::new(AtomicU64::new(0));
+        let seal = {
+            let assigned = assigned.clone();
+            Arc::new(move |row: &mut AuditRow| {
+                row.mac = record_mac(&key.mac, row)?;
+                assigned.store(row.seq, Ordering::Relaxed);
+                Ok(())
+            })
         };
-        let mut row = AuditRow {
-            seq,
+        let row = AuditRow {
+            seq: 0,
             ts: self.inner.clock.now_ms(),
             actor: entry.actor,
             action: entry.action,
             resource: entry.resource,
             outcome: entry.outcome,
             details: canonical_json(&entry.details),
-            prev_hash: prev,
+            prev_hash: String::new(),
             mac: String::new(),
         };
-        row.mac = record_mac(&key.mac, &row)?;
-        store.apply(&[Op::AppendAudit(row)])?;
-        Ok(seq)
+        self.inner
+            .store
+            .apply(&[Op::ChainAudit(ChainedAudit { row, genesis, seal })])?;
+        Ok(assigned.load(Ordering::Relaxed))
+    }
+
+    /// Where the chain starts when the store holds no record: the signed
+    /// anchor of the last purge, or the beginning. Read once: a purge never
+    /// removes the last record, so it changes only on a store that is empty.
+    fn genesis(&self) -> Result<(u64, String)> {
+        if let Some(g) = self.inner.genesis.lock().clone() {
+            return Ok(g);
+        }
+        let g = match self.anchor()? {
+            Some(a) => (a.seq, a.mac),
+            None => (0, ZERO.to_string()),
+        };
+        *self.inner.genesis.lock() = Some(g.clone());
+        Ok(g)
     }
 
     fn anchor(&self) -> Result<Option<Anchor>> {
@@ -305,7 +331,10 @@ impl Audit {
             limit: Some(1),
             ..Default::default()
         })?;
-        let limit_seq = first_kept.first().map_or(u64::MAX, |r| r.seq);
+        // The last record always stays, even when it is older than the
+        // retention: the chain continues from it.
+        let last_seq = self.inner.store.audit_last()?.map_or(0, |r| r.seq);
+        let limit_seq = first_kept.first().map_or(last_seq, |r| r.seq.min(last_seq));
         let Some(last) = old.iter().take_while(|r| r.seq < limit_seq).last() else {
             return Ok(0);
         };

@@ -239,7 +239,7 @@ fn policy(r: &mut Run<'_, '_>) -> Result<()> {
 /// challenge and deny severities.
 fn threats(r: &mut Run<'_, '_>) -> Result<()> {
     let scan = r.d.threats.scan(&r.input.text);
-    for t in r.d.threats.keep_findings(&scan, r.who()) {
+    for t in r.d.threats.keep_findings(&scan, r.who())? {
         r.events.push(Event::ThreatDetected(t));
     }
     // Secrets in the prompt are masked by the PII stage when it runs.

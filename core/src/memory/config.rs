@@ -42,6 +42,7 @@ impl Default for MemoryConfig {
 
 impl MemoryConfig {
     pub(crate) fn validate(&self, at: &str) -> Result<()> {
+        self.storage.validate(&format!("{at}.storage"))?;
         let enabled = &self.scopes.enabled;
         if enabled.is_empty() {
             return Err(Error::config(
@@ -303,11 +304,57 @@ impl Default for CacheConfig {
 }
 
 /// Vallum extension `enterpriseMemory.storage`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 #[non_exhaustive]
 pub struct StorageConfig {
-    /// `durable` (default): a write is on disk when the call returns.
-    /// `fast`: a write survives a process crash but may be lost on power loss.
+    /// `durable` (default): a call returns once its writes are committed
+    /// and synced to disk; concurrent calls share commits.
+    /// `fast`: a call returns once its writes are applied; they are
+    /// committed within `flushIntervalMs` (and on flush and close), so a
+    /// crash loses at most that window.
     pub durability: Durability,
+    /// `fast` mode: the longest a write waits for its commit, in ms
+    /// (default 50, 1 to 10,000).
+    pub flush_interval_ms: u64,
+    /// The largest the database file may grow, in bytes; writes past it
+    /// fail with `storage_error` and change nothing. Default: no limit.
+    pub max_bytes: Option<u64>,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            durability: Durability::default(),
+            flush_interval_ms: 50,
+            max_bytes: None,
+        }
+    }
+}
+
+impl StorageConfig {
+    /// Checks the ranges serde cannot.
+    pub(crate) fn validate(&self, path: &str) -> Result<()> {
+        if !(1..=10_000).contains(&self.flush_interval_ms) {
+            return Err(Error::config(
+                format!("{path}.flushIntervalMs"),
+                format!("{} is outside 1 to 10000", self.flush_interval_ms),
+            ));
+        }
+        if self.max_bytes.is_some_and(|m| m < 65_536) {
+            return Err(Error::config(
+                format!("{path}.maxBytes"),
+                "must be at least 65536 (a store needs a few pages)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The SQLite backend's options.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn sqlite_options(&self) -> crate::storage::SqliteOptions {
+        crate::storage::SqliteOptions::new(self.durability)
+            .flush_interval(std::time::Duration::from_millis(self.flush_interval_ms))
+            .max_bytes(self.max_bytes)
+    }
 }

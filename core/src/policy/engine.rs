@@ -12,6 +12,7 @@ use super::model::{Action, ConditionType, MatchMode, Policy};
 use super::rbac::{Principal, Rbac};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
+use crate::storage::{Backend, Op};
 use crate::vocab::Effect;
 use chrono::{Datelike, TimeZone, Timelike, Utc};
 use parking_lot::RwLock;
@@ -108,6 +109,23 @@ struct EngineInner {
     default_effect: RwLock<Effect>,
     next_id: AtomicU64,
     clock: SharedClock,
+    /// Where run-time changes are kept across restarts (a persistent store).
+    store: parking_lot::RwLock<Option<Arc<dyn Backend>>>,
+    /// Changes made to the set since the store was created.
+    version: AtomicU64,
+}
+
+/// The state kind of policies added, changed or removed at run time.
+const STATE_KIND: &str = "policy";
+/// The state kind of the policy set's version (one row, id `version`).
+const VERSION_KIND: &str = "policy_version";
+
+/// A run-time change to one policy, as stored.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredPolicy {
+    /// `None`: removed (also when the configuration defines it).
+    policy: Option<Value>,
 }
 
 impl std::fmt::Debug for PolicyEngine {
@@ -128,13 +146,113 @@ impl PolicyEngine {
                 default_effect: RwLock::new(settings.default_effect),
                 next_id: AtomicU64::new(1),
                 clock,
+                store: parking_lot::RwLock::new(None),
+                version: AtomicU64::new(0),
             }),
         }
+    }
+
+    /// Keeps run-time changes (add, update, remove) in `store` when it is
+    /// persistent, and applies the ones kept there over the configured
+    /// policies, so the set survives a restart.
+    pub(crate) fn load_from(&self, store: Arc<dyn Backend>) -> Result<()> {
+        if !store.is_persistent() {
+            return Ok(());
+        }
+        let mut all = self.inner.policies.lock();
+        let mut next = all.clone();
+        let mut after = String::new();
+        loop {
+            let rows = store.state(STATE_KIND, &after, 1024)?;
+            let Some(last) = rows.last().map(|(id, _)| id.clone()) else {
+                break;
+            };
+            for (id, raw) in rows {
+                let stored: StoredPolicy =
+                    serde_json::from_slice(&raw).map_err(|e| Error::CorruptStore {
+                        message: format!("stored policy `{id}`: {e}"),
+                    })?;
+                match stored.policy {
+                    None => {
+                        next.remove(&id);
+                    }
+                    Some(v) => {
+                        let p = Policy::from_json(v).map_err(|e| Error::CorruptStore {
+                            message: format!("stored policy `{id}`: {e}"),
+                        })?;
+                        next.insert(id, p);
+                    }
+                }
+            }
+            after = last;
+        }
+        let version = match store.state(VERSION_KIND, "", 1)?.first() {
+            Some((_, raw)) => std::str::from_utf8(raw)
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| Error::CorruptStore {
+                    message: "the stored policy version is not a number".into(),
+                })?,
+            None => 0,
+        };
+        self.rebuild(&next)?;
+        *all = next;
+        self.inner.version.store(version, Ordering::Relaxed);
+        *self.inner.store.write() = Some(store);
+        Ok(())
+    }
+
+    /// The number of run-time changes made to the policy set on this
+    /// store (0 when nothing was changed since the configuration).
+    pub fn version(&self) -> u64 {
+        self.inner.version.load(Ordering::Relaxed)
+    }
+
+    /// Writes a change before it takes effect: a change that cannot be
+    /// kept is not made.
+    fn persist(&self, id: &str, policy: Option<&Policy>) -> Result<()> {
+        let store = self.inner.store.read();
+        let Some(store) = store.as_ref() else {
+            self.inner.version.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        };
+        let policy = policy
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| Error::internal(e.to_string()))?;
+        let value = serde_json::to_vec(&StoredPolicy { policy })
+            .map_err(|e| Error::internal(e.to_string()))?;
+        let version = self.inner.version.load(Ordering::Relaxed) + 1;
+        store.apply(&[
+            Op::PutState {
+                kind: STATE_KIND.into(),
+                id: id.to_string(),
+                value,
+            },
+            Op::PutState {
+                kind: VERSION_KIND.into(),
+                id: "version".into(),
+                value: version.to_string().into_bytes(),
+            },
+        ])?;
+        self.inner.version.store(version, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Sets the default effect.
     pub fn set_default_effect(&self, e: Effect) {
         *self.inner.default_effect.write() = e;
+    }
+
+    /// Changes `next` and compiles it, without making it current: the
+    /// caller persists the change, then swaps it in.
+    fn rebuild_with(
+        &self,
+        next: &mut BTreeMap<String, Policy>,
+        change: impl FnOnce(&mut BTreeMap<String, Policy>),
+    ) -> Result<Compiled> {
+        change(next);
+        compile(next.values().cloned().collect())
     }
 
     fn rebuild(&self, policies: &BTreeMap<String, Policy>) -> Result<()> {
@@ -165,8 +283,11 @@ impl PolicyEngine {
         }
         let id = policy.id.clone();
         let mut next = all.clone();
-        next.insert(id.clone(), policy);
-        self.rebuild(&next)?;
+        let compiled = self.rebuild_with(&mut next, |n| {
+            n.insert(id.clone(), policy);
+        })?;
+        self.persist(&id, next.get(&id))?;
+        *self.inner.compiled.write() = Arc::new(compiled);
         *all = next;
         Ok(id)
     }
@@ -202,8 +323,11 @@ impl PolicyEngine {
         }
         let updated = Policy::from_json(merged)?;
         let mut next = all.clone();
-        next.insert(id.to_string(), updated);
-        self.rebuild(&next)?;
+        let compiled = self.rebuild_with(&mut next, |n| {
+            n.insert(id.to_string(), updated);
+        })?;
+        self.persist(id, next.get(id))?;
+        *self.inner.compiled.write() = Arc::new(compiled);
         *all = next;
         Ok(())
     }
@@ -215,8 +339,11 @@ impl PolicyEngine {
             return Ok(false);
         }
         let mut next = all.clone();
-        next.remove(id);
-        self.rebuild(&next)?;
+        let compiled = self.rebuild_with(&mut next, |n| {
+            n.remove(id);
+        })?;
+        self.persist(id, None)?;
+        *self.inner.compiled.write() = Arc::new(compiled);
         *all = next;
         Ok(true)
     }

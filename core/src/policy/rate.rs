@@ -4,6 +4,7 @@
 
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
+use crate::storage::{Backend, Op};
 use chrono::{Datelike, TimeZone, Utc};
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
@@ -99,7 +100,8 @@ pub struct RateDecision {
     pub retry_after_ms: i64,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct KeyState {
     /// Theoretical arrival time, ns since the epoch.
     tat: i128,
@@ -137,7 +139,12 @@ pub struct RateLimiter {
     shards: Vec<Mutex<Shard>>,
     hasher: foldhash::fast::RandomState,
     clock: SharedClock,
+    /// Where counters are kept across restarts (a persistent store).
+    store: Option<Arc<dyn Backend>>,
 }
+
+/// The state kind of rate-limit counters; a row's id is `name` U+001F `key`.
+const STATE_KIND: &str = "rate_limit";
 
 impl std::fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -166,7 +173,53 @@ impl RateLimiter {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             hasher: Default::default(),
             clock,
+            store: None,
         }
+    }
+
+    /// Keeps counters in `store` (when it is persistent) and loads the
+    /// ones kept there, so quotas and buckets survive a restart. Counters
+    /// that equal a fresh key's are dropped from the store.
+    pub(crate) fn with_store(mut self, store: Arc<dyn Backend>) -> Result<Self> {
+        if !store.is_persistent() {
+            return Ok(self);
+        }
+        let now_ms = self.clock.now_ms();
+        let now = now_ms as i128 * 1_000_000;
+        let (day, month, _) = day_and_month(now_ms);
+        let mut idle = Vec::new();
+        let mut after = String::new();
+        loop {
+            let rows = store.state(STATE_KIND, &after, 1024)?;
+            let Some(last) = rows.last().map(|(id, _)| id.clone()) else {
+                break;
+            };
+            for (id, raw) in rows {
+                let st: KeyState =
+                    serde_json::from_slice(&raw).map_err(|e| Error::CorruptStore {
+                        message: format!("rate-limit counter {id:?}: {e}"),
+                    })?;
+                let Some((name, key)) = id.split_once('\u{1f}') else {
+                    return Err(Error::CorruptStore {
+                        message: format!("rate-limit counter id {id:?} has no separator"),
+                    });
+                };
+                if st.idle(self.limits.read().get(name), now, day, month) {
+                    idle.push(Op::DeleteState {
+                        kind: STATE_KIND.into(),
+                        id,
+                    });
+                    continue;
+                }
+                let id = (name.to_string(), key.to_string());
+                let shard = self.hasher.hash_one(&id) as usize % SHARDS;
+                self.shards[shard].lock().keys.insert(id, st);
+            }
+            after = last;
+        }
+        store.apply(&idle)?;
+        self.store = Some(store);
+        Ok(self)
     }
 
     /// Adds or replaces a named limit (its keys' state is kept).
@@ -276,6 +329,17 @@ impl RateLimiter {
         st.tat = new_tat;
         st.day_count += n;
         st.month_count += n;
+        if let Some(store) = &self.store {
+            // Written with the call's next write (its audit record), not
+            // waited for on its own.
+            store.apply_later(vec![Op::PutState {
+                kind: STATE_KIND.into(),
+                id: format!("{name}\u{1f}{key}"),
+                value: serde_json::to_vec(&*st).map_err(|e| Error::Serialization {
+                    message: e.to_string(),
+                })?,
+            }])?;
+        }
         let mut remaining = remaining_rate(new_tat);
         if let Some(q) = spec.daily_quota {
             remaining = remaining.min(q - st.day_count);
@@ -292,9 +356,22 @@ impl RateLimiter {
     }
 
     /// Forgets the state of `key` under every limit.
-    pub fn reset(&self, key: &str) {
+    pub fn reset(&self, key: &str) -> Result<()> {
+        let mut gone = Vec::new();
         for shard in &self.shards {
-            shard.lock().keys.retain(|(_, k), _| k != key);
+            shard.lock().keys.retain(|(n, k), _| {
+                if k == key {
+                    gone.push(Op::DeleteState {
+                        kind: STATE_KIND.into(),
+                        id: format!("{n}\u{1f}{k}"),
+                    });
+                }
+                k != key
+            });
+        }
+        match &self.store {
+            Some(store) => store.apply(&gone),
+            None => Ok(()),
         }
     }
 

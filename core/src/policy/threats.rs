@@ -10,8 +10,9 @@
 use super::Sensitivity;
 use crate::audit::{Audit, AuditEntry};
 use crate::clock::SharedClock;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::{Event, EventBus};
+use crate::storage::{Backend, Op};
 use crate::text::invisible;
 use crate::vocab::{Period, Severity};
 pub use crate::vocab::{ThreatKind, ThreatRecord};
@@ -74,6 +75,14 @@ pub struct ThreatSummary {
 
 const KEPT: usize = 10_000;
 
+/// The state kind of the threat log.
+const STATE_KIND: &str = "threat";
+
+/// A log row's id: the zero-padded time first, so ids sort by time.
+fn row_id(t: &ThreatRecord) -> String {
+    format!("{:016}\u{1f}{}", t.timestamp.max(0), t.id)
+}
+
 /// The threat detector. Cheap to clone; `Send + Sync`.
 #[derive(Clone)]
 pub struct ThreatDetector {
@@ -88,6 +97,8 @@ struct DetectorInner {
     records: Mutex<VecDeque<ThreatRecord>>,
     next: AtomicU64,
     clock: SharedClock,
+    /// Where the log is kept across restarts (a persistent store).
+    store: parking_lot::RwLock<Option<Arc<dyn Backend>>>,
     events: EventBus,
     audit: Audit,
 }
@@ -129,6 +140,7 @@ impl ThreatDetector {
                 records: Mutex::new(VecDeque::new()),
                 next: AtomicU64::new(1),
                 clock,
+                store: parking_lot::RwLock::new(None),
                 events,
                 audit,
             }),
@@ -299,9 +311,13 @@ impl ThreatDetector {
     /// Keeps a scan's findings for summaries and returns their records,
     /// without auditing or emitting them: the guard writes one audit record
     /// per call and emits the events after it.
-    pub(crate) fn keep_findings(&self, scan: &ThreatScan, source: &str) -> Vec<ThreatRecord> {
+    pub(crate) fn keep_findings(
+        &self,
+        scan: &ThreatScan,
+        source: &str,
+    ) -> Result<Vec<ThreatRecord>> {
         if !self.inner.enabled || scan.findings.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let now = self.inner.clock.now_ms();
         let out: Vec<ThreatRecord> = scan
@@ -316,12 +332,78 @@ impl ThreatDetector {
                 timestamp: now,
             })
             .collect();
+        self.keep(&out)?;
+        Ok(out)
+    }
+
+    /// Adds records to the log (the last [`KEPT`]), and to the store's copy
+    /// with the call's next write.
+    fn keep(&self, out: &[ThreatRecord]) -> Result<()> {
         let mut r = self.inner.records.lock();
         r.extend(out.iter().cloned());
+        let mut dropped = false;
         while r.len() > KEPT {
             r.pop_front();
+            dropped = true;
         }
-        out
+        let store = self.inner.store.read();
+        let Some(store) = store.as_ref() else {
+            return Ok(());
+        };
+        let mut ops = Vec::with_capacity(out.len() + 1);
+        for t in out {
+            ops.push(Op::PutState {
+                kind: STATE_KIND.into(),
+                id: row_id(t),
+                value: serde_json::to_vec(t).map_err(|e| Error::internal(e.to_string()))?,
+            });
+        }
+        if let (true, Some(first)) = (dropped, r.front()) {
+            ops.push(Op::PurgeState {
+                kind: STATE_KIND.into(),
+                below: row_id(first),
+            });
+        }
+        drop(r);
+        store.apply_later(ops)
+    }
+
+    /// Keeps the log in `store` when it is persistent, and loads the last
+    /// [`KEPT`] records kept there.
+    pub(crate) fn load_from(&self, store: Arc<dyn Backend>) -> Result<()> {
+        if !store.is_persistent() {
+            return Ok(());
+        }
+        let mut records = VecDeque::new();
+        let mut after = String::new();
+        let mut next = 1;
+        loop {
+            let rows = store.state(STATE_KIND, &after, 1024)?;
+            let Some(last) = rows.last().map(|(id, _)| id.clone()) else {
+                break;
+            };
+            for (id, raw) in rows {
+                let t: ThreatRecord =
+                    serde_json::from_slice(&raw).map_err(|e| Error::CorruptStore {
+                        message: format!("stored threat {id:?}: {e}"),
+                    })?;
+                if let Some(n) =
+                    t.id.strip_prefix("thr_")
+                        .and_then(|n| n.parse::<u64>().ok())
+                {
+                    next = next.max(n + 1);
+                }
+                records.push_back(t);
+                if records.len() > KEPT {
+                    records.pop_front();
+                }
+            }
+            after = last;
+        }
+        *self.inner.records.lock() = records;
+        self.inner.next.fetch_max(next, Ordering::Relaxed);
+        *self.inner.store.write() = Some(store);
+        Ok(())
     }
 
     /// Records a threat (the spec's `reportThreat`): kept for summaries (the
@@ -329,17 +411,12 @@ impl ThreatDetector {
     pub fn report_threat(&self, mut t: ThreatRecord) -> Result<String> {
         t.id = format!("thr_{}", self.inner.next.fetch_add(1, Ordering::Relaxed));
         t.timestamp = self.inner.clock.now_ms();
+        // Queued first, so the log row is written with the audit record.
+        self.keep(std::slice::from_ref(&t))?;
         self.inner.audit.append(
             AuditEntry::new(if t.source.is_empty() { "unknown" } else { t.source.as_str() }, "threat.detected", format!("{:?}", t.kind).to_lowercase(), "reported")
                 .details(serde_json::json!({"id": t.id, "severity": t.severity, "description": t.description})),
         )?;
-        {
-            let mut r = self.inner.records.lock();
-            r.push_back(t.clone());
-            while r.len() > KEPT {
-                r.pop_front();
-            }
-        }
         let id = t.id.clone();
         self.inner.events.emit(Event::ThreatDetected(t));
         Ok(id)

@@ -40,6 +40,7 @@ enum RowId {
     Key(Scope, String, u32),
     Meta(String),
     Audit(u64),
+    State(String, String),
 }
 
 impl RowId {
@@ -49,6 +50,7 @@ impl RowId {
             RowId::Key(s, o, id) => serde_json::json!(["key", s.as_str(), o, id]),
             RowId::Meta(n) => serde_json::json!(["meta", n]),
             RowId::Audit(seq) => serde_json::json!(["audit", seq]),
+            RowId::State(k, id) => serde_json::json!(["state", k, id]),
         };
         v.to_string()
     }
@@ -81,6 +83,12 @@ enum Row {
     },
     Meta {
         name: String,
+        value: String,
+    },
+    State {
+        #[serde(rename = "of")]
+        kind: String,
+        id: String,
         value: String,
     },
     Audit(AuditRow),
@@ -243,6 +251,15 @@ impl JournaledBackend {
                     name,
                 }),
                 Row::Audit(r) => ops.push(Op::AppendAudit(r)),
+                Row::State {
+                    kind,
+                    id: row_id,
+                    value,
+                } => ops.push(Op::PutState {
+                    value: decode_b64(id, "value", &value)?,
+                    kind,
+                    id: row_id,
+                }),
                 Row::Usage { seq, row } => {
                     next_usage_seq = next_usage_seq.max(seq.saturating_add(1));
                     usage.push((seq, UsageRow::from(row)));
@@ -326,6 +343,11 @@ impl JournaledBackend {
                 name: name.clone(),
                 value: B64.encode(v),
             }),
+            RowId::State(kind, id) => self.inner.state_row(kind, id).map(|v| Row::State {
+                kind: kind.clone(),
+                id: id.clone(),
+                value: B64.encode(v),
+            }),
             RowId::Audit(seq) => self
                 .inner
                 .audit_after(seq.saturating_sub(1), 1)?
@@ -405,6 +427,27 @@ impl JournaledBackend {
                 Op::PutMeta { name, .. } => {
                     dirty.insert(RowId::Meta(name.clone()));
                 }
+                Op::PutState { kind, id, .. } | Op::DeleteState { kind, id } => {
+                    dirty.insert(RowId::State(kind.clone(), id.clone()));
+                }
+                Op::PurgeState { kind, below } => {
+                    let mut after = String::new();
+                    loop {
+                        let rows = self.inner.state(kind, &after, 1024)?;
+                        let Some(last) = rows.last().map(|(id, _)| id.clone()) else {
+                            break;
+                        };
+                        for (id, _) in rows.iter().take_while(|(id, _)| id < below) {
+                            dirty.insert(RowId::State(kind.clone(), id.clone()));
+                        }
+                        if last >= *below {
+                            break;
+                        }
+                        after = last;
+                    }
+                }
+                // Known once applied (see `apply`).
+                Op::ChainAudit(_) | Op::AppendUsage(_) => {}
             }
         }
         Ok(())
@@ -417,7 +460,27 @@ impl Backend for JournaledBackend {
         let mut j = self.journal.lock();
         let mut touched = BTreeSet::new();
         self.touched(ops, &mut touched)?;
+        let chained = ops
+            .iter()
+            .filter(|op| matches!(op, Op::ChainAudit(_)))
+            .count();
+        let before = match chained {
+            0 => 0,
+            _ => self.inner.audit_last()?.map_or(0, |r| r.seq),
+        };
         self.inner.apply(ops)?;
+        if chained > 0 {
+            for r in self.inner.audit_after(before, chained)? {
+                touched.insert(RowId::Audit(r.seq));
+            }
+        }
+        for op in ops {
+            if let Op::AppendUsage(r) = op {
+                let seq = j.next_usage_seq;
+                j.next_usage_seq += 1;
+                j.usage.push((seq, r.clone()));
+            }
+        }
         j.dirty.append(&mut touched);
         Ok(())
     }
@@ -467,19 +530,12 @@ impl Backend for JournaledBackend {
         true
     }
 
-    fn append_usage(&self, rows: &[UsageRow]) -> Result<()> {
-        let mut j = self.journal.lock();
-        self.inner.append_usage(rows)?;
-        for r in rows {
-            let seq = j.next_usage_seq;
-            j.next_usage_seq += 1;
-            j.usage.push((seq, r.clone()));
-        }
-        Ok(())
-    }
-
     fn usage_between(&self, from: i64, to: i64) -> Result<Vec<UsageRow>> {
         self.inner.usage_between(from, to)
+    }
+
+    fn state(&self, kind: &str, after: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        self.inner.state(kind, after, limit)
     }
 
     fn usage_total(

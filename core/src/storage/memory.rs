@@ -20,6 +20,7 @@ struct State {
     meta: HashMap<String, Vec<u8>>,
     usage: Vec<UsageRow>,
     audit: BTreeMap<u64, AuditRow>,
+    state: BTreeMap<(String, String), Vec<u8>>,
 }
 
 /// A [`Backend`] held in process memory.
@@ -32,6 +33,15 @@ impl MemoryBackend {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// One row of state.
+    pub(crate) fn state_row(&self, kind: &str, id: &str) -> Option<Vec<u8>> {
+        self.state
+            .read()
+            .state
+            .get(&(kind.to_string(), id.to_string()))
+            .cloned()
     }
 }
 
@@ -96,8 +106,38 @@ impl Backend for MemoryBackend {
                 _ => {}
             }
         }
+        // Chained audit records get their place before anything changes,
+        // so a seal that fails leaves the store as it was.
+        let mut chained = Vec::new();
+        let mut last = st
+            .audit
+            .values()
+            .next_back()
+            .map(|r| (r.seq, r.mac.clone()));
         for op in ops {
             match op {
+                Op::ChainAudit(c) => {
+                    let row = c.link(last.as_ref().map(|(s, m)| (*s, m.as_str())))?;
+                    last = Some((row.seq, row.mac.clone()));
+                    chained.push(row);
+                }
+                Op::AppendAudit(r) => last = Some((r.seq, r.mac.clone())),
+                _ => {}
+            }
+        }
+        let mut chained = chained.into_iter();
+        for op in ops {
+            match op {
+                Op::ChainAudit(_) => {
+                    if let Some(r) = chained.next() {
+                        st.audit.insert(r.seq, r);
+                    }
+                }
+                Op::AppendUsage(r) => {
+                    // Keep time order so range reads stay a binary search.
+                    let pos = st.usage.partition_point(|x| x.at <= r.at);
+                    st.usage.insert(pos, r.clone());
+                }
                 Op::PutEntry(e) => {
                     let id = (e.scope, e.owner.clone(), e.key.clone());
                     let mut e = e.clone();
@@ -151,6 +191,16 @@ impl Backend for MemoryBackend {
                 }
                 Op::PutMeta { name, value } => {
                     st.meta.insert(name.clone(), value.clone());
+                }
+                Op::PutState { kind, id, value } => {
+                    st.state.insert((kind.clone(), id.clone()), value.clone());
+                }
+                Op::DeleteState { kind, id } => {
+                    st.state.remove(&(kind.clone(), id.clone()));
+                }
+                Op::PurgeState { kind, below } => {
+                    st.state
+                        .retain(|(k, id), _| k != kind || id.as_str() >= below.as_str());
                 }
                 Op::AppendAudit(r) => {
                     st.audit.insert(r.seq, r.clone());
@@ -263,14 +313,17 @@ impl Backend for MemoryBackend {
         false
     }
 
-    fn append_usage(&self, rows: &[UsageRow]) -> Result<()> {
-        let mut st = self.state.write();
-        for r in rows {
-            // Keep time order so range reads stay a binary search.
-            let pos = st.usage.partition_point(|x| x.at <= r.at);
-            st.usage.insert(pos, r.clone());
-        }
-        Ok(())
+    fn state(&self, kind: &str, after: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        use std::ops::Bound;
+        let st = self.state.read();
+        let lo = (kind.to_string(), after.to_string());
+        Ok(st
+            .state
+            .range((Bound::Excluded(lo), Bound::Unbounded))
+            .take_while(|((k, _), _)| k == kind)
+            .take(limit)
+            .map(|((_, id), v)| (id.clone(), v.clone()))
+            .collect())
     }
 
     fn usage_between(&self, from: i64, to: i64) -> Result<Vec<UsageRow>> {

@@ -9,10 +9,11 @@ mod sqlite;
 pub use journal::{JournaledBackend, RowChange};
 pub use memory::MemoryBackend;
 #[cfg(feature = "sqlite")]
-pub use sqlite::SqliteBackend;
+pub use sqlite::{SqliteBackend, SqliteOptions};
 
 use crate::error::Result;
 use crate::vocab::Scope;
+use std::sync::Arc;
 
 /// Storage durability.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -169,12 +170,46 @@ pub enum Op {
         /// Key id.
         key_id: u32,
     },
-    /// Append an audit record.
+    /// Append an audit record as given (restores and imports).
     AppendAudit(AuditRow),
+    /// Append an audit record to the end of the chain: the store assigns
+    /// `seq` and `prev_hash` from the last record written before it (in
+    /// the order writes reach the store), then lets the seal fill in the
+    /// MAC. Concurrent writers thus share one chain without holding a lock
+    /// across the commit.
+    ChainAudit(ChainedAudit),
+    /// Append a usage row.
+    AppendUsage(UsageRow),
     /// Delete audit records with `seq <= through` (retention).
     PurgeAudit {
         /// Last sequence number deleted.
         through: u64,
+    },
+    /// Insert or replace one row of run-time state (policies added at
+    /// run time, rate-limit counters, the threat log, alert state, metric
+    /// roll-ups): `kind` names the owner module, `id` the row within it.
+    PutState {
+        /// The module's kind of state.
+        kind: String,
+        /// The row's id; rows of a kind are read in id order.
+        id: String,
+        /// The encoded value (JSON).
+        value: Vec<u8>,
+    },
+    /// Delete one row of state.
+    DeleteState {
+        /// Kind.
+        kind: String,
+        /// Id.
+        id: String,
+    },
+    /// Delete every row of a kind whose id sorts before `below` (log
+    /// retention: ids of log rows start with their zero-padded time).
+    PurgeState {
+        /// Kind.
+        kind: String,
+        /// Rows with `id < below` go.
+        below: String,
     },
     /// Set a metadata value.
     PutMeta {
@@ -183,6 +218,45 @@ pub enum Op {
         /// Value.
         value: Vec<u8>,
     },
+}
+
+/// Computes an audit record's MAC once the store has placed it in the chain.
+pub type AuditSeal = Arc<dyn Fn(&mut AuditRow) -> Result<()> + Send + Sync>;
+
+/// An audit record waiting for its place in the chain (see [`Op::ChainAudit`]).
+#[derive(Clone)]
+pub struct ChainedAudit {
+    /// The record; `seq`, `prev_hash` and `mac` are filled in by the store.
+    pub row: AuditRow,
+    /// Where the chain starts when the store holds no record yet: the last
+    /// sequence number and MAC before it (0 and 64 zeros for a new store,
+    /// the signed anchor after a retention purge).
+    pub genesis: (u64, String),
+    /// Computes the record's MAC once `seq` and `prev_hash` are set, and
+    /// learns the sequence number it got.
+    pub seal: AuditSeal,
+}
+
+impl std::fmt::Debug for ChainedAudit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainedAudit")
+            .field("row", &self.row)
+            .field("genesis", &self.genesis)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChainedAudit {
+    /// Links the record after `last` (the chain's current end, or `None`
+    /// for an empty store) and seals it.
+    pub(crate) fn link(&self, last: Option<(u64, &str)>) -> Result<AuditRow> {
+        let (seq, prev) = last.unwrap_or((self.genesis.0, self.genesis.1.as_str()));
+        let mut row = self.row.clone();
+        row.seq = seq + 1;
+        row.prev_hash = prev.to_owned();
+        (self.seal)(&mut row)?;
+        Ok(row)
+    }
 }
 
 /// One recorded LLM call: tokens, charge and attribution.
@@ -342,8 +416,15 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         Ok(())
     }
     /// Releases the store (and its writer lock): later calls fail with
-    /// `storage_error`. The default does nothing.
+    /// `storage_error`. Writes still queued are written first. The default
+    /// does nothing.
     fn close(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Writes every acknowledged write that is still queued (the `fast`
+    /// durability mode) and returns once it is on disk. The default does
+    /// nothing: backends that acknowledge only written data need no flush.
+    fn flush(&self) -> Result<()> {
         Ok(())
     }
     /// One entry.
@@ -377,8 +458,21 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn compact(&self) -> Result<Option<u64>>;
     /// Whether data survives the process.
     fn is_persistent(&self) -> bool;
+    /// Queues `ops` to be written with the next batch, without waiting
+    /// for it: for state that must survive a restart but not hold up the
+    /// call (rate-limit counters). In `durable` mode the ops reach disk
+    /// with the next write of any caller, or on flush and close. The
+    /// default writes them at once.
+    fn apply_later(&self, ops: Vec<Op>) -> Result<()> {
+        self.apply(&ops)
+    }
+    /// Up to `limit` rows of state of `kind` with `id > after`, in id order.
+    fn state(&self, kind: &str, after: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>>;
     /// Appends usage rows in one transaction.
-    fn append_usage(&self, rows: &[UsageRow]) -> Result<()>;
+    fn append_usage(&self, rows: &[UsageRow]) -> Result<()> {
+        let ops: Vec<Op> = rows.iter().cloned().map(Op::AppendUsage).collect();
+        self.apply(&ops)
+    }
     /// Usage rows with `from <= at < to`, oldest first.
     fn usage_between(&self, from: i64, to: i64) -> Result<Vec<UsageRow>>;
     /// Sum of `cost_micros` with `from <= at < to` of one organization

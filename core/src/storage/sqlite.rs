@@ -2,17 +2,22 @@
 //! cached prepared statements, one transaction per batch, versioned schema.
 
 use super::{
-    decode_generation, key_conflict, tree_bounds, AuditFilter, AuditRow, Backend, EntrySize,
-    KeyRecord, Op, ScopeUsage, StoredEntry, UsageField, UsageRow, KEY_GENERATION,
+    tree_bounds, AuditFilter, AuditRow, Backend, Durability, EntrySize, KeyRecord, Op, ScopeUsage,
+    StoredEntry, UsageField, UsageRow,
 };
 use crate::error::{Error, Result};
 use crate::vocab::Scope;
-use parking_lot::Mutex;
-use rusqlite::{params, Connection, ErrorCode as SqlCode, OptionalExtension};
+use parking_lot::{Condvar, Mutex};
+use rusqlite::{params, ErrorCode as SqlCode, OptionalExtension};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 mod open;
 mod rows;
+mod writer;
+
+use writer::{Db, FlushState, Queue};
 
 use rows::{
     audit_from_row, entry_from_row, key_from_row, scope_of, AUDIT_COLS, ENTRY_COLS, KEY_COLS,
@@ -20,16 +25,104 @@ use rows::{
 };
 
 /// One writer per file: opening takes an exclusive OS lock on a file beside
-/// the database (`<path>.lock`), held until the backend is dropped. A second
-/// opener — another process, or the same process again — gets
-/// [`Error::StoreLocked`] and touches nothing.
+/// the database (`<path>.lock`), held until the backend is closed or
+/// dropped. A second opener — another process, or the same process again —
+/// gets [`Error::StoreLocked`] and touches nothing.
+///
+/// Writes go through one group-commit writer (see `writer.rs`): concurrent
+/// callers share transactions and commits.
 #[derive(Debug)]
 pub struct SqliteBackend {
+    shared: Arc<Shared>,
+    /// The flusher thread (`fast` mode).
+    flusher: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// How a SQLite store writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SqliteOptions {
+    /// `durable`: a write returns once committed and synced; `fast`: once
+    /// applied, committed within `flush_interval`.
+    pub durability: Durability,
+    /// The longest a write waits for its commit in `fast` mode (default 50 ms).
+    pub flush_interval: Duration,
+    /// The largest the database file may grow; a write past it fails with
+    /// `storage_error` ("database or disk is full") and changes nothing.
+    pub max_bytes: Option<u64>,
+}
+
+impl SqliteOptions {
+    /// The default flush interval of `fast` mode.
+    pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(50);
+
+    /// Options with `durability`, the default flush interval and no size limit.
+    pub fn new(durability: Durability) -> Self {
+        Self {
+            durability,
+            flush_interval: Self::DEFAULT_FLUSH_INTERVAL,
+            max_bytes: None,
+        }
+    }
+
+    /// Sets the flush interval of `fast` mode.
+    pub fn flush_interval(mut self, interval: Duration) -> Self {
+        self.flush_interval = interval;
+        self
+    }
+
+    /// Sets the largest size of the database file.
+    pub fn max_bytes(mut self, max: Option<u64>) -> Self {
+        self.max_bytes = max;
+        self
+    }
+}
+
+/// What the writer, the flusher and readers share.
+#[derive(Debug)]
+struct Shared {
     /// `None` once closed.
-    conn: Mutex<Option<Connection>>,
+    db: Mutex<Option<Db>>,
+    /// `durable` mode: a second connection for reads, so they run while
+    /// the writer waits for its commit. Reads see only committed writes,
+    /// which in `durable` mode are all the writes a call was told of.
+    reader: Mutex<Option<rusqlite::Connection>>,
     path: PathBuf,
     /// The exclusive lock (released on close or drop).
     lock: Mutex<Option<std::fs::File>>,
+    queue: Mutex<Queue>,
+    /// Ops queued by `apply_later`, written first by the next batch.
+    later: Mutex<Vec<Op>>,
+    options: SqliteOptions,
+    flush: Mutex<FlushState>,
+    flush_cv: Condvar,
+}
+
+impl Shared {
+    fn closed(&self) -> Error {
+        Error::Storage {
+            message: format!("{} was closed", self.path.display()),
+        }
+    }
+}
+
+impl SqliteBackend {
+    /// Stops the flusher thread, if any.
+    fn stop_flusher(&self) {
+        self.shared.flush.lock().stop = true;
+        self.shared.flush_cv.notify_all();
+        if let Some(h) = self.flusher.lock().take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for SqliteBackend {
+    fn drop(&mut self) {
+        self.stop_flusher();
+        // Queued `fast` writes are written when the store goes away.
+        let _ = self.shared.commit_open();
+    }
 }
 
 fn sql_err(e: rusqlite::Error) -> Error {
@@ -54,199 +147,38 @@ impl Backend for SqliteBackend {
         if ops.is_empty() {
             return Ok(());
         }
-        let mut conn = self.conn()?;
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql_err)?;
-        for op in ops {
-            match op {
-                Op::PutEntry(e) => {
-                    let tags =
-                        serde_json::to_string(&e.tags).map_err(|err| Error::Serialization {
-                            message: err.to_string(),
-                        })?;
-                    tx.prepare_cached(
-                        "INSERT INTO entries
-                         (scope, owner, key, value, tags, size, created_at, updated_at, expires_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                         ON CONFLICT (scope, owner, key) DO UPDATE SET
-                           value = excluded.value, tags = excluded.tags, size = excluded.size,
-                           updated_at = excluded.updated_at, expires_at = excluded.expires_at",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            e.scope.as_str(),
-                            e.owner,
-                            e.key,
-                            e.value,
-                            tags,
-                            e.stored_size() as i64,
-                            e.created_at,
-                            e.updated_at,
-                            e.expires_at
-                        ])
-                    })
-                    .map_err(sql_err)?;
-                }
-                Op::DeleteEntry { scope, owner, key } => {
-                    tx.prepare_cached(
-                        "DELETE FROM entries WHERE scope = ?1 AND owner = ?2 AND key = ?3",
-                    )
-                    .and_then(|mut s| s.execute(params![scope.as_str(), owner, key]))
-                    .map_err(sql_err)?;
-                }
-                Op::ClearOwner { scope, owner } => {
-                    tx.prepare_cached("DELETE FROM entries WHERE scope = ?1 AND owner = ?2")
-                        .and_then(|mut s| s.execute(params![scope.as_str(), owner]))
-                        .map_err(sql_err)?;
-                }
-                Op::ForgetTree { root } => {
-                    let (lo, hi) = tree_bounds(root);
-                    for table in ["entries", "data_keys"] {
-                        tx.prepare_cached(&format!(
-                            "DELETE FROM {table} WHERE scope <> 'global'
-                             AND (owner = ?1 OR (owner > ?2 AND owner < ?3))"
-                        ))
-                        .and_then(|mut s| s.execute(params![root, lo, hi]))
-                        .map_err(sql_err)?;
-                    }
-                }
-                Op::PutKey(k) | Op::InsertKey(k) => {
-                    let verb = if matches!(op, Op::PutKey(_)) {
-                        "INSERT OR REPLACE"
-                    } else {
-                        "INSERT"
-                    };
-                    tx.prepare_cached(&format!(
-                        "{verb} INTO data_keys ({KEY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-                    ))
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            k.scope.as_str(),
-                            k.owner,
-                            k.key_id,
-                            k.wrapped,
-                            k.reserved_uses as i64,
-                            k.retired,
-                            k.created_at
-                        ])
-                    })
-                    .map_err(|e| match e.sqlite_error_code() {
-                        Some(SqlCode::ConstraintViolation) => {
-                            key_conflict(k.scope, k.key_id, "was created by another writer")
-                        }
-                        _ => sql_err(e),
-                    })?;
-                }
-                Op::UpdateKeyUse {
-                    scope,
-                    owner,
-                    key_id,
-                    expected,
-                    reserved_uses,
-                    retired,
-                } => {
-                    let n = tx
-                        .prepare_cached(
-                            "UPDATE data_keys SET reserved_uses = ?5, retired = ?6
-                             WHERE scope = ?1 AND owner = ?2 AND key_id = ?3 AND reserved_uses = ?4",
-                        )
-                        .and_then(|mut s| {
-                            s.execute(params![
-                                scope.as_str(),
-                                owner,
-                                key_id,
-                                *expected as i64,
-                                *reserved_uses as i64,
-                                retired
-                            ])
-                        })
-                        .map_err(sql_err)?;
-                    if n == 0 {
-                        return Err(key_conflict(
-                            *scope,
-                            *key_id,
-                            "was reserved or destroyed by another writer",
-                        ));
-                    }
-                }
-                Op::RequireKey {
-                    scope,
-                    owner,
-                    key_id,
-                } => {
-                    let live: bool = tx
-                        .prepare_cached(
-                            "SELECT count(*) FROM data_keys
-                             WHERE scope = ?1 AND owner = ?2 AND key_id = ?3 AND retired = 0",
-                        )
-                        .and_then(|mut s| {
-                            s.query_row(params![scope.as_str(), owner, key_id], |r| {
-                                r.get::<_, i64>(0)
-                            })
-                        })
-                        .map_err(sql_err)?
-                        > 0;
-                    if !live {
-                        return Err(key_conflict(
-                            *scope,
-                            *key_id,
-                            "was retired or destroyed by another writer",
-                        ));
-                    }
-                }
-                Op::BumpKeyGeneration => {
-                    let raw: Option<Vec<u8>> = tx
-                        .prepare_cached("SELECT value FROM meta WHERE name = ?1")
-                        .and_then(|mut s| {
-                            s.query_row(params![KEY_GENERATION], |r| r.get(0))
-                                .optional()
-                        })
-                        .map_err(sql_err)?;
-                    let next = decode_generation(raw.as_deref())? + 1;
-                    tx.prepare_cached("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)")
-                        .and_then(|mut s| {
-                            s.execute(params![KEY_GENERATION, next.to_be_bytes().to_vec()])
-                        })
-                        .map_err(sql_err)?;
-                }
-                Op::DeleteKey {
-                    scope,
-                    owner,
-                    key_id,
-                } => {
-                    tx.prepare_cached(
-                        "DELETE FROM data_keys WHERE scope = ?1 AND owner = ?2 AND key_id = ?3",
-                    )
-                    .and_then(|mut s| s.execute(params![scope.as_str(), owner, key_id]))
-                    .map_err(sql_err)?;
-                }
-                Op::AppendAudit(r) => {
-                    tx.prepare_cached(&format!("INSERT INTO audit ({AUDIT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))
-                        .and_then(|mut s| {
-                            s.execute(params![
-                                r.seq as i64, r.ts, r.actor, r.action, r.resource, r.outcome, r.details, r.prev_hash, r.mac
-                            ])
-                        })
-                        .map_err(sql_err)?;
-                }
-                Op::PurgeAudit { through } => {
-                    tx.prepare_cached("DELETE FROM audit WHERE seq <= ?1")
-                        .and_then(|mut s| s.execute(params![*through as i64]))
-                        .map_err(sql_err)?;
-                }
-                Op::PutMeta { name, value } => {
-                    tx.prepare_cached("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)")
-                        .and_then(|mut s| s.execute(params![name, value]))
-                        .map_err(sql_err)?;
-                }
+        self.shared.submit(ops)
+    }
+
+    fn apply_later(&self, ops: Vec<Op>) -> Result<()> {
+        match self.shared.options.durability {
+            // Applying costs no commit in `fast` mode.
+            Durability::Fast => self.apply(&ops),
+            Durability::Durable => {
+                self.shared.later.lock().extend(ops);
+                Ok(())
             }
         }
-        tx.commit().map_err(sql_err)
+    }
+
+    fn state(&self, kind: &str, after: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        let conn = self.read()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, value FROM state WHERE kind = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            )
+            .map_err(sql_err)?;
+        let rows = stmt
+            .query_map(
+                params![kind, after, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(sql_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql_err)
     }
 
     fn get(&self, scope: Scope, owner: &str, key: &str) -> Result<Option<StoredEntry>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {ENTRY_COLS} FROM entries WHERE scope = ?1 AND owner = ?2 AND key = ?3"
@@ -263,7 +195,7 @@ impl Backend for SqliteBackend {
         owner: &str,
         keys: &[&str],
     ) -> Result<Vec<Option<StoredEntry>>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {ENTRY_COLS} FROM entries WHERE scope = ?1 AND owner = ?2 AND key = ?3"
@@ -279,7 +211,7 @@ impl Backend for SqliteBackend {
     }
 
     fn entries(&self, scope: Scope, owner: &str) -> Result<Vec<StoredEntry>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {ENTRY_COLS} FROM entries WHERE scope = ?1 AND owner = ?2 ORDER BY key"
@@ -292,7 +224,7 @@ impl Backend for SqliteBackend {
     }
 
     fn entry_sizes(&self, scope: Scope, owner: &str) -> Result<Vec<EntrySize>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT key, size, updated_at FROM entries WHERE scope = ?1 AND owner = ?2 ORDER BY key",
@@ -312,7 +244,7 @@ impl Backend for SqliteBackend {
 
     fn owners_in_tree(&self, root: &str) -> Result<Vec<(Scope, String)>> {
         let (lo, hi) = tree_bounds(root);
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT scope, owner FROM entries WHERE scope <> 'global' AND (owner = ?1 OR (owner > ?2 AND owner < ?3))
@@ -330,7 +262,7 @@ impl Backend for SqliteBackend {
     }
 
     fn keys(&self, scope: Scope, owner: &str) -> Result<Vec<KeyRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {KEY_COLS} FROM data_keys WHERE scope = ?1 AND owner = ?2 ORDER BY key_id"
@@ -343,7 +275,7 @@ impl Backend for SqliteBackend {
     }
 
     fn all_keys(&self) -> Result<Vec<KeyRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!("SELECT {KEY_COLS} FROM data_keys"))
             .map_err(sql_err)?;
@@ -352,7 +284,7 @@ impl Backend for SqliteBackend {
     }
 
     fn expired(&self, now: i64, limit: usize) -> Result<Vec<(Scope, String, String)>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT scope, owner, key FROM entries
@@ -369,14 +301,14 @@ impl Backend for SqliteBackend {
     }
 
     fn meta(&self, name: &str) -> Result<Option<Vec<u8>>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         conn.prepare_cached("SELECT value FROM meta WHERE name = ?1")
             .and_then(|mut s| s.query_row(params![name], |r| r.get(0)).optional())
             .map_err(sql_err)
     }
 
     fn usage(&self, scope: Scope) -> Result<ScopeUsage> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         conn.prepare_cached(
             "SELECT count(*), coalesce(sum(size), 0), count(DISTINCT owner) FROM entries WHERE scope = ?1",
         )
@@ -393,6 +325,7 @@ impl Backend for SqliteBackend {
     }
 
     fn compact(&self) -> Result<Option<u64>> {
+        self.shared.commit_open()?;
         let conn = self.conn()?;
         conn.execute_batch(
             "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
@@ -412,19 +345,29 @@ impl Backend for SqliteBackend {
     }
 
     fn close(&self) -> Result<()> {
-        let conn = self.conn.lock().take();
-        if let Some(c) = conn {
+        self.stop_flusher();
+        let flushed = self.shared.commit_open();
+        self.shared.reader.lock().take();
+        let db = self.shared.db.lock().take();
+        if let Some(db) = db {
             // Checkpoint so the database file holds everything on its own.
-            let _ = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-            c.close().map_err(|(_, e)| sql_err(e))?;
+            let _ = db
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            db.conn.close().map_err(|(_, e)| sql_err(e))?;
         }
-        self.lock.lock().take();
-        Ok(())
+        self.shared.lock.lock().take();
+        flushed
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.shared.commit_open()
     }
 
     fn scrub(&self) -> Result<()> {
         // Copies the zeroed pages into the database file and truncates the
         // log, so the old page images (the deleted rows) are gone from both.
+        self.shared.commit_open()?;
         let conn = self.conn()?;
         let busy: i64 = conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
@@ -437,38 +380,8 @@ impl Backend for SqliteBackend {
         Ok(())
     }
 
-    fn append_usage(&self, rows: &[UsageRow]) -> Result<()> {
-        let mut conn = self.conn()?;
-        let tx = conn.transaction().map_err(sql_err)?;
-        {
-            let mut stmt = tx
-                .prepare_cached(&format!("INSERT INTO usage ({USAGE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"))
-                .map_err(sql_err)?;
-            for r in rows {
-                stmt.execute(params![
-                    r.at,
-                    r.model,
-                    r.input_tokens,
-                    r.output_tokens,
-                    r.cached_input_tokens,
-                    r.reasoning_tokens,
-                    r.cache_write_tokens,
-                    r.cost_micros,
-                    r.user,
-                    r.team,
-                    r.department,
-                    r.cost_center,
-                    r.project,
-                    r.organization
-                ])
-                .map_err(sql_err)?;
-            }
-        }
-        tx.commit().map_err(sql_err)
-    }
-
     fn usage_between(&self, from: i64, to: i64) -> Result<Vec<UsageRow>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {USAGE_COLS} FROM usage WHERE at >= ?1 AND at < ?2 ORDER BY at, id"
@@ -498,7 +411,7 @@ impl Backend for SqliteBackend {
     }
 
     fn unencrypted_entries(&self) -> Result<u64> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         conn.prepare_cached("SELECT count(*) FROM entries WHERE substr(value, 1, 1) = x'00'")
             .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
             .map(|n| n as u64)
@@ -506,7 +419,7 @@ impl Backend for SqliteBackend {
     }
 
     fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {AUDIT_COLS} FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"
@@ -519,7 +432,7 @@ impl Backend for SqliteBackend {
     }
 
     fn audit_last(&self) -> Result<Option<AuditRow>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         conn.prepare_cached(&format!(
             "SELECT {AUDIT_COLS} FROM audit ORDER BY seq DESC LIMIT 1"
         ))
@@ -528,7 +441,7 @@ impl Backend for SqliteBackend {
     }
 
     fn audit_query(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {AUDIT_COLS} FROM audit
@@ -559,7 +472,7 @@ impl Backend for SqliteBackend {
         organization: Option<&str>,
         filter: Option<(UsageField, &str)>,
     ) -> Result<i64> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         match filter {
             None => conn
                 .prepare_cached("SELECT coalesce(sum(cost_micros), 0) FROM usage WHERE organization IS ?3 AND at >= ?1 AND at < ?2")

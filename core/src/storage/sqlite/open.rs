@@ -1,12 +1,13 @@
 //! Opening a SQLite store: the writer lock, the file checks, the pragmas
 //! of each durability mode, and the schema migrations.
 
-use super::{sql_err, SqliteBackend};
+use super::{sql_err, Db, FlushState, Queue, Shared, SqliteBackend, SqliteOptions};
 use crate::error::{Error, Result};
 use crate::storage::Durability;
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// `PRAGMA application_id` of a Vallum database ("VALM").
 pub(super) const APPLICATION_ID: i32 = 0x5641_4C4D;
@@ -72,6 +73,14 @@ const MIGRATIONS: &[&str] = &[
     // v4: usage is attributed to an organization (budgets are per tenant).
     "ALTER TABLE usage ADD COLUMN organization TEXT;
     CREATE INDEX usage_org_at ON usage (organization, at);",
+    // v5: run-time state that survives restarts (policies, rate-limit
+    // counters, the threat log, alert state and history).
+    "CREATE TABLE state (
+        kind  TEXT NOT NULL,
+        id    TEXT NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.
@@ -84,6 +93,12 @@ pub(crate) fn lock_path(path: &Path) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(".lock");
     PathBuf::from(p)
+}
+
+/// Whether `path` names a file (not SQLite's `:memory:` or a temporary
+/// database, which a second connection would not see).
+fn path_is_file(path: &Path) -> bool {
+    !(path.as_os_str() == ":memory:" || path.as_os_str().is_empty())
 }
 
 /// Takes the exclusive writer lock of the database at `path`, or says who holds it.
@@ -140,6 +155,17 @@ impl SqliteBackend {
     /// Fails with `corrupt_store` when the file is not SQLite, belongs to
     /// another application, or was written by a newer Vallum.
     pub fn open(path: impl AsRef<Path>, durability: Durability) -> Result<Self> {
+        Self::open_with(path, SqliteOptions::new(durability))
+    }
+
+    /// Opens (creating if needed) the database at `path` with `options`.
+    pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        if options.flush_interval.is_zero() {
+            return Err(Error::InvalidArgument {
+                name: "flush_interval",
+                message: "must be at least 1 ms".into(),
+            });
+        }
         let path = path.as_ref().to_path_buf();
         let lock = lock(&path)?;
         let conn = Connection::open_with_flags(
@@ -149,16 +175,54 @@ impl SqliteBackend {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(sql_err)?;
-        let backend = Self {
-            conn: Mutex::new(Some(conn)),
+        let shared = Arc::new(Shared {
+            db: Mutex::new(Some(Db {
+                conn,
+                open: false,
+                tip: None,
+                failed: None,
+            })),
+            reader: Mutex::new(None),
             path,
             lock: Mutex::new(lock),
+            queue: Mutex::new(Queue::default()),
+            later: Mutex::new(Vec::new()),
+            options,
+            flush: Mutex::new(FlushState::default()),
+            flush_cv: Condvar::new(),
+        });
+        let backend = Self {
+            shared: shared.clone(),
+            flusher: Mutex::new(None),
         };
-        backend.init(durability)?;
+        backend.init()?;
+        if options.durability == Durability::Durable && path_is_file(&backend.shared.path) {
+            let reader = Connection::open_with_flags(
+                &backend.shared.path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(sql_err)?;
+            reader
+                .busy_timeout(std::time::Duration::from_secs(5))
+                .map_err(sql_err)?;
+            reader.set_prepared_statement_cache_capacity(64);
+            *backend.shared.reader.lock() = Some(reader);
+        }
+        if options.durability == Durability::Fast {
+            let handle = std::thread::Builder::new()
+                .name("vallum-sqlite-flush".into())
+                .spawn(move || shared.flusher())
+                .map_err(|e| Error::Storage {
+                    message: format!("cannot start the flusher thread: {e}"),
+                })?;
+            *backend.flusher.lock() = Some(handle);
+        }
         Ok(backend)
     }
 
-    fn init(&self, durability: Durability) -> Result<()> {
+    fn init(&self) -> Result<()> {
+        let options = self.shared.options;
+        let path = &self.shared.path;
         let mut conn = self.conn()?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sql_err)?;
@@ -176,13 +240,13 @@ impl SqliteBackend {
                 return Err(Error::CorruptStore {
                     message: format!(
                         "{} is a SQLite database of another application",
-                        self.path.display()
+                        path.display()
                     ),
                 });
             }
         } else if app_id != APPLICATION_ID {
             return Err(Error::CorruptStore {
-                message: format!("{} is not a Vallum database", self.path.display()),
+                message: format!("{} is not a Vallum database", path.display()),
             });
         }
         if version > SCHEMA_VERSION {
@@ -198,12 +262,26 @@ impl SqliteBackend {
         // rotation leave no ciphertext or wrapped key in free space.
         conn.pragma_update(None, "secure_delete", "ON")
             .map_err(sql_err)?;
-        let sync = match durability {
+        // `durable` syncs the log on every commit. `fast` commits at most
+        // once per flush interval and lets checkpoints sync: a commit
+        // survives a crash of the process, not necessarily of the machine.
+        let sync = match options.durability {
             Durability::Durable => "FULL",
             Durability::Fast => "NORMAL",
         };
         conn.pragma_update(None, "synchronous", sync)
             .map_err(sql_err)?;
+        if let Some(max) = options.max_bytes {
+            let page: i64 = conn
+                .query_row("PRAGMA page_size", [], |r| r.get(0))
+                .map_err(sql_err)?;
+            let pages = (max / page.max(512) as u64).max(1);
+            let _: i64 = conn
+                .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                    r.get(0)
+                })
+                .map_err(sql_err)?;
+        }
         if version < SCHEMA_VERSION {
             let tx = conn.transaction().map_err(sql_err)?;
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
@@ -239,15 +317,26 @@ impl SqliteBackend {
 
     /// The database file's path.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.shared.path
     }
 
-    /// The open connection, or `storage_error` once the store is closed.
+    /// The connection reads use: the reader in `durable` mode, else the
+    /// writer's (in `fast` mode reads must see writes not yet committed).
+    pub(super) fn read(&self) -> Result<parking_lot::MappedMutexGuard<'_, Connection>> {
+        match parking_lot::MutexGuard::try_map(self.shared.reader.lock(), Option::as_mut) {
+            Ok(reader) => Ok(reader),
+            Err(_) => self.conn(),
+        }
+    }
+
+    /// The open connection, or `storage_error` once the store is closed or
+    /// after it lost acknowledged writes.
     pub(super) fn conn(&self) -> Result<parking_lot::MappedMutexGuard<'_, Connection>> {
-        parking_lot::MutexGuard::try_map(self.conn.lock(), Option::as_mut).map_err(|_| {
-            Error::Storage {
-                message: format!("{} was closed", self.path.display()),
-            }
-        })
+        let guard = self.shared.db.lock();
+        if let Some(e) = guard.as_ref().and_then(|db| db.failed.clone()) {
+            return Err(e);
+        }
+        parking_lot::MutexGuard::try_map(guard, |db| db.as_mut().map(|db| &mut db.conn))
+            .map_err(|_| self.shared.closed())
     }
 }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::storage::Durability;
+use rusqlite::Connection;
 
 #[test]
 fn conforms() {
