@@ -250,7 +250,7 @@ impl VallumBuilder {
         policies.load_from(store.clone())?;
         let threats =
             assemble::threat_detector(&self.config, clock.clone(), events.clone(), audit.clone())?;
-        threats.load_from(store)?;
+        threats.load_from(store.clone())?;
         #[allow(unused_mut, reason = "only the names feature sets the pack")]
         let mut pii_parts = assemble::pii_parts(&self.config);
         #[cfg(feature = "names")]
@@ -262,6 +262,7 @@ impl VallumBuilder {
         let entities: Vec<&str> = entities.iter().map(String::as_str).collect();
         let guard = assemble::guard(&self.config, &limits, &entities)?;
         let metrics = assemble::metrics(&self.config, clock.clone(), events.clone())?;
+        metrics.load_from(store)?;
         Ok(Vallum {
             inner: Arc::new(Inner {
                 config: self.config,

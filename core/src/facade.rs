@@ -48,6 +48,14 @@ pub(crate) struct Inner {
     pub(crate) guard: guard::Guard,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last handle is gone: keep the open metric buckets; the
+        // store writes what is queued when it drops right after.
+        let _ = self.metrics.persist_open_buckets();
+    }
+}
+
 impl std::fmt::Debug for Vallum {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Vallum")
@@ -411,6 +419,7 @@ impl Vallum {
     /// for restarts (metrics, counters). A `durable` store has nothing
     /// queued. Close, drop and the bindings' exit handlers flush too.
     pub fn flush(&self) -> Result<()> {
+        self.inner.metrics.persist_open_buckets()?;
         self.inner.memory.store().flush()
     }
 
@@ -419,7 +428,10 @@ impl Vallum {
     /// fails with `storage_error`; closing twice is harmless. Dropping the
     /// last handle closes too.
     pub fn close(&self) -> Result<()> {
-        self.inner.memory.store().close()
+        // A closed store refuses the write: keep the metrics first.
+        let kept = self.inner.metrics.persist_open_buckets();
+        self.inner.memory.store().close()?;
+        kept
     }
 
     /// The id of the current master key (a fingerprint, not the key).

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use vallum::audit::AuditEntry;
 use vallum::config::Durability;
+use vallum::metrics::{Aggregation, AlertCondition, AlertRule, Query, Severity};
 use vallum::policy::RateLimitSpec;
 use vallum::{Context, ErrorCode, Scope, SetOptions, Vallum};
 
@@ -168,7 +169,7 @@ const RESTART_CONFIG: &str = r#"{
 }"#;
 
 #[test]
-fn policies_quotas_and_threats_survive_a_restart() {
+fn policies_quotas_threats_alerts_and_metrics_survive_a_restart() {
     for durability in [Durability::Durable, Durability::Fast] {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("r.db");
@@ -189,10 +190,42 @@ fn policies_quotas_and_threats_survive_a_restart() {
                 .unwrap();
             assert!(!scan.findings.is_empty());
             assert_eq!(v.policies().version(), 1);
+            // An alert rule added at run time fires and is acknowledged.
+            v.metrics()
+                .add_alert_rule(AlertRule::new(
+                    "slow",
+                    "latency_ms",
+                    AlertCondition::Above,
+                    100.0,
+                    Severity::High,
+                ))
+                .unwrap();
+            for ms in [250.0, 300.0, 350.0] {
+                v.metrics()
+                    .record_metric("latency_ms", ms, &[("route", "/chat")])
+                    .unwrap();
+            }
+            v.metrics().tick();
+            let fired = v.metrics().active_alerts();
+            assert_eq!(fired.len(), 1, "{durability:?}");
+            v.metrics()
+                .acknowledge_alert(&fired[0].id, "oncall")
+                .unwrap();
             // No close: dropping the instance is enough.
         }
         let v = build(&p, durability, RESTART_CONFIG);
         assert!(v.policies().get("no-secrets").is_some(), "{durability:?}");
+        // The rule, its firing alert (still acknowledged) and the metrics.
+        assert!(v.metrics().alert_rules().iter().any(|r| r.name == "slow"));
+        let active = v.metrics().active_alerts();
+        assert_eq!(active.len(), 1, "{durability:?}");
+        assert_eq!(active[0].acknowledged_by.as_deref(), Some("oncall"));
+        let q = v
+            .metrics()
+            .query(&Query::new("latency_ms", Aggregation::Max))
+            .unwrap();
+        assert_eq!(q.data[0].count, 3, "{durability:?}: {q:?}");
+        assert!((q.data[0].value - 350.0).abs() < 350.0 * 0.01);
         assert_eq!(v.policies().version(), 1);
         // Half the daily quota was used before the restart.
         let d = v.limits().check("api", "alice").unwrap();
@@ -227,6 +260,11 @@ fn policies_quotas_and_threats_survive_a_restart() {
         let v = build(&p, durability, RESTART_CONFIG);
         assert!(v.policies().get("no-secrets").is_none());
         assert_eq!(v.policies().version(), 2);
+        assert!(v.metrics().remove_alert_rule("slow").unwrap());
+        drop(v);
+        let v = build(&p, durability, RESTART_CONFIG);
+        assert!(v.metrics().alert_rules().iter().all(|r| r.name != "slow"));
+        assert!(v.metrics().active_alerts().is_empty());
     }
 }
 

@@ -235,7 +235,7 @@ fn alert_fires_after_for_and_resolves_with_events_and_acknowledge() {
     clock.advance(10 * MIN);
     m.tick();
     assert!(m.active_alerts().is_empty());
-    assert!(m.remove_alert_rule("low traffic"));
+    assert!(m.remove_alert_rule("low traffic").unwrap());
     let bad = AlertRule::new("", "x", AlertCondition::Above, f64::NAN, Severity::Low);
     assert_eq!(
         m.add_alert_rule(bad).unwrap_err().code(),

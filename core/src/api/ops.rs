@@ -308,7 +308,7 @@ operations! {
         => v.metrics().add_alert_rule(rule);
     /// Removes an alert rule; whether it existed.
     "metrics.removeAlertRule" [sync "performance.removeAlertRule"] (name: String) -> "boolean"
-        => Ok::<_, Error>(v.metrics().remove_alert_rule(&name));
+        => v.metrics().remove_alert_rule(&name);
     /// Every alert rule.
     "metrics.alertRules" [sync "performance.alertRules"] () -> "AlertRule[]"
         => Ok::<_, Error>(v.metrics().alert_rules());

@@ -4,6 +4,7 @@
 //! most once a second per rule) and on [`Metrics::tick`]; a rule fires after
 //! its condition has held for `for`, and resolves when it no longer holds.
 
+use super::persist::StateRow;
 use super::AlertThresholds;
 use super::{parse_duration_ms, Aggregation, Metrics};
 use crate::error::{Error, Result};
@@ -224,7 +225,7 @@ pub enum AlertState {
 }
 
 /// A fired alert.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActiveAlert {
     /// Unique id (`<rule>@<fired at>`).
@@ -286,6 +287,43 @@ pub(crate) struct AlertBook {
 }
 
 impl AlertBook {
+    pub(super) fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub(super) fn remove(&mut self, name: &str) {
+        self.rules.retain(|s| s.rule.name != name);
+    }
+
+    /// Restores a rule's state kept across a restart (ignored when the
+    /// rule no longer exists).
+    pub(super) fn restore_state(&mut self, name: &str, row: StateRow) {
+        if let Some(s) = self.rules.iter_mut().find(|s| s.rule.name == name) {
+            s.pending_since = row.pending_since;
+            s.active = row.active;
+        }
+    }
+
+    pub(super) fn push_history(&mut self, a: ActiveAlert) {
+        self.history.push(a);
+        let excess = self.history.len().saturating_sub(HISTORY);
+        self.history.drain(..excess);
+    }
+
+    pub(super) fn oldest_history(&self) -> Option<&ActiveAlert> {
+        self.history.first()
+    }
+
+    fn state_row(s: &RuleState) -> (String, StateRow) {
+        (
+            s.rule.name.clone(),
+            StateRow {
+                pending_since: s.pending_since,
+                active: s.active.clone(),
+            },
+        )
+    }
+
     pub(crate) fn new(rules: Vec<AlertRule>) -> Self {
         let mut book = Self::default();
         for r in rules {
@@ -295,7 +333,7 @@ impl AlertBook {
         book
     }
 
-    fn upsert(&mut self, rule: AlertRule) -> Result<()> {
+    pub(super) fn upsert(&mut self, rule: AlertRule) -> Result<()> {
         let (for_ms, window_ms) = rule.timing("rule")?;
         let state = RuleState {
             rule,
@@ -327,6 +365,8 @@ impl Metrics {
             },
             other => other,
         })?;
+        // Kept first: a rule that cannot be kept is not added.
+        self.persist_rule(&rule.name, Some(&rule))?;
         self.inner.alerts.write().upsert(rule)?;
         self.inner
             .has_rules
@@ -335,11 +375,15 @@ impl Metrics {
     }
 
     /// Removes a rule (and its active alert). Returns whether it existed.
-    pub fn remove_alert_rule(&self, name: &str) -> bool {
+    pub fn remove_alert_rule(&self, name: &str) -> Result<bool> {
         let mut book = self.inner.alerts.write();
         let before = book.rules.len();
-        book.rules.retain(|s| s.rule.name != name);
-        before != book.rules.len()
+        if !book.rules.iter().any(|s| s.rule.name == name) {
+            return Ok(false);
+        }
+        self.persist_rule(name, None)?;
+        book.remove(name);
+        Ok(before != book.rules.len())
     }
 
     /// The rules.
@@ -409,7 +453,13 @@ impl Metrics {
             })?;
         alert.acknowledged = true;
         alert.acknowledged_by = Some(by.to_string());
-        Ok(())
+        let state = book
+            .rules
+            .iter()
+            .find(|s| s.active.as_ref().is_some_and(|a| a.id == id))
+            .map(AlertBook::state_row);
+        drop(book);
+        self.persist_states(state.into_iter().collect(), Vec::new())
     }
 
     /// Evaluates every rule now.
@@ -449,6 +499,8 @@ impl Metrics {
             })
             .collect();
         let mut events = Vec::new();
+        let mut changed = Vec::new();
+        let mut resolved = Vec::new();
         {
             let mut book = self.inner.alerts.write();
             for (i, name, value) in values {
@@ -456,6 +508,7 @@ impl Metrics {
                     continue; // the rule changed meanwhile
                 };
                 s.last_eval = now;
+                let before = (s.pending_since, s.active.as_ref().map(|a| a.id.clone()));
                 let breached = value.is_some_and(|v| s.rule.breached(v));
                 if breached {
                     let v = value.unwrap_or(f64::NAN);
@@ -489,12 +542,21 @@ impl Metrics {
                             a.value = v;
                         }
                         events.push(Event::AlertResolved(a.event(now)));
-                        book.history.push(a);
-                        let excess = book.history.len().saturating_sub(HISTORY);
-                        book.history.drain(..excess);
+                        resolved.push(a.clone());
+                        book.push_history(a);
+                    }
+                }
+                if let Some(s) = book.rules.get(i) {
+                    if before != (s.pending_since, s.active.as_ref().map(|a| a.id.clone())) {
+                        changed.push(AlertBook::state_row(s));
                     }
                 }
             }
+        }
+        if !changed.is_empty() || !resolved.is_empty() {
+            // Evaluation has no caller to report to: a store that fails
+            // here fails the next call that writes.
+            let _ = self.persist_states(changed, resolved);
         }
         for e in events {
             self.inner.events.emit(e);

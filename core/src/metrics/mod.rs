@@ -8,6 +8,7 @@
 
 mod alerts;
 mod config;
+mod persist;
 mod prometheus;
 mod query;
 mod report;
@@ -119,6 +120,8 @@ pub(crate) struct MetricsInner {
     pub(crate) alerts: RwLock<alerts::AlertBook>,
     has_rules: AtomicBool,
     pub(crate) thresholds: Option<AlertThresholds>,
+    /// Where roll-ups and alert state are kept (see `persist.rs`).
+    store: RwLock<Option<Arc<dyn crate::storage::Backend>>>,
 }
 
 /// The metrics API. Cheap to clone; `Send + Sync`.
@@ -192,6 +195,7 @@ impl Metrics {
                 alerts: RwLock::new(alerts::AlertBook::new(rules)),
                 has_rules: AtomicBool::new(has_rules),
                 thresholds,
+                store: RwLock::new(None),
             }),
         };
         Ok(m)
@@ -253,6 +257,7 @@ impl Metrics {
         let now = self.now();
         let start = now - now.rem_euclid(self.inner.bucket_ms);
         let shard = &self.inner.shards[hash as usize % SHARDS];
+        let mut closed = None;
         {
             let mut map = shard.lock();
             let slot = map.entry(hash).or_default();
@@ -289,7 +294,10 @@ impl Metrics {
                     slot.len() - 1
                 }
             };
-            let series = &mut slot[idx].1;
+            let (key, series) = {
+                let e = &mut slot[idx];
+                (&e.0, &mut e.1)
+            };
             if series.kind != kind {
                 return Err(Error::invalid_arg(
                     "name",
@@ -314,6 +322,12 @@ impl Metrics {
                     }
                 }
                 _ => {
+                    // The previous bucket is closed: keep it.
+                    if let (Some((prev, sk)), Some(_)) =
+                        (series.buckets.back(), self.inner.store.read().as_ref())
+                    {
+                        closed = Some(Self::bucket_op(key, series, *prev, sk)?);
+                    }
                     let mut sk = Sketch::new();
                     sk.add(value);
                     series.buckets.push_back((start, sk));
@@ -327,6 +341,9 @@ impl Metrics {
                     }
                 }
             }
+        }
+        if let (Some(op), Some(store)) = (closed, self.store()) {
+            store.apply_later(vec![op, self.purge_op(now)])?;
         }
         if self.inner.has_rules.load(Ordering::Relaxed) {
             self.evaluate_rules_for(name, now, false);

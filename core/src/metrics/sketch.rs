@@ -3,7 +3,7 @@
 //! within a relative error of `ALPHA` of the true value at that rank.
 //! Sketches of the same accuracy merge exactly by adding bucket counts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Relative accuracy. 0.8 % keeps a margin under the 1 % promise.
 pub const ALPHA: f64 = 0.008;
@@ -104,6 +104,77 @@ impl Default for Sketch {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
         }
+    }
+}
+
+/// A sketch as stored (metric roll-ups kept across restarts).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct SketchRow {
+    pos_offset: i32,
+    pos: Vec<u64>,
+    neg_offset: i32,
+    neg: Vec<u64>,
+    zero: u64,
+    count: u64,
+    sum: f64,
+    /// `None` for an empty sketch (JSON has no infinities).
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+impl Sketch {
+    /// The stored form.
+    pub(crate) fn to_row(&self) -> SketchRow {
+        let empty = self.count == 0;
+        SketchRow {
+            pos_offset: self.pos.offset,
+            pos: self.pos.counts.clone(),
+            neg_offset: self.neg.offset,
+            neg: self.neg.counts.clone(),
+            zero: self.zero,
+            count: self.count,
+            sum: self.sum,
+            min: (!empty).then_some(self.min),
+            max: (!empty).then_some(self.max),
+        }
+    }
+
+    /// A sketch from its stored form; `None` when the row is inconsistent
+    /// (counts that do not add up, too many buckets).
+    pub(crate) fn from_row(r: SketchRow) -> Option<Self> {
+        let total = r
+            .pos
+            .iter()
+            .chain(&r.neg)
+            .try_fold(r.zero, |a, c| a.checked_add(*c))?;
+        if total != r.count
+            || r.pos.len() > MAX_BUCKETS
+            || r.neg.len() > MAX_BUCKETS
+            || !r.sum.is_finite()
+        {
+            return None;
+        }
+        let (min, max) = match (r.min, r.max) {
+            (Some(a), Some(b)) if r.count > 0 && a.is_finite() && b.is_finite() => (a, b),
+            (None, None) if r.count == 0 => (f64::INFINITY, f64::NEG_INFINITY),
+            _ => return None,
+        };
+        Some(Self {
+            pos: Store {
+                offset: r.pos_offset,
+                counts: r.pos,
+            },
+            neg: Store {
+                offset: r.neg_offset,
+                counts: r.neg,
+            },
+            zero: r.zero,
+            count: r.count,
+            sum: r.sum,
+            min,
+            max,
+        })
     }
 }
 
