@@ -708,6 +708,11 @@ export interface VallumClient {
   eventHealth(): { subscriberPanics: number; droppedEvents: number }
   /** Re-wraps every data key under a new master key; resolves the number re-wrapped. */
   rotateMasterKey(newKey: Uint8Array | string): Promise<number>
+  /** Writes everything still queued and resolves once it is on disk: the
+   * store's queued writes in `fast` durability (`durable` has none), the
+   * metric roll-ups, and in the browser the rows waiting for IndexedDB.
+   * `close()` and process exit flush too. */
+  flush(): Promise<void>
   /** Closes the store and releases its writer lock (one writer per store:
    * another instance, process or tab may then open it). */
   close(): Promise<void>

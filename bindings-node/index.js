@@ -110,6 +110,24 @@ function gazetteerOption(g) {
   throw new VallumError('invalid_argument', 'invalid argument `gazetteer`: expected false, a pack file path or file URL, or { text: string }')
 }
 
+/** Open instances, flushed when the process exits: queued `fast` writes
+ * and metric roll-ups would otherwise wait for a garbage collection that
+ * may never come. Weak, so an instance the program drops can be collected
+ * (the core flushes when it is). */
+const live = new Set()
+let exitHook = false
+function flushAtExit() {
+  for (const ref of live) {
+    const core = ref.deref()
+    if (!core) continue
+    try {
+      core.call('flush', '[]')
+    } catch {
+      // A closed store or a failed flush: nothing more can be done at exit.
+    }
+  }
+}
+
 /** One Vallum instance: implements `VallumClient` (client.d.ts). */
 class Vallum extends Client {
   constructor(options) {
@@ -132,6 +150,12 @@ class Vallum extends Client {
       if (key) key.fill(0)
     }
     super(new Transport(core))
+    for (const ref of live) if (!ref.deref()) live.delete(ref)
+    live.add(new WeakRef(core))
+    if (!exitHook) {
+      exitHook = true
+      process.on('exit', flushAtExit)
+    }
     Object.freeze(this)
   }
 

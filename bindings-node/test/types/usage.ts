@@ -177,6 +177,7 @@ async function main(): Promise<void> {
   const keyId: string = v.masterKeyId()
   const dropped: number = v.eventHealth().droppedEvents
   const rewrapped: number = await v.rotateMasterKey(crypto.getRandomValues(new Uint8Array(32)))
+  await v.flush()
   await v.close()
 
   // module

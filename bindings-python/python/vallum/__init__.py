@@ -17,8 +17,10 @@ from __future__ import annotations
 # method's annotation here is the declared type of its result.
 # mypy: disable-error-code="no-any-return"
 
+import atexit as _atexit
 import json as _json
 import os as _os
+import weakref as _weakref
 import datetime as _dt
 from typing import (
     Any as _Any,
@@ -509,6 +511,21 @@ class Guard(_Part):
         return self._core.call_blocking("guard.response", input)
 
 
+# Instances still open, flushed when the interpreter exits (queued ``fast``
+# writes and metric roll-ups would otherwise wait for a finalizer that
+# Python does not promise to run).
+_LIVE: "_weakref.WeakSet[Vallum]" = _weakref.WeakSet()
+
+
+@_atexit.register
+def _flush_at_exit() -> None:
+    for v in list(_LIVE):
+        try:
+            v._core.call("flush")
+        except Exception:  # noqa: BLE001 - closed stores and failed flushes alike
+            pass
+
+
 class Vallum:
     """One handle to every module.
 
@@ -538,6 +555,7 @@ class Vallum:
             gazetteer,
         )
         core = self._core
+        _LIVE.add(self)
         self.memory = Memory(core)
         self.pii = Pii(core)
         self.policy = Policy(core)
@@ -587,6 +605,13 @@ class Vallum:
         """``{"subscriber_panics", "dropped_events"}`` since start."""
         h = self._core.call("eventHealth")
         return {"subscriber_panics": h["subscriberPanics"], "dropped_events": h["droppedEvents"]}
+
+    def flush(self) -> None:
+        """Writes everything still queued and returns once it is on disk: the
+        store's queued writes in ``fast`` durability (``durable`` has none)
+        and the metric roll-ups. ``close()``, the ``with`` block's exit and
+        interpreter exit flush too."""
+        self._core.call("flush")
 
     def close(self) -> None:
         """Ends every subscription and closes the store, releasing its writer

@@ -73,6 +73,7 @@ _Operation = Literal[
     "now",
     "masterKeyId",
     "eventHealth",
+    "flush",
     "rotateMasterKey",
     "guard.prompt",
     "guard.response",
