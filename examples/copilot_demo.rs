@@ -310,6 +310,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .master_key(key)
         .clock(clock.clone())
         .build()?;
+    let storage = v.config().memory().storage;
+    println!(
+        "Store: SQLite {} — durability `{}`{}",
+        db.display(),
+        match storage.durability {
+            vallum::config::Durability::Durable => "durable",
+            vallum::config::Durability::Fast => "fast",
+        },
+        match storage.durability {
+            vallum::config::Durability::Durable =>
+                " (a call returns once its writes are on disk; concurrent calls share commits)"
+                    .to_string(),
+            vallum::config::Durability::Fast => format!(
+                " (a call returns once its writes are applied; committed within {} ms)",
+                storage.flush_interval_ms
+            ),
+        }
+    );
     let events: Arc<Mutex<Vec<(i64, vallum::Event)>>> = Arc::default();
     let sink = events.clone();
     let c2 = clock.clone();
