@@ -365,6 +365,140 @@ fn a_store_open_elsewhere_and_a_corrupted_page_are_typed_errors() {
     );
 }
 
+/// Clears the immutable flag again, whatever the test's outcome.
+struct Immutable<'a>(&'a Path);
+
+impl Drop for Immutable<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(self.0).status();
+    }
+}
+
+#[test]
+fn a_read_only_file_gives_typed_errors_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ro.db");
+    let ctx = Context::new("acme").with_user("alice");
+    {
+        let v = build(&p, Durability::Durable, "{}");
+        v.memory()
+            .set(
+                &ctx,
+                Scope::User,
+                "kept",
+                json!("yes"),
+                &SetOptions::default(),
+            )
+            .unwrap();
+        v.close().unwrap();
+    }
+    // The CI runs as root, for whom permission bits do not apply; the
+    // immutable attribute does (ext4, CAP_LINUX_IMMUTABLE).
+    let made = Command::new("chattr").arg("+i").arg(&p).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("chattr +i is not available here: the read-only case is not exercised");
+        return;
+    }
+    let guard = Immutable(&p);
+    match Vallum::builder().sqlite(&p).master_key(key()).build() {
+        Err(e) => assert!(
+            matches!(e.code(), ErrorCode::Storage | ErrorCode::CorruptStore),
+            "{e}"
+        ),
+        Ok(v) => {
+            let e = v
+                .memory()
+                .set(&ctx, Scope::User, "new", json!(1), &SetOptions::default())
+                .unwrap_err();
+            assert_eq!(e.code(), ErrorCode::Storage, "{e}");
+        }
+    }
+    drop(guard);
+    let v = build(&p, Durability::Durable, "{}");
+    assert_eq!(
+        v.memory().get(&ctx, Scope::User, "kept").unwrap(),
+        Some(json!("yes"))
+    );
+    assert!(v.audit().verify().unwrap().ok);
+}
+
+#[test]
+fn in_one_commit_a_failing_call_fails_alone() {
+    use vallum::storage::{Backend, Op, SqliteBackend};
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        Arc::new(SqliteBackend::open(dir.path().join("b.db"), Durability::Durable).unwrap());
+    // 16 threads write at once; every fourth one's batch carries a
+    // precondition that fails (a data key that does not exist).
+    let barrier = Arc::new(std::sync::Barrier::new(16));
+    let threads: Vec<_> = (0..16u32)
+        .map(|i| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut ops = vec![Op::PutMeta {
+                    name: format!("m{i}"),
+                    value: vec![i as u8],
+                }];
+                if i % 4 == 0 {
+                    ops.push(Op::RequireKey {
+                        scope: Scope::User,
+                        owner: "nobody".into(),
+                        key_id: 1,
+                    });
+                }
+                barrier.wait();
+                (i, store.apply(&ops))
+            })
+        })
+        .collect();
+    for t in threads {
+        let (i, r) = t.join().unwrap();
+        let kept = store.meta(&format!("m{i}")).unwrap();
+        if i % 4 == 0 {
+            assert_eq!(r.unwrap_err().code(), ErrorCode::Conflict, "call {i}");
+            assert_eq!(kept, None, "call {i}'s writes were rolled back");
+        } else {
+            r.unwrap();
+            assert_eq!(kept, Some(vec![i as u8]), "call {i}");
+        }
+    }
+}
+
+#[test]
+fn a_store_held_by_another_process_is_store_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("held.db");
+    drop(build(&p, Durability::Durable, "{}"));
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "kill_child",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD_ENV, format!("{}|durable", p.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the child has the store open and is writing.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.is_ok_and(|l| l.starts_with("ack "))));
+    let e = Vallum::builder()
+        .sqlite(&p)
+        .master_key(key())
+        .build()
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreLocked, "{e}");
+    assert!(e.to_string().contains("process"), "names the holder: {e}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The lock dies with its process.
+    let v = build(&p, Durability::Durable, KILL_CONFIG);
+    assert!(v.audit().verify().unwrap().ok);
+}
+
 // ---------------------------------------------------------------------------
 // Kill -9 at a random moment.
 
