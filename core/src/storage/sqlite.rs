@@ -151,14 +151,19 @@ impl Backend for SqliteBackend {
     }
 
     fn apply_later(&self, ops: Vec<Op>) -> Result<()> {
-        match self.shared.options.durability {
-            // Applying costs no commit in `fast` mode.
-            Durability::Fast => self.apply(&ops),
-            Durability::Durable => {
-                self.shared.later.lock().extend(ops);
-                Ok(())
+        if let Some(e) = self.shared.db.lock().as_ref().and_then(|db| db.failed.clone()) {
+            return Err(e);
+        }
+        self.shared.later.lock().extend(ops);
+        if self.shared.options.durability == Durability::Fast {
+            // No write may follow: the flusher writes them within its window.
+            let mut f = self.shared.flush.lock();
+            if !f.dirty {
+                f.dirty = true;
+                self.shared.flush_cv.notify_one();
             }
         }
+        Ok(())
     }
 
     fn state(&self, kind: &str, after: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
