@@ -4,7 +4,6 @@
 //! most once a second per rule) and on [`Metrics::tick`]; a rule fires after
 //! its condition has held for `for`, and resolves when it no longer holds.
 
-use super::persist::StateRow;
 use super::AlertThresholds;
 use super::{parse_duration_ms, Aggregation, Metrics};
 use crate::error::{Error, Result};
@@ -268,6 +267,14 @@ impl ActiveAlert {
             at,
         }
     }
+}
+
+/// A rule's evaluation state as stored (see `persist.rs`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct StateRow {
+    pub(super) pending_since: Option<i64>,
+    pub(super) active: Option<ActiveAlert>,
 }
 
 #[derive(Debug)]

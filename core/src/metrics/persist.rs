@@ -10,7 +10,7 @@
 //! Writes ride along with the next write of the store
 //! ([`Backend::apply_later`]); none of them waits for a commit.
 
-use super::alerts::{ActiveAlert, AlertBook, AlertRule};
+use super::alerts::{ActiveAlert, AlertBook, AlertRule, StateRow};
 use super::sketch::{Sketch, SketchRow};
 use super::{MetricKind, Metrics, Series, SeriesKey};
 use crate::error::{Error, Result};
@@ -46,14 +46,6 @@ struct BucketRow {
 struct RuleRow {
     /// `None`: removed (also when the configuration defines it).
     rule: Option<AlertRule>,
-}
-
-/// A rule's evaluation state.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(super) struct StateRow {
-    pub(super) pending_since: Option<i64>,
-    pub(super) active: Option<ActiveAlert>,
 }
 
 fn bucket_id(key: &SeriesKey, start: i64) -> Result<String> {

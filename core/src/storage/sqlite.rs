@@ -151,7 +151,13 @@ impl Backend for SqliteBackend {
     }
 
     fn apply_later(&self, ops: Vec<Op>) -> Result<()> {
-        if let Some(e) = self.shared.db.lock().as_ref().and_then(|db| db.failed.clone()) {
+        if let Some(e) = self
+            .shared
+            .db
+            .lock()
+            .as_ref()
+            .and_then(|db| db.failed.clone())
+        {
             return Err(e);
         }
         self.shared.later.lock().extend(ops);
