@@ -674,3 +674,32 @@ fn killed_mid_write_durable_loses_nothing_acknowledged() {
 fn killed_mid_write_fast_loses_only_its_window() {
     kill_runs("fast", 40);
 }
+
+#[test]
+fn a_damaged_state_row_is_corrupt_store_naming_it() {
+    for (kind, what) in [
+        ("policy", "policy"),
+        ("rate_limit", "rate-limit counter"),
+        ("threat", "threat"),
+        ("alert_rule", "alert rule"),
+        ("metric", "metric"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.db");
+        drop(build(&p, Durability::Durable, "{}"));
+        rusqlite::Connection::open(&p)
+            .unwrap()
+            .execute(
+                "INSERT INTO state (kind, id, value) VALUES (?1, 'x\u{1f}y', CAST('{not json' AS BLOB))",
+                [kind],
+            )
+            .unwrap();
+        let e = Vallum::builder()
+            .sqlite(&p)
+            .master_key(key())
+            .build()
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::CorruptStore, "{kind}: {e}");
+        assert!(e.to_string().contains(what), "{kind}: {e}");
+    }
+}

@@ -14,7 +14,7 @@ use super::alerts::{ActiveAlert, AlertBook, AlertRule, StateRow};
 use super::sketch::{Sketch, SketchRow};
 use super::{MetricKind, Metrics, Series, SeriesKey};
 use crate::error::{Error, Result};
-use crate::storage::{Backend, Op};
+use crate::storage::{each_state, Backend, Op};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::hash::BuildHasher as _;
@@ -61,20 +61,6 @@ fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>> {
 fn corrupt(what: &str, id: &str, e: impl std::fmt::Display) -> Error {
     Error::CorruptStore {
         message: format!("stored {what} {id:?}: {e}"),
-    }
-}
-
-/// Every row of one kind, in id order.
-fn rows(store: &dyn Backend, kind: &str) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut out = Vec::new();
-    let mut after = String::new();
-    loop {
-        let batch = store.state(kind, &after, 4096)?;
-        let Some(last) = batch.last().map(|(id, _)| id.clone()) else {
-            return Ok(out);
-        };
-        out.extend(batch);
-        after = last;
     }
 }
 
@@ -137,11 +123,9 @@ impl Metrics {
         }
         let now = self.now();
         let horizon = now - self.inner.retention_ms - self.inner.bucket_ms;
-        for (id, raw) in rows(&*store, METRIC)? {
-            let row: BucketRow =
-                serde_json::from_slice(&raw).map_err(|e| corrupt("metric", &id, e))?;
+        each_state(&*store, METRIC, "metric", |id, row: BucketRow| {
             if row.start < horizon {
-                continue;
+                return Ok(());
             }
             let sketch = Sketch::from_row(row.sketch)
                 .ok_or_else(|| corrupt("metric", &id, "the sketch's counts do not add up"))?;
@@ -182,26 +166,24 @@ impl Metrics {
             s.total_count = row.total_count;
             s.last = row.last;
             s.buckets.push_back((row.start, sketch));
-        }
+            Ok(())
+        })?;
         let mut book = self.inner.alerts.write();
-        for (id, raw) in rows(&*store, RULE)? {
-            let row: RuleRow =
-                serde_json::from_slice(&raw).map_err(|e| corrupt("alert rule", &id, e))?;
+        each_state(&*store, RULE, "alert rule", |id, row: RuleRow| {
             match row.rule {
                 Some(rule) => book.upsert(rule)?,
                 None => book.remove(&id),
             }
-        }
-        for (id, raw) in rows(&*store, RULE_STATE)? {
-            let row: StateRow =
-                serde_json::from_slice(&raw).map_err(|e| corrupt("alert state", &id, e))?;
+            Ok(())
+        })?;
+        each_state(&*store, RULE_STATE, "alert state", |id, row: StateRow| {
             book.restore_state(&id, row);
-        }
-        for (id, raw) in rows(&*store, HISTORY)? {
-            let a: ActiveAlert =
-                serde_json::from_slice(&raw).map_err(|e| corrupt("alert", &id, e))?;
+            Ok(())
+        })?;
+        each_state(&*store, HISTORY, "alert", |_, a: ActiveAlert| {
             book.push_history(a);
-        }
+            Ok(())
+        })?;
         if !book.is_empty() {
             self.inner
                 .has_rules

@@ -12,7 +12,7 @@ use super::model::{Action, ConditionType, MatchMode, Policy};
 use super::rbac::{Principal, Rbac};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
-use crate::storage::{Backend, Op};
+use crate::storage::{each_state, Backend, Op};
 use crate::vocab::Effect;
 use chrono::{Datelike, TimeZone, Timelike, Utc};
 use parking_lot::RwLock;
@@ -161,31 +161,20 @@ impl PolicyEngine {
         }
         let mut all = self.inner.policies.lock();
         let mut next = all.clone();
-        let mut after = String::new();
-        loop {
-            let rows = store.state(STATE_KIND, &after, 1024)?;
-            let Some(last) = rows.last().map(|(id, _)| id.clone()) else {
-                break;
-            };
-            for (id, raw) in rows {
-                let stored: StoredPolicy =
-                    serde_json::from_slice(&raw).map_err(|e| Error::CorruptStore {
+        each_state(&*store, STATE_KIND, "policy", |id, stored: StoredPolicy| {
+            match stored.policy {
+                None => {
+                    next.remove(&id);
+                }
+                Some(v) => {
+                    let p = Policy::from_json(v).map_err(|e| Error::CorruptStore {
                         message: format!("stored policy `{id}`: {e}"),
                     })?;
-                match stored.policy {
-                    None => {
-                        next.remove(&id);
-                    }
-                    Some(v) => {
-                        let p = Policy::from_json(v).map_err(|e| Error::CorruptStore {
-                            message: format!("stored policy `{id}`: {e}"),
-                        })?;
-                        next.insert(id, p);
-                    }
+                    next.insert(id, p);
                 }
             }
-            after = last;
-        }
+            Ok(())
+        })?;
         let version = match store.state(VERSION_KIND, "", 1)?.first() {
             Some((_, raw)) => std::str::from_utf8(raw)
                 .ok()

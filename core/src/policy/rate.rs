@@ -4,7 +4,7 @@
 
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
-use crate::storage::{Backend, Op};
+use crate::storage::{each_state, Backend, Op};
 use chrono::{Datelike, TimeZone, Utc};
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
@@ -188,17 +188,11 @@ impl RateLimiter {
         let now = now_ms as i128 * 1_000_000;
         let (day, month, _) = day_and_month(now_ms);
         let mut idle = Vec::new();
-        let mut after = String::new();
-        loop {
-            let rows = store.state(STATE_KIND, &after, 1024)?;
-            let Some(last) = rows.last().map(|(id, _)| id.clone()) else {
-                break;
-            };
-            for (id, raw) in rows {
-                let st: KeyState =
-                    serde_json::from_slice(&raw).map_err(|e| Error::CorruptStore {
-                        message: format!("rate-limit counter {id:?}: {e}"),
-                    })?;
+        each_state(
+            &*store,
+            STATE_KIND,
+            "rate-limit counter",
+            |id, st: KeyState| {
                 let Some((name, key)) = id.split_once('\u{1f}') else {
                     return Err(Error::CorruptStore {
                         message: format!("rate-limit counter id {id:?} has no separator"),
@@ -209,14 +203,14 @@ impl RateLimiter {
                         kind: STATE_KIND.into(),
                         id,
                     });
-                    continue;
+                    return Ok(());
                 }
                 let id = (name.to_string(), key.to_string());
                 let shard = self.hasher.hash_one(&id) as usize % SHARDS;
                 self.shards[shard].lock().keys.insert(id, st);
-            }
-            after = last;
-        }
+                Ok(())
+            },
+        )?;
         store.apply(&idle)?;
         self.store = Some(store);
         Ok(self)

@@ -12,7 +12,7 @@ use crate::audit::{Audit, AuditEntry};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::{Event, EventBus};
-use crate::storage::{Backend, Op};
+use crate::storage::{each_state, Backend, Op};
 use crate::text::invisible;
 use crate::vocab::{Period, Severity};
 pub use crate::vocab::{ThreatKind, ThreatRecord};
@@ -375,31 +375,20 @@ impl ThreatDetector {
             return Ok(());
         }
         let mut records = VecDeque::new();
-        let mut after = String::new();
         let mut next = 1;
-        loop {
-            let rows = store.state(STATE_KIND, &after, 1024)?;
-            let Some(last) = rows.last().map(|(id, _)| id.clone()) else {
-                break;
-            };
-            for (id, raw) in rows {
-                let t: ThreatRecord =
-                    serde_json::from_slice(&raw).map_err(|e| Error::CorruptStore {
-                        message: format!("stored threat {id:?}: {e}"),
-                    })?;
-                if let Some(n) =
-                    t.id.strip_prefix("thr_")
-                        .and_then(|n| n.parse::<u64>().ok())
-                {
-                    next = next.max(n + 1);
-                }
-                records.push_back(t);
-                if records.len() > KEPT {
-                    records.pop_front();
-                }
+        each_state(&*store, STATE_KIND, "threat", |_, t: ThreatRecord| {
+            if let Some(n) =
+                t.id.strip_prefix("thr_")
+                    .and_then(|n| n.parse::<u64>().ok())
+            {
+                next = next.max(n + 1);
             }
-            after = last;
-        }
+            records.push_back(t);
+            if records.len() > KEPT {
+                records.pop_front();
+            }
+            Ok(())
+        })?;
         *self.inner.records.lock() = records;
         self.inner.next.fetch_max(next, Ordering::Relaxed);
         *self.inner.store.write() = Some(store);

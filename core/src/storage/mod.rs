@@ -495,6 +495,32 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn unencrypted_entries(&self) -> Result<u64>;
 }
 
+/// Calls `each` with every row of state of `kind`, in id order, decoded
+/// from JSON; a row that does not decode is `corrupt_store` naming `what`
+/// and the row.
+pub(crate) fn each_state<T: serde::de::DeserializeOwned>(
+    store: &dyn Backend,
+    kind: &str,
+    what: &str,
+    mut each: impl FnMut(String, T) -> Result<()>,
+) -> Result<()> {
+    let mut after = String::new();
+    loop {
+        let rows = store.state(kind, &after, 1024)?;
+        let Some(last) = rows.last().map(|(id, _)| id.clone()) else {
+            return Ok(());
+        };
+        for (id, raw) in rows {
+            let value =
+                serde_json::from_slice(&raw).map_err(|e| crate::error::Error::CorruptStore {
+                    message: format!("stored {what} {id:?}: {e}"),
+                })?;
+            each(id, value)?;
+        }
+        after = last;
+    }
+}
+
 /// The conflict a refused key precondition reports.
 pub(crate) fn key_conflict(scope: Scope, key_id: u32, what: &str) -> crate::error::Error {
     crate::error::Error::conflict(format!("data key {key_id} of a {scope} owner {what}"))
