@@ -16,10 +16,11 @@
 //! a commit.
 //!
 //! In `durable` mode the leader commits before anyone is woken: a call
-//! returns after its records are on disk. In `fast` mode the transaction
-//! stays open after the batch: callers are woken at once (their writes are
-//! visible to every later read on this store), and the flusher thread
-//! commits at most one flush interval later, or sooner on
+//! returns after its records are on disk. In `fast` mode there is no commit
+//! to wait for, so there is no queue either: each caller writes its batch
+//! into the open transaction itself, under the connection's lock (its
+//! writes are visible to every later read on this store), and the flusher
+//! thread commits at most one flush interval later, or sooner on
 //! [`Backend::flush`](crate::storage::Backend::flush) and close.
 
 use super::rows::{AUDIT_COLS, KEY_COLS, USAGE_COLS};
@@ -120,6 +121,14 @@ impl Shared {
     /// Queues `ops`, writes them (as the leader or through another caller)
     /// and returns their result.
     pub(super) fn submit(&self, ops: &[Op]) -> Result<()> {
+        if self.options.durability == Durability::Fast {
+            // Nothing to wait for: the caller writes into the open
+            // transaction itself, under the connection's lock, in the order
+            // callers take it.
+            return self.write(&[ops]).pop().unwrap_or_else(|| {
+                Err(Error::internal("the store's writer lost a write's result"))
+            });
+        }
         let slot = Arc::new(Slot {
             ops: ops.to_vec(),
             state: Mutex::new(SlotState::Waiting),
@@ -146,7 +155,8 @@ impl Shared {
             batch,
             results: Vec::new(),
         };
-        answer.results = self.write(&answer.batch);
+        let ops: Vec<&[Op]> = answer.batch.iter().map(|s| s.ops.as_slice()).collect();
+        answer.results = self.write(&ops);
         drop(answer);
         let state = std::mem::replace(&mut *slot.state.lock(), SlotState::Waiting);
         match state {
@@ -157,7 +167,7 @@ impl Shared {
 
     /// Applies each batch under its own savepoint in one transaction, and
     /// commits it in `durable` mode.
-    fn write(&self, batch: &[Arc<Slot>]) -> Vec<Result<()>> {
+    fn write(&self, batch: &[&[Op]]) -> Vec<Result<()>> {
         let mut guard = self.db.lock();
         let db = match guard.as_mut() {
             None => return batch.iter().map(|_| Err(self.closed())).collect(),
@@ -201,13 +211,13 @@ impl Shared {
             }
         }
         let mut results: Vec<Result<()>> = Vec::with_capacity(batch.len());
-        for slot in batch {
+        for ops in batch {
             let tip = db.tip.clone();
             let r = db
                 .conn
                 .execute_batch("SAVEPOINT w")
                 .map_err(sql_err)
-                .and_then(|()| write_ops(&db.conn, &mut db.tip, &slot.ops));
+                .and_then(|()| write_ops(&db.conn, &mut db.tip, ops));
             match r {
                 Ok(()) => {
                     results.push(db.conn.execute_batch("RELEASE w").map_err(sql_err));
