@@ -469,19 +469,7 @@ fn a_store_held_by_another_process_is_store_locked() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("held.db");
     drop(build(&p, Durability::Durable, "{}"));
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "kill_child",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env(CHILD_ENV, format!("{}|durable", p.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_child(&p, "durable");
     // Wait until the child has the store open and is writing.
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     assert!(lines.any(|l| l.is_ok_and(|l| l.starts_with("ack "))));
@@ -573,26 +561,31 @@ fn kill_child() {
     }
 }
 
+/// This test binary, re-run as the writing child of [`kill_child`] on the
+/// store at `path` in `mode`, its stdout piped.
+fn spawn_child(path: &Path, mode: &str) -> std::process::Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "kill_child",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD_ENV, format!("{}|{mode}", path.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn kill_runs(mode: &str, runs: usize) {
-    let exe = std::env::current_exe().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("k.db");
     let mut acked: Vec<(u128, String)> = Vec::new();
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
     for run in 0..runs {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "kill_child",
-                "--nocapture",
-                "--test-threads",
-                "1",
-            ])
-            .env(CHILD_ENV, format!("{}|{mode}", p.display()))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_child(&p, mode);
         let stdout = child.stdout.take().unwrap();
         rng ^= rng << 13;
         rng ^= rng >> 7;

@@ -342,8 +342,11 @@ impl Metrics {
                 }
             }
         }
-        if let (Some(op), Some(store)) = (closed, self.store()) {
-            store.apply_later(vec![op, self.purge_op(now)])?;
+        // Only when a bucket closed: the store handle is not cloned per record.
+        if let Some(op) = closed {
+            if let Some(store) = self.store() {
+                store.apply_later(vec![op, self.purge_op(now)])?;
+            }
         }
         if self.inner.has_rules.load(Ordering::Relaxed) {
             self.evaluate_rules_for(name, now, false);

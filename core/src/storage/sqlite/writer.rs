@@ -189,51 +189,15 @@ impl Shared {
         // next change).
         let later = std::mem::take(&mut *self.later.lock());
         if !later.is_empty() {
-            let tip = db.tip.clone();
-            let r = db
-                .conn
-                .execute_batch("SAVEPOINT w")
-                .map_err(sql_err)
-                .and_then(|()| write_ops(&db.conn, &mut db.tip, &later));
-            match r {
-                Ok(()) => {
-                    if let Err(e) = db.conn.execute_batch("RELEASE w") {
-                        return self.lost(db, batch.len(), sql_err(e));
-                    }
-                }
-                Err(e) if db.conn.is_autocommit() => return self.lost(db, batch.len(), e),
-                Err(_) => {
-                    db.tip = tip;
-                    if let Err(e) = db.conn.execute_batch("ROLLBACK TO w; RELEASE w") {
-                        return self.lost(db, batch.len(), sql_err(e));
-                    }
-                }
+            if let Err(e) = apply_one(db, &later) {
+                return self.lost(db, batch.len(), e);
             }
         }
         let mut results: Vec<Result<()>> = Vec::with_capacity(batch.len());
         for ops in batch {
-            let tip = db.tip.clone();
-            let r = db
-                .conn
-                .execute_batch("SAVEPOINT w")
-                .map_err(sql_err)
-                .and_then(|()| write_ops(&db.conn, &mut db.tip, ops));
-            match r {
-                Ok(()) => {
-                    results.push(db.conn.execute_batch("RELEASE w").map_err(sql_err));
-                }
-                Err(e) if db.conn.is_autocommit() => {
-                    // SQLite rolled the whole transaction back (disk full,
-                    // I/O error): every write of it is gone.
-                    return self.lost(db, batch.len(), e);
-                }
-                Err(e) => {
-                    db.tip = tip;
-                    if let Err(e2) = db.conn.execute_batch("ROLLBACK TO w; RELEASE w") {
-                        return self.lost(db, batch.len(), sql_err(e2));
-                    }
-                    results.push(Err(e));
-                }
+            match apply_one(db, ops) {
+                Ok(r) => results.push(r),
+                Err(e) => return self.lost(db, batch.len(), e),
             }
         }
         match self.options.durability {
@@ -266,14 +230,7 @@ impl Shared {
         if !db.conn.is_autocommit() {
             let _ = db.conn.execute_batch("ROLLBACK");
         }
-        if self.options.durability == Durability::Fast {
-            db.failed = Some(Error::Storage {
-                message: format!(
-                    "{}: writes acknowledged in fast mode were lost ({e}); reopen the store",
-                    self.path.display()
-                ),
-            });
-        }
+        self.poison(db, &e);
         (0..n).map(|_| Err(e.clone())).collect()
     }
 
@@ -284,6 +241,19 @@ impl Shared {
             return Ok(());
         }
         self.submit(&[])
+    }
+
+    /// In `fast` mode, writes already acknowledged were lost with `e`: every
+    /// later call fails until the store is reopened.
+    fn poison(&self, db: &mut Db, e: &Error) {
+        if self.options.durability == Durability::Fast {
+            db.failed = Some(Error::Storage {
+                message: format!(
+                    "{}: writes acknowledged in fast mode were lost ({e}); reopen the store",
+                    self.path.display()
+                ),
+            });
+        }
     }
 
     /// Commits the open transaction, if any (the flusher, `flush`, close).
@@ -297,14 +267,7 @@ impl Shared {
             return Err(e.clone());
         }
         if let Err(e) = commit(db) {
-            if self.options.durability == Durability::Fast {
-                db.failed = Some(Error::Storage {
-                    message: format!(
-                        "{}: writes acknowledged in fast mode were lost ({e}); reopen the store",
-                        self.path.display()
-                    ),
-                });
-            }
+            self.poison(db, &e);
             return Err(e);
         }
         Ok(())
@@ -329,6 +292,31 @@ impl Shared {
             }
             // A failure is kept in `Db::failed` and reported to every later call.
             let _ = self.commit_open();
+        }
+    }
+}
+
+/// Applies one caller's operations under a savepoint: `Ok` holds the
+/// caller's result (its writes are rolled back to the savepoint when they
+/// fail); `Err` means SQLite rolled the whole transaction back (disk full,
+/// I/O error), so every write of it is gone.
+fn apply_one(db: &mut Db, ops: &[Op]) -> std::result::Result<Result<()>, Error> {
+    let tip = db.tip.clone();
+    let r = db
+        .conn
+        .execute_batch("SAVEPOINT w")
+        .map_err(sql_err)
+        .and_then(|()| write_ops(&db.conn, &mut db.tip, ops))
+        .and_then(|()| db.conn.execute_batch("RELEASE w").map_err(sql_err));
+    match r {
+        Ok(()) => Ok(Ok(())),
+        Err(e) if db.conn.is_autocommit() => Err(e),
+        Err(e) => {
+            db.tip = tip;
+            db.conn
+                .execute_batch("ROLLBACK TO w; RELEASE w")
+                .map_err(sql_err)?;
+            Ok(Err(e))
         }
     }
 }
