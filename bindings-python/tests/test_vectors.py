@@ -207,31 +207,37 @@ def test_presidio_recognizer_vectors():
             pii["phoneRegions"] = ["US", "UK", "DE", "FR", "IL", "IN", "CA", "BR", "JP", "CN"]
         if params and "leniency" in params:
             pii["phoneLeniency"] = params["leniency"]
+        if "strict_checksum=True" in recognizer:
+            pii["strictChecksums"] = True
         key = json.dumps(pii, sort_keys=True)
         if key not in cache:
             cache[key] = instance({"enterpriseSecurity": {"piiProtection": pii}})
         return cache[key]
 
-    default = inst("", None)
-    per = {}
+    per, helpers = {}, 0
     for v in vecs:
         entity, text = v["entity"], v["text"]
-        if entity not in claimed:
+        # Every entity of Presidio's tests is implemented.
+        assert entity in claimed, entity
+        # A private helper of Presidio's recognizer has no counterpart.
+        if (v.get("validator_function") or "").startswith("_"):
+            helpers += 1
             continue
+        d = inst(v["recognizer"], v.get("params"))
         if v["kind"] == "validator":
-            ok = default.pii.validate(entity, text) is v["expected_valid"]
+            ok = d.pii.validate(entity, text) is v["expected_valid"]
         else:
-            found = inst(v["recognizer"], v.get("params")).pii.detect_with(
+            found = d.pii.detect_with(
                 text, entities=[entity], threshold=0.0, context=False, resolve_overlaps=False)
             spans = sorted((f["start"], f["end"]) for f in found)
-            want = sorted(tuple(s) for s in (v.get("expected_spans") or []))
-            ok = len(spans) == v["expected_count"] and (not want or spans == want)
+            want = [tuple(s) for s in (v.get("expected_spans") or [])]
+            ok = len(spans) == v["expected_count"] and all(w in spans for w in want)
         p, t = per.get(entity, (0, 0))
         per[entity] = (p + ok, t + 1)
     # The Rust runner's bar: at least 99 % of every claimed entity's vectors.
     low = {e: (p, t) for e, (p, t) in per.items() if p < 0.99 * t}
     assert not low, low
-    assert sum(t for _, t in per.values()) >= 900
+    assert sum(t for _, t in per.values()) + helpers == len(vecs)
 
 
 def _occurrences(text, value):

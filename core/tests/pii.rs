@@ -610,3 +610,126 @@ fn an_instance_uses_the_gazetteer_pack_it_is_given() {
         "{bad}"
     );
 }
+
+/// Presidio's country-specific recognizers that ship disabled are opt-in:
+/// absent from plain detection, found when the configuration or the call
+/// names them, and refused by name only when the configuration narrows the
+/// list.
+#[test]
+fn opt_in_recognizers_run_only_when_named() {
+    let text = "Kennzeichen B AB 1234, PLZ 10115, postcode SW1A 1AA, NPI 1234567893";
+    let d = detector();
+    let plain: Vec<String> = d
+        .detect(text)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.entity)
+        .collect();
+    for e in ["DE_KFZ", "DE_PLZ", "UK_POSTCODE", "US_NPI"] {
+        assert!(
+            !plain.iter().any(|p| p == e),
+            "{e} ran by default: {plain:?}"
+        );
+        assert!(vallum::pii::ENTITIES.contains(&e));
+        assert!(!vallum::pii::DEFAULT_ENTITIES.contains(&e));
+        assert!(!d.entities().iter().any(|p| p == e));
+    }
+    // Named in the call.
+    let opts = DetectOptions::default().entities(["DE_KFZ", "UK_POSTCODE", "US_NPI"]);
+    let got: Vec<(String, &str)> = d
+        .detect_with(text, &opts)
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.entity.clone(), f.text(text)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("DE_KFZ".to_owned(), "B AB 1234"),
+            ("UK_POSTCODE".to_owned(), "SW1A 1AA"),
+            ("US_NPI".to_owned(), "1234567893"),
+        ]
+    );
+    // Named in the configuration: they run on every call, next to the rest
+    // of the list, and nothing else.
+    let s = PiiSettings {
+        entities: Some(vec!["UK_POSTCODE".into(), "EMAIL_ADDRESS".into()]),
+        ..PiiSettings::default()
+    };
+    let d = Detector::with_settings(&s, Arc::new(SystemClock)).unwrap();
+    let got: Vec<String> = d
+        .detect("Write to a@example.com, postcode SW1A 1AA, NPI 1234567893")
+        .unwrap()
+        .into_iter()
+        .map(|f| f.entity)
+        .collect();
+    assert_eq!(got, ["EMAIL_ADDRESS", "UK_POSTCODE"]);
+    let e = d
+        .check_options(&DetectOptions::default().entities(["DE_KFZ"]))
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArgument);
+    assert!(e.to_string().contains("DE_KFZ"), "{e}");
+}
+
+/// `strictChecksums`: a German VAT id with a wrong check digit keeps its
+/// pattern score by default (Presidio's recall-first default) and is
+/// dropped in strict mode.
+#[test]
+fn strict_checksums_reject_failed_check_digits() {
+    let opts = DetectOptions::default()
+        .entities(["DE_VAT_ID"])
+        .threshold(0.0);
+    let text = "USt-IdNr. DE123456789 and DE136695976";
+    let lenient = detector().detect_with(text, &opts).unwrap();
+    assert_eq!(lenient.len(), 2);
+    let c = Config::from_json_str(
+        r#"{"enterpriseSecurity": {"piiProtection": {"strictChecksums": true}}}"#,
+    )
+    .unwrap();
+    let v = vallum::Vallum::builder()
+        .config(c)
+        .in_memory()
+        .master_key(common::key())
+        .build()
+        .unwrap();
+    let strict = v.pii().detector().detect_with(text, &opts).unwrap();
+    assert_eq!(strict.len(), 1);
+    assert_eq!(strict[0].text(text), "DE136695976");
+    assert_eq!(strict[0].score, 1.0);
+    let bad = Config::from_json_str(
+        r#"{"enterpriseSecurity": {"piiProtection": {"strictChecksums": "yes"}}}"#,
+    )
+    .unwrap_err();
+    assert_eq!(bad.code(), ErrorCode::InvalidConfig);
+    assert!(bad.to_string().contains("strictChecksums"), "{bad}");
+}
+
+/// The Philippine and Turkish phone recognizers use their own regions and
+/// do not change `PHONE_NUMBER`.
+#[test]
+fn country_phone_recognizers() {
+    let d = detector();
+    let text = "Cep no: 0532 123 45 67, mobile 0917 123 4567";
+    let opts = DetectOptions::default().entities(["TR_PHONE_NUMBER", "PH_MOBILE_NUMBER"]);
+    let got: Vec<(String, &str)> = d
+        .detect_with(text, &opts)
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.entity.clone(), f.text(text)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("TR_PHONE_NUMBER".to_owned(), "0532 123 45 67"),
+            ("PH_MOBILE_NUMBER".to_owned(), "0917 123 4567"),
+        ]
+    );
+    assert_eq!(
+        vallum::pii::Region::parse("tr"),
+        Some(vallum::pii::Region::TR)
+    );
+    assert_eq!(
+        vallum::pii::Region::parse("PH"),
+        Some(vallum::pii::Region::PH)
+    );
+}

@@ -21,6 +21,9 @@ fn detector(recognizer: &str, params: Option<&Value>) -> Detector {
     if recognizer.contains("'JP', 'CN'") {
         s.phone_regions.extend([Region::JP, Region::CN]);
     }
+    if recognizer.contains("strict_checksum=True") {
+        s.strict_checksums = true;
+    }
     if let Some(l) = params
         .and_then(|p| p.get("leniency"))
         .and_then(Value::as_u64)
@@ -44,6 +47,7 @@ fn presidio_recognizer_vectors() {
     // entity → (passed, total, failures)
     let mut table: BTreeMap<String, (usize, usize, Vec<String>)> = BTreeMap::new();
     let mut unclaimed: BTreeMap<String, usize> = BTreeMap::new();
+    let mut helpers: BTreeMap<String, usize> = BTreeMap::new();
     for v in vectors {
         let entity = v["entity"].as_str().unwrap();
         if !ENTITIES.contains(&entity) {
@@ -51,23 +55,33 @@ fn presidio_recognizer_vectors() {
             continue;
         }
         let text = v["text"].as_str().unwrap();
-        let (ok, got) = if v["kind"] == "validator" {
-            let want = v["expected_valid"].as_bool().unwrap();
-            let got = default.validate(entity, text);
-            (got == Some(want), format!("{got:?}"))
+        // A private helper of Presidio's recognizer (`_validate_pan_format`)
+        // has no counterpart to call: counted apart, see docs/pii.md.
+        if v["validator_function"]
+            .as_str()
+            .is_some_and(|f| f.starts_with('_'))
+        {
+            *helpers.entry(entity.to_owned()).or_default() += 1;
+            continue;
+        }
+        let recognizer = v["recognizer"].as_str().unwrap();
+        let d = if recognizer.ends_with("()") {
+            &default
         } else {
-            let recognizer = v["recognizer"].as_str().unwrap();
-            let d = if recognizer.ends_with("()") {
-                &default
-            } else {
-                let key = format!(
-                    "{recognizer}{:?}",
-                    v.get("params").and_then(|p| p.get("leniency"))
-                );
-                cache
-                    .entry(key)
-                    .or_insert_with(|| detector(recognizer, v.get("params")))
-            };
+            let key = format!(
+                "{recognizer}{:?}",
+                v.get("params").and_then(|p| p.get("leniency"))
+            );
+            cache
+                .entry(key)
+                .or_insert_with(|| detector(recognizer, v.get("params")))
+        };
+        let (ok, got) = if v["kind"] == "validator" {
+            // `null`: the validator has no opinion (Presidio's `None`).
+            let want = v["expected_valid"].as_bool();
+            let got = d.validate(entity, text);
+            (got == want, format!("{got:?} want {want:?}"))
+        } else {
             let opts = DetectOptions::default()
                 .entities([entity])
                 .threshold(0.0)
@@ -92,7 +106,9 @@ fn presidio_recognizer_vectors() {
                 })
                 .unwrap_or_default();
             want.sort_unstable();
-            let ok = spans.len() == want_count && (want.is_empty() || want == spans);
+            // Where Presidio's test asserts fewer spans than it counts, the
+            // asserted ones must be among ours.
+            let ok = spans.len() == want_count && want.iter().all(|w| spans.contains(w));
             (ok, format!("{spans:?} want {want_count} {want:?}"))
         };
         let row = table.entry(entity.to_owned()).or_default();
@@ -122,12 +138,17 @@ fn presidio_recognizer_vectors() {
         "| **all claimed** | {tt} | {tp} | {:.1} % |\n",
         100.0 * tp as f64 / tt as f64
     ));
-    let other: usize = unclaimed.values().sum();
-    md.push_str(&format!(
-        "\nNot implemented ({} entities, {other} vectors): {}.\n",
-        unclaimed.len(),
-        unclaimed.keys().cloned().collect::<Vec<_>>().join(", ")
-    ));
+    for (e, n) in &helpers {
+        md.push_str(&format!(
+            "\n{e}: {n} more vectors test a private helper of Presidio's recognizer and are not counted.\n"
+        ));
+    }
+    // Every vector runs: no entity of Presidio's tests is left out.
+    assert!(
+        unclaimed.is_empty(),
+        "entities not implemented: {unclaimed:?}"
+    );
+    assert_eq!(tt + helpers.values().sum::<usize>(), vectors.len());
     let out = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/pii-vector-table.md");
     let _ = std::fs::write(out, &md);
     println!("{md}");

@@ -91,6 +91,7 @@ pub(crate) fn pii_parts(config: &Config) -> pii::PiiParts {
             context: p.context.unwrap_or_default(),
             phone_regions: p.phone_regions.unwrap_or(d.phone_regions),
             phone_leniency: p.phone_leniency.unwrap_or(d.phone_leniency),
+            strict_checksums: p.strict_checksums.unwrap_or(d.strict_checksums),
         },
         operators: p.operators.unwrap_or_default(),
         default_operator: p.default_operator,

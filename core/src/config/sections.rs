@@ -105,6 +105,8 @@ section!(
         phone_regions: Option<Vec<crate::pii::Region>>,
         /// Vallum extension: phone strictness 0–3 (default 1).
         phone_leniency: Option<u8>,
+        /// Vallum extension: a failed check digit always rejects (default false).
+        strict_checksums: Option<bool>,
         /// Vallum extension: entity → operator.
         operators: Option<BTreeMap<String, crate::pii::Operator>>,
         /// Vallum extension: operator for entities without one (default `replace`).

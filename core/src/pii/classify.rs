@@ -26,7 +26,18 @@ pub fn default_level(entity: &str) -> Classification {
         | "US_ITIN" | "US_PASSPORT" | "MEDICAL_LICENSE" | "UK_NHS" | "AU_MEDICARE" => {
             Classification::Restricted
         }
-        e if BUILTINS.iter().any(|b| b.entity == e) => Classification::Restricted,
+        // Postcodes and number plates point at a person only with more.
+        "UK_POSTCODE"
+        | "DE_PLZ"
+        | "DE_KFZ"
+        | "UK_VEHICLE_REGISTRATION"
+        | "TR_LICENSE_PLATE"
+        | "IN_VEHICLE_REGISTRATION"
+        | "NG_VEHICLE_REGISTRATION"
+        | "PH_MOBILE_NUMBER"
+        | "TR_PHONE_NUMBER"
+        | "DE_HANDELSREGISTER" => Classification::Confidential,
+        e if recognizers::all().any(|b| b.entity == e) => Classification::Restricted,
         _ => Classification::Confidential,
     }
 }

@@ -28,6 +28,8 @@ pub(super) struct Recognizer {
     /// can match: without its context words it loses to a phone reading of
     /// the same digits.
     pub(super) id_like: bool,
+    /// Runs when neither the configuration nor the call names entities.
+    pub(super) default_on: bool,
 }
 
 /// A candidate before offsets are mapped back: byte offsets in the

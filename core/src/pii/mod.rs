@@ -72,13 +72,33 @@ pub use vault::Vault;
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use recognizers::{CompiledPat, Engine, Env, Invalidate, Kind, Validate, BUILTINS};
+use recognizers::{CompiledPat, Engine, Env, Invalidate, Kind, Validate, BUILTINS, OPT_IN};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Every built-in entity name, in recognizer order.
+/// The opt-in ones (country-specific recognizers that Presidio ships
+/// disabled) follow the default ones; see [`DEFAULT_ENTITIES`].
 pub const ENTITIES: &[&str] = &{
+    let mut out = [""; BUILTINS.len() + OPT_IN.len()];
+    let mut i = 0;
+    while i < BUILTINS.len() {
+        out[i] = BUILTINS[i].entity;
+        i += 1;
+    }
+    while i < out.len() {
+        out[i] = OPT_IN[i - BUILTINS.len()].entity;
+        i += 1;
+    }
+    out
+};
+
+/// The built-in entities a detector reports unless its configuration or a
+/// call names others: every entity of [`ENTITIES`] except the opt-in,
+/// country-specific ones (`DE_KFZ`, `UK_POSTCODE`, …), which match too many
+/// ordinary numbers and words to run on every prompt.
+pub const DEFAULT_ENTITIES: &[&str] = &{
     let mut out = [""; BUILTINS.len()];
     let mut i = 0;
     while i < BUILTINS.len() {
@@ -106,8 +126,9 @@ pub struct Detector {
     /// Every pattern of every recognizer in one set: one pass tells which
     /// patterns can match at all, and only those then search for spans.
     set: regex::RegexSet,
-    /// `set` index of the first pattern of each recognizer.
-    set_base: Vec<usize>,
+    /// `set` index of the first pattern of each recognizer (`None`: not in
+    /// the set, an opt-in recognizer).
+    set_base: Vec<Option<usize>>,
     /// Word lists for names and places (the English pack by default).
     #[cfg(feature = "names")]
     gazetteer: Option<Arc<Gazetteer>>,
@@ -139,7 +160,7 @@ impl Detector {
             ));
         }
         let mut recognizers = Vec::new();
-        for b in BUILTINS {
+        for b in recognizers::all() {
             let (patterns, special) = match b.engine {
                 Engine::Patterns(pats) => {
                     let mut out = Vec::with_capacity(pats.len());
@@ -160,10 +181,10 @@ impl Detector {
                     )?;
                     (Vec::new(), Special::Iban(pat))
                 }
-                Engine::Phone => (
+                Engine::Phone(regions) => (
                     Vec::new(),
                     Special::Phone(phone::PhoneFinder::new(
-                        &settings.phone_regions,
+                        regions.unwrap_or(&settings.phone_regions),
                         settings.phone_leniency,
                     )),
                 ),
@@ -180,6 +201,7 @@ impl Detector {
                 invalidate: b.invalidate,
                 needs: b.needs.to_vec(),
                 id_like: recognizers::is_id_like(b),
+                default_on: b.default_on,
             });
         }
         for (i, c) in settings.custom_patterns.iter().enumerate() {
@@ -231,6 +253,7 @@ impl Detector {
                 invalidate: None,
                 needs: vec![recognizers::class::ANY],
                 id_like: false,
+                default_on: true,
             });
         }
         let known = |e: &str| recognizers.iter().any(|r| r.entity == e);
@@ -258,11 +281,21 @@ impl Detector {
                 .map_err(|e| Error::config(format!("{base}.denyList.{entity}"), e.to_string()))?;
             deny.push((entity.clone(), re));
         }
+        // The set prefilters the recognizers that run without being named;
+        // an opt-in one named in a call searches on its own.
+        let by_default = |r: &Recognizer| match &settings.entities {
+            Some(list) => list.contains(&r.entity),
+            None => r.default_on,
+        };
         let mut set_base = Vec::with_capacity(recognizers.len());
         let mut all = Vec::new();
         for r in &recognizers {
-            set_base.push(all.len());
-            all.extend(r.patterns.iter().map(|p| p.re.as_str().to_owned()));
+            if by_default(r) {
+                set_base.push(Some(all.len()));
+                all.extend(r.patterns.iter().map(|p| p.re.as_str().to_owned()));
+            } else {
+                set_base.push(None);
+            }
         }
         let set = regex::RegexSetBuilder::new(&all)
             .size_limit(1 << 26)
@@ -316,9 +349,8 @@ impl Detector {
         let mut out: Vec<String> = self
             .recognizers
             .iter()
-            .map(|r| r.entity.as_str())
-            .filter(|e| self.enabled(e))
-            .map(str::to_owned)
+            .filter(|r| self.runs_by_default(r))
+            .map(|r| r.entity.clone())
             .collect();
         for p in self.plugged().iter() {
             for e in p.entities() {
@@ -341,7 +373,7 @@ impl Detector {
             let known = self
                 .recognizers
                 .iter()
-                .any(|r| &r.entity == e && self.enabled(e))
+                .any(|r| &r.entity == e && self.available(e))
                 || self.deny.iter().any(|(d, _)| d == e)
                 || self.plugged().iter().any(|p| p.entities().contains(e));
             if !known {
@@ -361,11 +393,29 @@ impl Detector {
         Ok(())
     }
 
-    fn enabled(&self, entity: &str) -> bool {
+    /// Whether a call may name `entity`: every built-in and custom one,
+    /// unless `piiProtection.entities` narrows the list.
+    fn available(&self, entity: &str) -> bool {
         self.settings
             .entities
             .as_ref()
             .is_none_or(|l| l.iter().any(|e| e == entity))
+    }
+
+    /// Whether `r` runs when a call names no entities.
+    fn runs_by_default(&self, r: &Recognizer) -> bool {
+        match &self.settings.entities {
+            Some(list) => list.contains(&r.entity),
+            None => r.default_on,
+        }
+    }
+
+    /// Whether `r` runs in a call with these options.
+    fn runs(&self, r: &Recognizer, opts: &DetectOptions) -> bool {
+        match &opts.entities {
+            Some(sel) => sel.contains(&r.entity) && self.available(&r.entity),
+            None => self.runs_by_default(r),
+        }
     }
 
     /// Runs `entity`'s check-digit validator on a bare value: `Some(true)`
@@ -373,6 +423,7 @@ impl Detector {
     pub fn validate(&self, entity: &str, value: &str) -> Option<bool> {
         let env = Env {
             today: today(self.clock.now_ms()),
+            strict: self.settings.strict_checksums,
         };
         let r = self.recognizers.iter().find(|r| r.entity == entity)?;
         if r.invalidate.is_some_and(|inv| inv(value)) {
@@ -411,6 +462,7 @@ impl Detector {
         let classes = recognizers::classes(t);
         let env = Env {
             today: today(self.clock.now_ms()),
+            strict: self.settings.strict_checksums,
         };
         let mut raw = Vec::new();
         // The set pass pays off once digits bring in dozens of patterns.
@@ -418,17 +470,7 @@ impl Detector {
         #[cfg(feature = "names")]
         let mut ner_spans: Option<Vec<ner::Span>> = None;
         for (i, r) in self.recognizers.iter().enumerate() {
-            if !self.enabled(&r.entity) {
-                continue;
-            }
-            if opts
-                .entities
-                .as_ref()
-                .is_some_and(|sel| !sel.contains(&r.entity))
-            {
-                continue;
-            }
-            if !r.runs_on(classes) {
+            if !self.runs(r, opts) || !r.runs_on(classes) {
                 continue;
             }
             #[cfg(feature = "names")]
@@ -445,7 +487,10 @@ impl Detector {
                 continue;
             }
             let base = self.set_base[i];
-            let hits = |pi: usize| set_hits.as_ref().is_none_or(|h| h.matched(base + pi));
+            let hits = |pi: usize| match (base, &set_hits) {
+                (Some(base), Some(h)) => h.matched(base + pi),
+                _ => true,
+            };
             r.analyze(i, t, &env, &mut raw, &hits);
         }
         for (di, (entity, re)) in self.deny.iter().enumerate() {

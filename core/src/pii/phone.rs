@@ -38,6 +38,10 @@ pub enum Region {
     JP,
     /// China.
     CN,
+    /// The Philippines (`PH_MOBILE_NUMBER`).
+    PH,
+    /// Turkey (`TR_PHONE_NUMBER`).
+    TR,
 }
 
 impl Region {
@@ -53,6 +57,22 @@ impl Region {
         Region::BR,
     ];
 
+    /// Every region with its own numbering rules.
+    pub const ALL: &'static [Region] = &[
+        Region::US,
+        Region::UK,
+        Region::DE,
+        Region::FR,
+        Region::IL,
+        Region::IN,
+        Region::CA,
+        Region::BR,
+        Region::JP,
+        Region::CN,
+        Region::PH,
+        Region::TR,
+    ];
+
     /// Parses a region code (`US`, `GB`/`UK`, …).
     pub fn parse(code: &str) -> Option<Region> {
         Some(match code.to_ascii_uppercase().as_str() {
@@ -66,6 +86,8 @@ impl Region {
             "BR" => Region::BR,
             "JP" => Region::JP,
             "CN" => Region::CN,
+            "PH" => Region::PH,
+            "TR" => Region::TR,
             _ => return None,
         })
     }
@@ -81,6 +103,8 @@ impl Region {
             Region::BR => "55",
             Region::JP => "81",
             Region::CN => "86",
+            Region::PH => "63",
+            Region::TR => "90",
         }
     }
 
@@ -114,6 +138,13 @@ impl Region {
                     && (n == 10 || nsn[2] == b'9')
             }
             Region::JP => (n == 9 || n == 10) && first != b'0',
+            // Mobiles 9xx xxx xxxx; landlines an area code and 7–8 digits.
+            Region::PH => {
+                (n == 10 && first == b'9')
+                    || ((8..=9).contains(&n) && (b'2'..=b'8').contains(&first))
+            }
+            // Geographic (2xx–4xx) and mobile (5xx) numbers.
+            Region::TR => n == 10 && (b'2'..=b'5').contains(&first),
             Region::CN => {
                 (n == 11 && first == b'1' && (b'3'..=b'9').contains(&nsn[1]))
                     || ((9..=11).contains(&n) && first != b'0' && first != b'1')
@@ -131,6 +162,7 @@ impl Region {
                 (d.len() == 11 && d[2] == b'9') || (d.len() == 10 && (b'2'..=b'5').contains(&d[2]))
             }
             Region::CN => d.len() == 11 && d[0] == b'1' && (b'3'..=b'9').contains(&d[1]),
+            Region::TR => d.len() == 10 && (b'2'..=b'5').contains(&d[0]),
             _ => false,
         }
     }
@@ -423,10 +455,7 @@ impl PhoneFinder {
             if !(usize::from(*lo)..=usize::from(*hi)).contains(&nsn.len()) {
                 continue;
             }
-            let region = Region::DEFAULT
-                .iter()
-                .chain([Region::JP, Region::CN].iter())
-                .find(|r| r.calling_code() == *cc);
+            let region = Region::ALL.iter().find(|r| r.calling_code() == *cc);
             // Leading trunk `0` written after the code: "+44 020 …".
             let nsn = match region {
                 Some(r) if r.has_trunk_zero() && nsn.first() == Some(&b'0') => &nsn[1..],

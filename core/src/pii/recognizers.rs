@@ -22,6 +22,8 @@ use regex::Regex;
 pub(crate) struct Env {
     /// Today as (year, month, day), from the instance clock.
     pub today: (u32, u32, u32),
+    /// `piiProtection.strictChecksums`: a failed check digit rejects.
+    pub strict: bool,
 }
 
 pub(crate) type Validate = fn(&str, &Env) -> Option<bool>;
@@ -125,8 +127,9 @@ pub(crate) enum Engine {
     Patterns(&'static [Pat]),
     /// IBAN: the generic pattern, then the longest prefix that validates.
     Iban,
-    /// Telephone numbers (own parser, see `phone.rs`).
-    Phone,
+    /// Telephone numbers (own parser, see `phone.rs`), in the configured
+    /// regions or in fixed ones.
+    Phone(Option<&'static [super::phone::Region]>),
     /// URLs (scanner around each `.` + TLD, see `url.rs`).
     Url,
     /// Names, places, addresses and the other entities of `ner/`: one
@@ -147,6 +150,11 @@ pub(crate) struct Builtin {
     pub needs: &'static [u16],
     /// Secrets and other non-Presidio entities.
     pub kind: Kind,
+    /// Runs unless the configuration or the call names its entities.
+    /// Country-specific recognizers that Presidio ships disabled are
+    /// opt-in ([`OPT_IN`]): named in `piiProtection.entities` or in a
+    /// call's entity list.
+    pub default_on: bool,
 }
 
 /// Where an entity comes from.
@@ -182,6 +190,7 @@ macro_rules! secret {
             invalidate: None,
             needs: $needs,
             kind: Kind::Secret,
+            default_on: true,
         }
     };
 }
@@ -196,6 +205,23 @@ macro_rules! b {
             invalidate: $inv,
             needs: $needs,
             kind: Kind::Presidio,
+            default_on: true,
+        }
+    };
+}
+
+/// An opt-in Presidio recognizer (see [`Builtin::default_on`]).
+macro_rules! opt {
+    ($entity:literal, $engine:expr, ctx: $ctx:expr, validate: $val:expr, invalidate: $inv:expr) => {
+        Builtin {
+            entity: $entity,
+            engine: $engine,
+            context: $ctx,
+            validate: $val,
+            invalidate: $inv,
+            needs: D,
+            kind: Kind::Presidio,
+            default_on: false,
         }
     };
 }
@@ -210,6 +236,19 @@ macro_rules! plain {
         }
         f as Validate
     }};
+}
+
+/// A validator whose `None` means "the check digit failed, keep the pattern
+/// score": with `strictChecksums` it rejects instead.
+pub(crate) fn strict(verdict: Option<bool>, env: &Env) -> Option<bool> {
+    match verdict {
+        None if env.strict => Some(false),
+        v => v,
+    }
+}
+
+fn kr_rrn(s: &str, env: &Env) -> Option<bool> {
+    strict(v::kr_rrn(s), env)
 }
 
 fn sg_confirm(s: &str, _: &Env) -> Option<bool> {
@@ -344,7 +383,7 @@ pub(crate) const BUILTINS: &[Builtin] = &[
     ]), ctx: &["mac", "mac address", "hardware address", "physical address", "ethernet"],
         validate: None, invalidate: Some(v::mac_invalid), needs: &[COLON, HYPHEN, DOT]),
     b!("URL", Engine::Url, ctx: &["url", "website", "link"], validate: None, invalidate: None, needs: &[DOT | LETTER]),
-    b!("PHONE_NUMBER", Engine::Phone, ctx: &["phone", "number", "telephone", "cell", "cellphone", "mobile", "call"],
+    b!("PHONE_NUMBER", Engine::Phone(None), ctx: &["phone", "number", "telephone", "cell", "cellphone", "mobile", "call"],
         validate: None, invalidate: None, needs: D),
     b!("US_SSN", Engine::Patterns(&[
         p("SSN1", r"\b\d{5}-\d{4}\b", 0.05),
@@ -445,7 +484,7 @@ pub(crate) const BUILTINS: &[Builtin] = &[
     b!("KR_RRN", Engine::Patterns(&[
         pg("RRN", r"(?:^|[^0-9])(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-?[1-4]\d{6})(?:[^0-9]|$)", 0.5),
     ]), ctx: &["korean rrn", "korean resident registration number", "resident registration number", "rrn", "rrn#"],
-        validate: Some(plain!(v::kr_rrn)), invalidate: None, needs: D),
+        validate: Some(kr_rrn), invalidate: None, needs: D),
     b!("ZA_ID_NUMBER", Engine::Patterns(&[
         p("ZA id", r"\b\d{10}[0-2][89]\d\b", 0.2),
     ]), ctx: &["id", "identity", "identity number", "id number", "south african id", "rsa id", "smart id", "national id"],
@@ -525,6 +564,7 @@ const fn ner(kind: NerKind, context: &'static [&'static str]) -> Builtin {
         invalidate: None,
         needs: &[LETTER, DIGIT],
         kind: Kind::Names,
+        default_on: true,
     }
 }
 
@@ -588,4 +628,12 @@ pub(crate) fn compile(
         group,
         guard,
     })
+}
+
+mod opt_in;
+pub(crate) use opt_in::OPT_IN;
+
+/// Every built-in recognizer: the default ones, then the opt-in ones.
+pub(crate) fn all() -> impl Iterator<Item = &'static Builtin> {
+    BUILTINS.iter().chain(OPT_IN)
 }

@@ -72,6 +72,10 @@ pub struct PiiSettings {
     pub phone_regions: Vec<Region>,
     /// Phone matching strictness, libphonenumber's levels 0–3 (default 1).
     pub phone_leniency: u8,
+    /// A failed check digit rejects a candidate even where the recognizer
+    /// would otherwise keep its pattern score (`DE_VAT_ID`, `KR_RRN`,
+    /// `KR_FRN`: Presidio's `strict_checksum`). Default false.
+    pub strict_checksums: bool,
 }
 
 impl Default for PiiSettings {
@@ -85,6 +89,7 @@ impl Default for PiiSettings {
             context: ContextSettings::default(),
             phone_regions: Region::DEFAULT.to_vec(),
             phone_leniency: 1,
+            strict_checksums: false,
         }
     }
 }

@@ -397,6 +397,8 @@ fn prefix_ok(p: &str, max: u32) -> bool {
 mod national;
 
 pub(crate) use national::*;
+mod opt_in;
+pub(crate) use opt_in::*;
 
 #[cfg(test)]
 mod tests;

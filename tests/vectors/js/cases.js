@@ -299,19 +299,27 @@ export const cases = [
           pii.phoneRegions = ['US', 'UK', 'DE', 'FR', 'IL', 'IN', 'CA', 'BR', 'JP', 'CN']
         }
         if (params && 'leniency' in params) pii.phoneLeniency = params.leniency
+        if (recognizer.includes('strict_checksum=True')) pii.strictChecksums = true
         const key = JSON.stringify(pii)
         if (!cache.has(key)) cache.set(key, await open({ enterpriseSecurity: { piiProtection: pii } }))
         return cache.get(key)
       }
-      const def = await inst('', null)
       const per = new Map()
+      let helpers = 0
       for (const v of vecs) {
-        if (!claimed.has(v.entity)) continue
+        // Every entity of Presidio's tests is implemented.
+        check.ok(claimed.has(v.entity), v.entity)
+        // A private helper of Presidio's recognizer has no counterpart.
+        if ((v.validator_function ?? '').startsWith('_')) {
+          helpers++
+          continue
+        }
+        const d = await inst(v.recognizer, v.params)
         let ok
         if (v.kind === 'validator') {
-          ok = def.pii.validate(v.entity, v.text) === v.expected_valid
+          ok = d.pii.validate(v.entity, v.text) === v.expected_valid
         } else {
-          const found = (await inst(v.recognizer, v.params)).pii.detect(v.text, {
+          const found = d.pii.detect(v.text, {
             entities: [v.entity],
             threshold: 0,
             context: false,
@@ -319,15 +327,16 @@ export const cases = [
           })
           // Presidio's spans are code points; ours are UTF-16.
           const spans = found.map((f) => [codePoints(v.text, f.start), codePoints(v.text, f.end)]).sort((a, b) => a[0] - b[0] || a[1] - b[1])
-          const want = (v.expected_spans ?? []).map((s) => [s[0], s[1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1])
-          ok = spans.length === v.expected_count && (want.length === 0 || JSON.stringify(spans) === JSON.stringify(want))
+          const want = (v.expected_spans ?? []).map((s) => JSON.stringify([s[0], s[1]]))
+          const got = new Set(spans.map((s) => JSON.stringify(s)))
+          ok = spans.length === v.expected_count && want.every((w) => got.has(w))
         }
         const [p, t] = per.get(v.entity) ?? [0, 0]
         per.set(v.entity, [p + (ok ? 1 : 0), t + 1])
       }
       const low = [...per].filter(([, [p, t]]) => p < 0.99 * t)
       check.deepEqual(low, [])
-      check.ok([...per.values()].reduce((n, [, t]) => n + t, 0) >= 900)
+      check.equal([...per.values()].reduce((n, [, t]) => n + t, 0) + helpers, vecs.length)
     },
   },
   {
