@@ -35,6 +35,7 @@ mod types;
 mod url;
 pub(crate) mod validators;
 mod vault;
+mod warm;
 
 pub use classify::{classify, default_level, Classification};
 #[cfg(feature = "host-recognizers")]
@@ -123,12 +124,13 @@ pub struct Detector {
     allow: Vec<String>,
     deny: Vec<(String, regex::Regex)>,
     clock: Arc<dyn Clock>,
-    /// Every pattern of every recognizer in one set: one pass tells which
+    /// The patterns of the recognizers that run by default, in a few small
+    /// sets (see [`prefilter_sets`]): one pass of each tells which
     /// patterns can match at all, and only those then search for spans.
-    set: regex::RegexSet,
-    /// `set` index of the first pattern of each recognizer (`None`: not in
-    /// the set, an opt-in recognizer).
-    set_base: Vec<Option<usize>>,
+    sets: Vec<regex::RegexSet>,
+    /// Per recognizer and pattern, its (set, index in set); `None`: not
+    /// prefiltered (an opt-in recognizer), the pattern always searches.
+    set_index: Vec<Vec<Option<(usize, usize)>>>,
     /// Word lists for names and places (the English pack by default).
     #[cfg(feature = "names")]
     gazetteer: Option<Arc<Gazetteer>>,
@@ -146,6 +148,15 @@ impl Detector {
     /// Recognizers per `settings`. An invalid custom pattern or unknown
     /// entity name is an `invalid_config` error naming it.
     pub fn with_settings(settings: &PiiSettings, clock: Arc<dyn Clock>) -> Result<Detector> {
+        let d = Detector::unwarmed(settings, clock)?;
+        d.warm_up();
+        Ok(d)
+    }
+
+    /// [`Detector::with_settings`] without the warm-up: the first calls
+    /// build the automata's states (for measuring exactly that).
+    #[doc(hidden)]
+    pub fn unwarmed(settings: &PiiSettings, clock: Arc<dyn Clock>) -> Result<Detector> {
         let base = "$.enterpriseSecurity.piiProtection";
         if !(0.0..=1.0).contains(&settings.score_threshold) {
             return Err(Error::config(
@@ -281,30 +292,10 @@ impl Detector {
                 .map_err(|e| Error::config(format!("{base}.denyList.{entity}"), e.to_string()))?;
             deny.push((entity.clone(), re));
         }
-        // The set prefilters the recognizers that run without being named;
-        // an opt-in one named in a call searches on its own.
-        let by_default = |r: &Recognizer| match &settings.entities {
-            Some(list) => list.contains(&r.entity),
-            None => r.default_on,
-        };
-        let mut set_base = Vec::with_capacity(recognizers.len());
-        let mut all = Vec::new();
-        for r in &recognizers {
-            if by_default(r) {
-                set_base.push(Some(all.len()));
-                all.extend(r.patterns.iter().map(|p| p.re.as_str().to_owned()));
-            } else {
-                set_base.push(None);
-            }
-        }
-        let set = regex::RegexSetBuilder::new(&all)
-            .size_limit(1 << 26)
-            .dfa_size_limit(1 << 24)
-            .build()
-            .map_err(|e| Error::internal(format!("PII pattern set: {e}")))?;
-        Ok(Detector {
-            set,
-            set_base,
+        let (sets, set_index) = prefilter_sets(settings, &recognizers)?;
+        let d = Detector {
+            sets,
+            set_index,
             recognizers,
             allow: settings
                 .allow_list
@@ -317,7 +308,29 @@ impl Detector {
             #[cfg(feature = "names")]
             gazetteer: Gazetteer::english(),
             plugged: parking_lot::RwLock::new(Arc::new(Vec::new())),
-        })
+        };
+        Ok(d)
+    }
+
+    /// Runs every built-in recognizer once over a text that holds every
+    /// entity shape, so the lazily built automata (the regex crate's DFA
+    /// states, word-list hash tables) are ready and the first calls are as
+    /// fast as later ones. Construction does this already; call it again on
+    /// a worker thread that will detect, since the DFA caches are per
+    /// thread. Host recognizers are not called.
+    pub fn warm_up(&self) {
+        let entities: Vec<String> = self
+            .recognizers
+            .iter()
+            .filter(|r| self.available(&r.entity))
+            .map(|r| r.entity.clone())
+            .collect();
+        let opts = DetectOptions::default().entities(entities);
+        let text = warm::TEXT;
+        // Built-ins never fail; the result is not needed.
+        let _ = self.detect_builtin(text, &opts);
+        let _ = self.detect_builtin(text, &DetectOptions::default());
+        let _ = vault::Vault::new().unmask("<PERSON_1>");
     }
 
     /// Replaces the gazetteer pack names and places are looked up in
@@ -325,6 +338,7 @@ impl Detector {
     #[cfg(feature = "names")]
     pub fn set_gazetteer(&mut self, gazetteer: Option<Arc<Gazetteer>>) {
         self.gazetteer = gazetteer;
+        self.warm_up();
     }
 
     /// The gazetteer pack in use.
@@ -454,6 +468,15 @@ impl Detector {
     /// Fails only when a host recognizer fails or returns a bad span (an
     /// `invalid_argument` error naming it): the built-in recognizers never do.
     pub fn detect_with(&self, text: &str, opts: &DetectOptions) -> Result<Vec<Finding>> {
+        self.detect_inner(text, opts, true)
+    }
+
+    /// The built-in, custom and deny-list recognizers only.
+    fn detect_builtin(&self, text: &str, opts: &DetectOptions) -> Result<Vec<Finding>> {
+        self.detect_inner(text, opts, false)
+    }
+
+    fn detect_inner(&self, text: &str, opts: &DetectOptions, host: bool) -> Result<Vec<Finding>> {
         if text.is_empty() {
             return Ok(Vec::new());
         }
@@ -466,7 +489,8 @@ impl Detector {
         };
         let mut raw = Vec::new();
         // The set pass pays off once digits bring in dozens of patterns.
-        let set_hits = (classes & recognizers::class::DIGIT != 0).then(|| self.set.matches(t));
+        let set_hits: Option<Vec<regex::SetMatches>> = (classes & recognizers::class::DIGIT != 0)
+            .then(|| self.sets.iter().map(|s| s.matches(t)).collect());
         #[cfg(feature = "names")]
         let mut ner_spans: Option<Vec<ner::Span>> = None;
         for (i, r) in self.recognizers.iter().enumerate() {
@@ -486,9 +510,9 @@ impl Detector {
                 }));
                 continue;
             }
-            let base = self.set_base[i];
-            let hits = |pi: usize| match (base, &set_hits) {
-                (Some(base), Some(h)) => h.matched(base + pi),
+            let index = &self.set_index[i];
+            let hits = |pi: usize| match (index[pi], &set_hits) {
+                (Some((set, at)), Some(h)) => h[set].matched(at),
                 _ => true,
             };
             r.analyze(i, t, &env, &mut raw, &hits);
@@ -513,7 +537,11 @@ impl Detector {
             }
         }
         // Host recognizers see the normalized text, like the built-ins.
-        let plugged = self.plugged();
+        let plugged = if host {
+            self.plugged()
+        } else {
+            Arc::new(Vec::new())
+        };
         let host_base = self.recognizers.len() + self.deny.len();
         for (pi, p) in plugged.iter().enumerate() {
             let wanted = |e: &String| opts.entities.as_ref().is_none_or(|sel| sel.contains(e));
@@ -667,6 +695,70 @@ impl Detector {
             }
         }
     }
+}
+
+/// Patterns per prefilter set. One set over all ~80 default patterns is
+/// the fastest on a text it has seen, but its lazy DFA is the product of
+/// every pattern's progress: on text it has not seen nearly every byte
+/// built a new state, about 60 µs per short sentence, and sentences never
+/// seen before stayed that slow however many came first. Sets of about ten
+/// patterns have few states each, so they warm up within a few hundred
+/// texts (≈ 8 µs per new sentence for all of them) at ≈ 0.3 µs more per
+/// warm sentence. Measured in `benches/cold_start.rs`; see
+/// docs/benchmarks.md.
+const SET_PATTERNS: usize = 10;
+
+/// Builds the prefilter sets over the patterns of the recognizers that run
+/// by default (`settings.entities`, else every default-on one): whole
+/// recognizers are packed in order into sets of up to [`SET_PATTERNS`]
+/// patterns, and a pattern written twice is searched once.
+#[expect(clippy::type_complexity, reason = "a private constructor helper")]
+fn prefilter_sets(
+    settings: &PiiSettings,
+    recognizers: &[Recognizer],
+) -> Result<(Vec<regex::RegexSet>, Vec<Vec<Option<(usize, usize)>>>)> {
+    let by_default = |r: &Recognizer| match &settings.entities {
+        Some(list) => list.contains(&r.entity),
+        None => r.default_on,
+    };
+    let mut groups: Vec<Vec<String>> = vec![Vec::new()];
+    let mut index = Vec::with_capacity(recognizers.len());
+    for r in recognizers {
+        if !by_default(r) || r.patterns.is_empty() {
+            index.push(vec![None; r.patterns.len()]);
+            continue;
+        }
+        let last = groups.len() - 1;
+        if !groups[last].is_empty() && groups[last].len() + r.patterns.len() > SET_PATTERNS {
+            groups.push(Vec::new());
+        }
+        let g = groups.len() - 1;
+        let mut at = Vec::with_capacity(r.patterns.len());
+        for p in &r.patterns {
+            let src = p.re.as_str();
+            let found = groups
+                .iter()
+                .enumerate()
+                .find_map(|(gi, ps)| ps.iter().position(|x| x == src).map(|i| (gi, i)));
+            at.push(Some(found.unwrap_or_else(|| {
+                groups[g].push(src.to_owned());
+                (g, groups[g].len() - 1)
+            })));
+        }
+        index.push(at);
+    }
+    groups.retain(|g| !g.is_empty());
+    let sets = groups
+        .iter()
+        .map(|ps| {
+            regex::RegexSetBuilder::new(ps)
+                .size_limit(1 << 24)
+                .dfa_size_limit(1 << 22)
+                .build()
+                .map_err(|e| Error::internal(format!("PII pattern set: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((sets, index))
 }
 
 /// One automaton over a recognizer's context words, each padded with spaces
