@@ -733,3 +733,41 @@ fn country_phone_recognizers() {
         Some(vallum::pii::Region::PH)
     );
 }
+
+/// The warm-up that construction runs changes no result: a warmed and an
+/// unwarmed detector agree on every hand-written prompt, and warming up a
+/// detector with a host recognizer plugged in does not call it.
+#[test]
+fn warm_up_changes_no_result_and_skips_host_recognizers() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/prompts.json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let clock: Arc<dyn vallum::Clock> = Arc::new(SystemClock);
+    let s = PiiSettings::default();
+    let warm = Detector::with_settings(&s, clock.clone()).unwrap();
+    let cold = Detector::unwarmed(&s, clock).unwrap();
+    let mut n = 0;
+    for c in doc["cases"].as_array().unwrap() {
+        let t = c["text"].as_str().unwrap();
+        assert_eq!(warm.detect(t).unwrap(), cold.detect(t).unwrap(), "{t}");
+        n += 1;
+    }
+    assert!(n >= 250);
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = calls.clone();
+    let counter = move |_t: &str| -> vallum::Result<Vec<vallum::pii::HostSpan>> {
+        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Vec::new())
+    };
+    warm.add_recognizer(
+        "counter",
+        &["THING".to_owned()],
+        vallum::pii::Offsets::Bytes,
+        Arc::new(counter),
+    )
+    .unwrap();
+    warm.warm_up();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+    warm.detect("anything").unwrap();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
