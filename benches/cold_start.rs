@@ -4,6 +4,10 @@
 //!
 //! `cargo bench -p vallum --bench cold_start`
 //!
+//! It also times the same 1 KB prompt in a tight loop and with other
+//! memory touched between calls, as an interpreter does between two calls
+//! into the extension: the in-process slowdown issue 21 asks about.
+//!
 //! The texts are the 1,674 short sentences of Presidio's recognizer tests
 //! and the 250 hand-written prompts (`tests/vectors/`), the first 1,000
 //! distinct ones. The unwarmed detector is built first, so no automaton or
@@ -73,7 +77,7 @@ fn run(name: &str, d: Detector, texts: &[String]) {
         later = (later.0.min(p.0), later.1.min(p.1));
     }
     println!(
-        "{name:<10} first 1,000 calls: mean {:6.2} µs, median {:6.2} µs | later: mean {:6.2} µs, median {:6.2} µs | first/later (mean) {:.2}×",
+        "{name:<10} first pass: mean {:6.2} µs, median {:6.2} µs | later: mean {:6.2} µs, median {:6.2} µs | first/later (mean) {:.2}×",
         first.0,
         first.1,
         later.0,
@@ -82,22 +86,70 @@ fn run(name: &str, d: Detector, texts: &[String]) {
     );
 }
 
+/// ≈ 1 KB prompts, each made of different sentences of the same corpora.
+fn prompts(texts: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for t in texts.iter().cycle().take(texts.len() * 3) {
+        cur.push_str(t);
+        cur.push(' ');
+        if cur.len() >= 1024 {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    out.truncate(200);
+    out
+}
+
 fn main() {
     let texts = texts();
     assert_eq!(texts.len(), 1000);
+    let long = prompts(&texts);
     let clock: Arc<dyn vallum::Clock> = Arc::new(vallum::SystemClock);
     let s = PiiSettings::default();
     let at = Instant::now();
     let cold = Detector::unwarmed(&s, clock.clone()).unwrap();
     let built_cold = at.elapsed();
     run("unwarmed", cold, &texts);
+    let fresh = Detector::with_settings(&s, clock.clone()).unwrap();
+    run("1 KB", fresh, &long);
     let at = Instant::now();
-    let warm = Detector::with_settings(&s, clock).unwrap();
+    let warm = Detector::with_settings(&s, clock.clone()).unwrap();
     let built_warm = at.elapsed();
     run("warmed", warm, &texts);
+    pollution();
     println!(
         "construction: unwarmed {:.2} ms, with warm-up {:.2} ms",
         built_cold.as_secs_f64() * 1e3,
         built_warm.as_secs_f64() * 1e3
     );
 }
+
+/// detect+mask of one 1 KB prompt, best of five runs of 2,000 calls, with
+/// 0 B to 8 MiB of other memory written between two calls.
+fn pollution() {
+    let d = Detector::new(Arc::new(vallum::SystemClock)).unwrap();
+    let m = Masker::new(Arc::new(d));
+    let p = common::prompt_1k();
+    let mut junk = vec![0u8; 8 << 20];
+    for kib in [0usize, 256, 1024, 8192] {
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let mut total = 0.0;
+            for i in 0..2000u32 {
+                for j in (0..kib << 10).step_by(64) {
+                    junk[j] = junk[j].wrapping_add(i as u8);
+                }
+                let at = Instant::now();
+                black_box(m.mask(black_box(&p)).unwrap());
+                total += at.elapsed().as_secs_f64();
+            }
+            best = best.min(total / 2000.0 * 1e6);
+        }
+        println!("1 KB prompt, {kib:>4} KiB of other memory written between calls: {best:6.2} µs");
+    }
+    black_box(&junk);
+}
+
+#[path = "common.rs"]
+mod common;

@@ -66,7 +66,7 @@ def main():
         return anonymizer.anonymize(text=text, analyzer_results=found).text
 
     v = vallum.Vallum(config={"enterpriseSecurity": {"piiProtection": {
-        "enabled": True, "entities": ENTITIES}}}, master_key=bytes(32), in_memory=True)
+        "enabled": True, "entities": ENTITIES}}}, master_key=bytes(range(32)), in_memory=True)
 
     def vallum_mask(text):
         return v.pii.mask(text)["text"]

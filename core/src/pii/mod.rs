@@ -697,15 +697,17 @@ impl Detector {
     }
 }
 
-/// Patterns per prefilter set. One set over all ~80 default patterns is
+/// Patterns per prefilter set. One set over all ~75 default patterns is
 /// the fastest on a text it has seen, but its lazy DFA is the product of
-/// every pattern's progress: on text it has not seen nearly every byte
-/// built a new state, about 60 µs per short sentence, and sentences never
-/// seen before stayed that slow however many came first. Sets of about ten
-/// patterns have few states each, so they warm up within a few hundred
-/// texts (≈ 8 µs per new sentence for all of them) at ≈ 0.3 µs more per
-/// warm sentence. Measured in `benches/cold_start.rs`; see
-/// docs/benchmarks.md.
+/// every pattern's progress: on text it had not seen nearly every byte
+/// built a new state (≈ 60 µs per short sentence), new sentences stayed
+/// that slow however many came before, and on 1,000 different sentences it
+/// was slower than sets of ten even on the second pass (its cache kept
+/// filling). Sets of about ten patterns have few states each and warm up
+/// within a few hundred texts. Each set's cache is capped at 2 MiB (the
+/// regex crate's default), so the eight sets together are capped at the
+/// 16 MiB the one set had. Measured in `benches/cold_start.rs`; see
+/// docs/benchmarks.md ("Cold start").
 const SET_PATTERNS: usize = 10;
 
 /// Builds the prefilter sets over the patterns of the recognizers that run
@@ -753,7 +755,7 @@ fn prefilter_sets(
         .map(|ps| {
             regex::RegexSetBuilder::new(ps)
                 .size_limit(1 << 24)
-                .dfa_size_limit(1 << 22)
+                .dfa_size_limit(1 << 21)
                 .build()
                 .map_err(|e| Error::internal(format!("PII pattern set: {e}")))
         })
