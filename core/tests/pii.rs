@@ -611,6 +611,15 @@ fn an_instance_uses_the_gazetteer_pack_it_is_given() {
     );
 }
 
+/// (entity, text) of each finding.
+fn named<'t>(d: &Detector, text: &'t str, opts: &DetectOptions) -> Vec<(String, &'t str)> {
+    d.detect_with(text, opts)
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.entity.clone(), f.text(text)))
+        .collect()
+}
+
 /// Presidio's country-specific recognizers that ship disabled are opt-in:
 /// absent from plain detection, found when the configuration or the call
 /// names them, and refused by name only when the configuration narrows the
@@ -636,12 +645,7 @@ fn opt_in_recognizers_run_only_when_named() {
     }
     // Named in the call.
     let opts = DetectOptions::default().entities(["DE_KFZ", "UK_POSTCODE", "US_NPI"]);
-    let got: Vec<(String, &str)> = d
-        .detect_with(text, &opts)
-        .unwrap()
-        .into_iter()
-        .map(|f| (f.entity.clone(), f.text(text)))
-        .collect();
+    let got = named(&d, text, &opts);
     assert_eq!(
         got,
         [
@@ -711,12 +715,7 @@ fn country_phone_recognizers() {
     let d = detector();
     let text = "Cep no: 0532 123 45 67, mobile 0917 123 4567";
     let opts = DetectOptions::default().entities(["TR_PHONE_NUMBER", "PH_MOBILE_NUMBER"]);
-    let got: Vec<(String, &str)> = d
-        .detect_with(text, &opts)
-        .unwrap()
-        .into_iter()
-        .map(|f| (f.entity.clone(), f.text(text)))
-        .collect();
+    let got = named(&d, text, &opts);
     assert_eq!(
         got,
         [

@@ -14,15 +14,6 @@
 use super::{p, pg, pguard, v, Builtin, Engine, Env, Kind, Validate, D};
 use crate::pii::phone::Region;
 
-macro_rules! val {
-    ($f:path) => {{
-        fn f(s: &str, _: &Env) -> Option<bool> {
-            $f(s)
-        }
-        Some(f as Validate)
-    }};
-}
-
 fn de_vat_id(s: &str, env: &Env) -> Option<bool> {
     super::strict(v::de_vat_id(s), env)
 }
@@ -60,7 +51,7 @@ pub(crate) const OPT_IN: &[Builtin] = &[
     opt!("DE_BSNR", Engine::Patterns(&[
         p("Betriebsstättennummer BSNR (9 digits)", r"\b\d{9}\b", 0.2),
     ]), ctx: &["betriebsstättennummer", "betriebsstätten-nummer", "bsnr", "betriebsstätte", "praxisnummer", "arztpraxis", "praxis", "kassenärztliche vereinigung", "kv-nummer", "kv nummer", "praxisadresse", "praxisstandort", "nebenbetriebsstätte", "hauptbetriebsstätte", "behandlungsort", "vertragsarztpraxis"],
-        validate: val!(v::de_bsnr), invalidate: None),
+        validate: Some(plain!(v::de_bsnr)), invalidate: None),
     opt!("DE_FUEHRERSCHEIN", Engine::Patterns(&[
         p("Führerscheinnummer (EU format, 11 characters)", r"(?i)\b[A-Z]{2}\d{8}[A-Z0-9]\b", 0.35),
     ]), ctx: &["führerscheinnummer", "führerschein", "fahrerlaubnis", "fahrerlaubnisnummer", "fahrerlaubnisklasse", "führerscheininhaber", "fev", "kba", "kraftfahrt-bundesamt", "driving licence", "driving license", "driver's license", "licence number", "license number", "dokument nr", "dokument-nr", "feld 5"],
@@ -72,12 +63,12 @@ pub(crate) const OPT_IN: &[Builtin] = &[
     opt!("DE_HEALTH_INSURANCE", Engine::Patterns(&[
         p("Krankenversicherungsnummer KVNR (letter + 9 digits)", r"(?i)\b[A-Z]\d{9}\b", 0.3),
     ]), ctx: &["krankenversicherungsnummer", "krankenversichertennummer", "versichertennummer", "kvnr", "krankenkasse", "krankenversicherung", "gesundheitskarte", "egk", "elektronische gesundheitskarte", "gkv", "gesetzliche krankenversicherung", "krankenversicherungsausweis", "versichertenausweis", "versichertenkarte", "aok", "tkk", "barmer", "dak"],
-        validate: val!(v::de_health_insurance), invalidate: None),
+        validate: Some(plain!(v::de_health_insurance)), invalidate: None),
     opt!("DE_ID_CARD", Engine::Patterns(&[
         p("Personalausweisnummer nPA (ICAO charset + check digit)", r"(?i)\b[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{7}[0-9]\b", 0.4),
         p("Personalausweisnummer alt (T + 8 Ziffern)", r"(?i)\bT\d{8}\b", 0.5),
     ]), ctx: &["personalausweis", "ausweis", "personalausweisnummer", "ausweisnummer", "ausweisdokument", "dokumentennummer", "seriennummer", "npa", "neuer personalausweis", "personalausweisgesetz", "pauwsg", "bundespersonalausweis", "identity card", "national id"],
-        validate: val!(v::de_id_card), invalidate: None),
+        validate: Some(plain!(v::de_id_card)), invalidate: None),
     opt!("DE_KFZ", Engine::Patterns(&[
         pg("KFZ-Kennzeichen (mit Leerzeichen)", r"(?i)(?:^|[^\w-])([A-ZÄÖÜ]{1,3}\s[A-Z]{1,2}\s\d{1,4}[EH]?)(?:$|\W)", 0.3),
         pg("KFZ-Kennzeichen (mit Bindestrich)", r"(?i)(?:^|[^\w-])([A-ZÄÖÜ]{1,3}-[A-Z]{1,2}-\d{1,4}[EH]?)(?:$|\W)", 0.3),
@@ -87,11 +78,11 @@ pub(crate) const OPT_IN: &[Builtin] = &[
     opt!("DE_LANR", Engine::Patterns(&[
         p("Lebenslange Arztnummer LANR (9 digits)", r"\b\d{9}\b", 0.3),
     ]), ctx: &["arztnummer", "lanr", "lebenslange arztnummer", "arzt-nr", "arzt nr", "arzt-nummer", "vertragsarzt", "kassenarzt", "niedergelassener arzt", "kbv", "kassenärztliche vereinigung", "kv-nummer", "rezept", "verschreibung", "behandelnder arzt", "hausarzt", "facharzt"],
-        validate: val!(v::de_lanr), invalidate: None),
+        validate: Some(plain!(v::de_lanr)), invalidate: None),
     opt!("DE_PASSPORT", Engine::Patterns(&[
         p("Reisepassnummer (strict ICAO charset)", r"(?i)\b[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{7}[0-9]\b", 0.4),
     ]), ctx: &["reisepass", "pass", "passnummer", "reisepassnummer", "passport", "passport number", "pass-nr", "dokumentennummer", "bundesrepublik deutschland", "ausweisdokument", "mrz"],
-        validate: val!(v::de_passport), invalidate: None),
+        validate: Some(plain!(v::de_passport)), invalidate: None),
     opt!("DE_PLZ", Engine::Patterns(&[
         pguard("Postleitzahl (5 digits, context required)", r"\b(?:0[1-9]\d{3}|[1-9]\d{4})\b", 0.05, plz),
     ]), ctx: &["plz", "postleitzahl", "postanschrift", "adresse", "wohnort", "ort", "wohnanschrift", "lieferadresse", "rechnungsadresse", "straße", "strasse", "hausnummer", "postfach", "bundesland", "gemeinde", "stadt", "dorf"],
@@ -100,7 +91,7 @@ pub(crate) const OPT_IN: &[Builtin] = &[
         p("Rentenversicherungsnummer (strict, with birth date)", r"(?i)\b\d{2}(?:0[1-9]|[12]\d|3[01]|5[1-9]|[67]\d|8[01])(?:0[1-9]|1[0-2])\d{2}[A-Z]\d{2}[0-9]\b", 0.5),
         p("Rentenversicherungsnummer (relaxed)", r"(?i)\b\d{8}[A-Z]\d{3}\b", 0.3),
     ]), ctx: &["rentenversicherungsnummer", "sozialversicherungsnummer", "versicherungsnummer", "rvnr", "svnr", "sv-nummer", "rente", "rentenversicherung", "deutsche rentenversicherung", "drv", "sozialversicherung", "sozialversicherungsausweis", "rentenausweis"],
-        validate: val!(v::de_social_security), invalidate: None),
+        validate: Some(plain!(v::de_social_security)), invalidate: None),
     opt!("DE_TAX_NUMBER", Engine::Patterns(&[
         p("Steuernummer ELSTER (13 digits)", r"\b(?:0[1-9]|1[0-6])\d{11}\b", 0.5),
         pg("Steuernummer 3/3/5", r"(?:^|\W)(\d{3}/\d{3}/\d{5})(?:$|\W)", 0.4),
@@ -134,13 +125,13 @@ pub(crate) const OPT_IN: &[Builtin] = &[
     opt!("IT_VAT_CODE", Engine::Patterns(&[
         p("IT Vat code (piva)", r"\b(?:[0-9][ _]?){11}\b", 0.1),
     ]), ctx: &["piva", "partita iva", "pi"],
-        validate: val!(v::it_vat_code), invalidate: None),
+        validate: Some(plain!(v::it_vat_code)), invalidate: None),
     // ---- India ------------------------------------------------------------
     opt!("IN_GSTIN", Engine::Patterns(&[
         p("GSTIN (High)", r"(?i)\b(?:0[1-9]|[1-3][0-7])[A-Z0-9]{11}Z[A-Z0-9]\b", 0.8),
         p("GSTIN (Low)", r"(?i)\b[0-9]{2}[A-Z0-9]{11}Z[A-Z0-9]\b", 0.1),
     ]), ctx: &["gstin", "gst", "goods and services tax", "tax identification", "gst number", "gst registration"],
-        validate: val!(v::in_gstin), invalidate: None),
+        validate: Some(plain!(v::in_gstin)), invalidate: None),
     opt!("IN_PASSPORT", Engine::Patterns(&[
         p("PASSPORT", r"(?i)\b[A-Z][1-9]\d\s?\d{4}[1-9]\b", 0.1),
     ]), ctx: &["passport", "indian passport", "passport number"],
@@ -156,7 +147,7 @@ pub(crate) const OPT_IN: &[Builtin] = &[
         pguard("India Vehicle Registration (Bharat series)", r"(?i)\b[2-9][1-9]BH\d{4}[A-HJ-NP-Z]{2}\b", 0.85, bh_serial),
         pguard("India Vehicle Registration (armed forces)", r"(?i)\b\d{2}[ABCDEFHKPRX]\d{6}[A-Z]\b", 0.85, not_00),
     ]), ctx: &["rto", "vehicle", "plate", "registration"],
-        validate: val!(v::in_vehicle_registration), invalidate: None),
+        validate: Some(plain!(v::in_vehicle_registration)), invalidate: None),
     opt!("IN_VOTER", Engine::Patterns(&[
         p("VOTER", r"(?i)\b[A-Z][ABCDGHJKMNPRSY][A-Z]\d{7}\b", 0.4),
         p("VOTER (weak)", r"(?i)\b[A-Z]{3}\d{7}\b", 0.3),
@@ -167,11 +158,11 @@ pub(crate) const OPT_IN: &[Builtin] = &[
         pg("BRN (Weak)", r"(?:^|[^0-9])(\d{3}-\d{2}-\d{5})(?:$|[^0-9])", 0.1),
         pg("BRN (Very weak)", r"(?:^|[^0-9])(\d{10})(?:$|[^0-9])", 0.05),
     ]), ctx: &["사업자등록번호", "사업자번호", "사업자", "brn", "business registration number", "korean brn", "business number", "tax registration number"],
-        validate: val!(v::kr_brn), invalidate: None),
+        validate: Some(plain!(v::kr_brn)), invalidate: None),
     opt!("KR_DRIVER_LICENSE", Engine::Patterns(&[
         pg("Driver License (very weak)", r"(?:^|[^0-9])(\d{2}[- ]?\d{2}[- ]?\d{6}[- ]?\d{2})(?:$|[^0-9])", 0.05),
     ]), ctx: &["운전면허", "운전면허번호", "면허번호", "korean driver license", "korean driver's license"],
-        validate: val!(v::kr_driver_license), invalidate: None),
+        validate: Some(plain!(v::kr_driver_license)), invalidate: None),
     opt!("KR_FRN", Engine::Patterns(&[
         pg("FRN (Medium)", r"(?:^|[^0-9])(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-?[5-8]\d{6})(?:$|[^0-9])", 0.5),
     ]), ctx: &["외국인등록번호", "korean frn", "frn", "foreigner registration number", "korean foreigner registration number", "외국인번호"],
@@ -185,7 +176,7 @@ pub(crate) const OPT_IN: &[Builtin] = &[
     opt!("NG_NIN", Engine::Patterns(&[
         p("NIN (Very Weak)", r"\b\d{11}\b", 0.01),
     ]), ctx: &["nin", "national identification number", "national identity number", "nimc", "national identity", "nigeria id", "nigerian identification"],
-        validate: val!(v::ng_nin), invalidate: None),
+        validate: Some(plain!(v::ng_nin)), invalidate: None),
     opt!("NG_VEHICLE_REGISTRATION", Engine::Patterns(&[
         p("Nigeria Vehicle Registration", r"(?i)\b[A-Z]{3}[- ]?\d{3}[A-Z]{2}\b", 0.5),
     ]), ctx: &["plate number", "vehicle registration", "license plate", "number plate", "plate", "vehicle", "registration"],
@@ -202,7 +193,7 @@ pub(crate) const OPT_IN: &[Builtin] = &[
         p("Swedish Organisationsnummer (Medium)", r"\b\d{6}-?\d{4}\b", 0.6),
         p("Swedish Organisationsnummer (Weak)", r"\d{6}-?\d{4}", 0.2),
     ]), ctx: &["organisationsnummer", "orgnr", "org nr", "företagsnummer"],
-        validate: val!(v::se_organisationsnummer), invalidate: None),
+        validate: Some(plain!(v::se_organisationsnummer)), invalidate: None),
     opt!("SG_UEN", Engine::Patterns(&[
         p("UEN (low)", r"(?i)\b\d{8}[A-Z]\b|\b\d{9}[A-Z]\b|\b[TSR]\d{2}[A-Z]{2}\d{4}[A-Z]\b", 0.3),
     ]), ctx: &["uen", "unique entity number", "business registration", "acra"],
@@ -210,12 +201,12 @@ pub(crate) const OPT_IN: &[Builtin] = &[
     opt!("TH_TNIN", Engine::Patterns(&[
         p("TNIN (Medium)", r"\b[1-9](?:[134][0-9]|2[0-7]|5[0-8]|[67][01234567]|[89][0123456])\d{10}\b", 0.5),
     ]), ctx: &["thai national id", "thai id number", "tnin", "เลขประจำตัวประชาชน", "เลขบัตรประชาชน", "รหัสปชช"],
-        validate: val!(v::th_tnin), invalidate: None),
+        validate: Some(plain!(v::th_tnin)), invalidate: None),
     opt!("TR_LICENSE_PLATE", Engine::Patterns(&[
         p("TR License Plate (space)", r"(?i)\b(?:0[1-9]|[1-7][0-9]|8[0-1])\s?[A-PR-VY-Z]{1,3}\s?\d{2,4}\b", 0.3),
         p("TR License Plate (hyphen)", r"(?i)\b(?:0[1-9]|[1-7][0-9]|8[0-1])-[A-PR-VY-Z]{1,3}-\d{2,4}\b", 0.3),
     ]), ctx: &["plaka", "araç plakası", "plaka numarası", "kayıt plakası", "tr plaka", "license plate", "number plate", "plate", "taşıt plakası", "kayıt"],
-        validate: val!(v::tr_license_plate), invalidate: None),
+        validate: Some(plain!(v::tr_license_plate)), invalidate: None),
     opt!("TR_PHONE_NUMBER", Engine::Phone(Some(&[Region::TR])),
         ctx: &["telefon", "telefon numarası", "cep telefonu", "cep no", "telefon no", "numara", "mobil telefon", "mobil no", "hücresel telefon", "ara", "ulaş", "iletişim", "bağlantı", "irtibat", "numaram", "telefonum", "cep telefonum", "mobil telefonum", "cep numarası", "mobil numarası", "phone", "mobile", "cell", "cellphone", "call", "contact", "number", "phone number", "sms", "mesaj", "whatsapp", "telegram", "signal", "viber"],
         validate: None, invalidate: None),
@@ -223,7 +214,7 @@ pub(crate) const OPT_IN: &[Builtin] = &[
     opt!("UK_DRIVING_LICENCE", Engine::Patterns(&[
         p("UK Driving Licence", r"(?i)\b[A-Z9]{5}[0-9](?:0[1-9]|1[0-2]|5[1-9]|6[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9][A-Z9]{2}[A-Z0-9][A-Z]{2}\b", 0.5),
     ]), ctx: &["driving licence", "driving license", "driver's licence", "driver's license", "dvla", "dl number", "licence number", "license number"],
-        validate: val!(v::uk_driving_licence), invalidate: None),
+        validate: Some(plain!(v::uk_driving_licence)), invalidate: None),
     opt!("UK_PASSPORT", Engine::Patterns(&[
         p("UK Passport (weak)", r"(?i)\b[A-Z]{2}\d{7}\b", 0.1),
     ]), ctx: &["passport", "passport number", "travel document", "uk passport", "british passport", "her majesty", "his majesty", "hm passport", "hmpo"],
@@ -237,7 +228,7 @@ pub(crate) const OPT_IN: &[Builtin] = &[
         p("UK Vehicle Registration (prefix)", r"(?i)\b[A-HJ-NPR-TV-Y]\d{1,3}[- ]?[A-HJ-PR-Y][A-HJ-PR-Z]{2}\b", 0.2),
         p("UK Vehicle Registration (suffix)", r"(?i)\b[A-HJ-PR-Z]{3}[- ]?\d{1,3}[- ]?[A-HJ-NPR-TV-Y]\b", 0.15),
     ]), ctx: &["vehicle", "registration", "number plate", "licence plate", "license plate", "reg", "vrn", "dvla", "v5c", "logbook", "mot", "car", "insured vehicle"],
-        validate: val!(v::uk_vehicle_registration), invalidate: None),
+        validate: Some(plain!(v::uk_vehicle_registration)), invalidate: None),
     // ---- United States ----------------------------------------------------
     opt!("US_MBI", Engine::Patterns(&[
         p("MBI (weak)", r"(?i)\b[0-9][ACDEFGHJKMNPQRTUVWXY][0-9ACDEFGHJKMNPQRTUVWXY][0-9][ACDEFGHJKMNPQRTUVWXY][0-9ACDEFGHJKMNPQRTUVWXY][0-9][ACDEFGHJKMNPQRTUVWXY][ACDEFGHJKMNPQRTUVWXY][0-9][0-9]\b", 0.3),
@@ -248,5 +239,5 @@ pub(crate) const OPT_IN: &[Builtin] = &[
         p("NPI (weak)", r"\b[12]\d{9}\b", 0.1),
         p("NPI (medium)", r"\b[12]\d{3}[ -]\d{3}[ -]\d{3}\b", 0.4),
     ]), ctx: &["npi", "national provider", "provider", "npi number", "provider id", "provider identifier", "taxonomy"],
-        validate: val!(v::us_npi), invalidate: Some(v::us_npi_invalid)),
+        validate: Some(plain!(v::us_npi)), invalidate: Some(v::us_npi_invalid)),
 ];
