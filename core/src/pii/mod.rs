@@ -27,6 +27,7 @@ mod ner;
 mod operators;
 mod overlaps;
 pub(crate) mod phone;
+mod prefilter;
 pub(crate) mod recognizers;
 mod service;
 mod stream;
@@ -124,13 +125,8 @@ pub struct Detector {
     allow: Vec<String>,
     deny: Vec<(String, regex::Regex)>,
     clock: Arc<dyn Clock>,
-    /// The patterns of the recognizers that run by default, in a few small
-    /// sets (see [`prefilter_sets`]): one pass of each tells which
-    /// patterns can match at all, and only those then search for spans.
-    sets: Vec<regex::RegexSet>,
-    /// Per recognizer and pattern, its (set, index in set); `None`: not
-    /// prefiltered (an opt-in recognizer), the pattern always searches.
-    set_index: Vec<Vec<Option<(usize, usize)>>>,
+    /// Which patterns can match a text at all (`prefilter.rs`).
+    prefilter: prefilter::Prefilter,
     /// Word lists for names and places (the English pack by default).
     #[cfg(feature = "names")]
     gazetteer: Option<Arc<Gazetteer>>,
@@ -292,10 +288,9 @@ impl Detector {
                 .map_err(|e| Error::config(format!("{base}.denyList.{entity}"), e.to_string()))?;
             deny.push((entity.clone(), re));
         }
-        let (sets, set_index) = prefilter_sets(settings, &recognizers)?;
+        let prefilter = prefilter::Prefilter::new(settings, &recognizers)?;
         let d = Detector {
-            sets,
-            set_index,
+            prefilter,
             recognizers,
             allow: settings
                 .allow_list
@@ -489,8 +484,7 @@ impl Detector {
         };
         let mut raw = Vec::new();
         // The set pass pays off once digits bring in dozens of patterns.
-        let set_hits: Option<Vec<regex::SetMatches>> = (classes & recognizers::class::DIGIT != 0)
-            .then(|| self.sets.iter().map(|s| s.matches(t)).collect());
+        let set_hits = (classes & recognizers::class::DIGIT != 0).then(|| self.prefilter.scan(t));
         #[cfg(feature = "names")]
         let mut ner_spans: Option<Vec<ner::Span>> = None;
         for (i, r) in self.recognizers.iter().enumerate() {
@@ -510,10 +504,10 @@ impl Detector {
                 }));
                 continue;
             }
-            let index = &self.set_index[i];
-            let hits = |pi: usize| match (index[pi], &set_hits) {
-                (Some((set, at)), Some(h)) => h[set].matched(at),
-                _ => true,
+            let hits = |pi: usize| {
+                set_hits
+                    .as_deref()
+                    .is_none_or(|h| self.prefilter.may_match(h, i, pi))
             };
             r.analyze(i, t, &env, &mut raw, &hits);
         }
@@ -695,72 +689,6 @@ impl Detector {
             }
         }
     }
-}
-
-/// Patterns per prefilter set. One set over all ~75 default patterns is
-/// the fastest on a text it has seen, but its lazy DFA is the product of
-/// every pattern's progress: on text it had not seen nearly every byte
-/// built a new state (≈ 60 µs per short sentence), new sentences stayed
-/// that slow however many came before, and on 1,000 different sentences it
-/// was slower than sets of ten even on the second pass (its cache kept
-/// filling). Sets of about ten patterns have few states each and warm up
-/// within a few hundred texts. Each set's cache is capped at 2 MiB (the
-/// regex crate's default), so the eight sets together are capped at the
-/// 16 MiB the one set had. Measured in `benches/cold_start.rs`; see
-/// docs/benchmarks.md ("Cold start").
-const SET_PATTERNS: usize = 10;
-
-/// Builds the prefilter sets over the patterns of the recognizers that run
-/// by default (`settings.entities`, else every default-on one): whole
-/// recognizers are packed in order into sets of up to [`SET_PATTERNS`]
-/// patterns, and a pattern written twice is searched once.
-#[expect(clippy::type_complexity, reason = "a private constructor helper")]
-fn prefilter_sets(
-    settings: &PiiSettings,
-    recognizers: &[Recognizer],
-) -> Result<(Vec<regex::RegexSet>, Vec<Vec<Option<(usize, usize)>>>)> {
-    let by_default = |r: &Recognizer| match &settings.entities {
-        Some(list) => list.contains(&r.entity),
-        None => r.default_on,
-    };
-    let mut groups: Vec<Vec<String>> = vec![Vec::new()];
-    let mut index = Vec::with_capacity(recognizers.len());
-    for r in recognizers {
-        if !by_default(r) || r.patterns.is_empty() {
-            index.push(vec![None; r.patterns.len()]);
-            continue;
-        }
-        let last = groups.len() - 1;
-        if !groups[last].is_empty() && groups[last].len() + r.patterns.len() > SET_PATTERNS {
-            groups.push(Vec::new());
-        }
-        let g = groups.len() - 1;
-        let mut at = Vec::with_capacity(r.patterns.len());
-        for p in &r.patterns {
-            let src = p.re.as_str();
-            let found = groups
-                .iter()
-                .enumerate()
-                .find_map(|(gi, ps)| ps.iter().position(|x| x == src).map(|i| (gi, i)));
-            at.push(Some(found.unwrap_or_else(|| {
-                groups[g].push(src.to_owned());
-                (g, groups[g].len() - 1)
-            })));
-        }
-        index.push(at);
-    }
-    groups.retain(|g| !g.is_empty());
-    let sets = groups
-        .iter()
-        .map(|ps| {
-            regex::RegexSetBuilder::new(ps)
-                .size_limit(1 << 24)
-                .dfa_size_limit(1 << 21)
-                .build()
-                .map_err(|e| Error::internal(format!("PII pattern set: {e}")))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((sets, index))
 }
 
 /// One automaton over a recognizer's context words, each padded with spaces

@@ -214,14 +214,8 @@ macro_rules! b {
 macro_rules! opt {
     ($entity:literal, $engine:expr, ctx: $ctx:expr, validate: $val:expr, invalidate: $inv:expr) => {
         Builtin {
-            entity: $entity,
-            engine: $engine,
-            context: $ctx,
-            validate: $val,
-            invalidate: $inv,
-            needs: D,
-            kind: Kind::Presidio,
             default_on: false,
+            ..b!($entity, $engine, ctx: $ctx, validate: $val, invalidate: $inv, needs: D)
         }
     };
 }
